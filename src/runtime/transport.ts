@@ -1,10 +1,11 @@
 import type {Readable} from 'node:stream'
 
 /**
- * How the CLI reaches one host's runtime. Implementations: `local` (runs
- * the runtime on this machine, no SSH) and `ssh` (OpenSSH with
- * ControlMaster). Both carry the same protocol: an argv for
- * `tsctl-runtime` and an optional stdin stream (a pod bundle tar).
+ * How the CLI reaches one host. Implementations: `local` (spawns on this
+ * machine, no SSH, no shell) and `ssh` (OpenSSH with ControlMaster). The
+ * runtime client (`src/runtime/client.ts`) builds on `exec`: it installs
+ * `tsctl-runtime` under `/var/lib/tsctl/runtime/<hash>/` once and then runs
+ * its verbs, streaming pod bundles (tars) on stdin.
  *
  * `argv` is a list, never a command line: the SSH transport quotes every
  * element for the remote shell, so no user string is ever interpreted.
@@ -13,11 +14,11 @@ export interface Transport {
   /** the Node's name, for messages */
   readonly node: string
   /**
-   * Runs `tsctl-runtime ARGV…` on the host. Resolves with the exit code;
-   * rejects with HostError only when the host could not be reached (after
-   * retries for transient failures). Idempotent when the verb is.
+   * Runs ARGV on the host (argv[0] is the program). Resolves with its exit
+   * code; rejects with HostError only when the host could not be reached
+   * (after retries for transient failures). Idempotent when the program is.
    */
-  runtime(argv: string[], opts?: RunOptions): Promise<RunResult>
+  exec(argv: string[], opts?: RunOptions): Promise<RunResult>
   /** Releases connections (ControlMaster, child processes). Safe to call twice. */
   close(): Promise<void>
 }
