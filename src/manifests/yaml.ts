@@ -134,7 +134,7 @@ export function parseYamlFile(file: string, text: string): {docs: YamlDoc[]; dia
       continue
     }
     // Aliases share one object; copy so no later step can change two fields at once.
-    if (walked.aliases) value = structuredClone(value)
+    if (walked.aliases) value = treeCopy(value)
     docs.push({file, doc: docIndex, pos: {file, ...walked.pos}, value, positions: walked.positions})
   }
   return {docs, diagnostics}
@@ -266,6 +266,13 @@ function walk(
   }
   if (rootStart < 0) rootStart = 0
   return {positions, pos: at(rootStart), empty: rootIsNull, aliases}
+}
+
+/** A copy in which no two places share an object (structuredClone keeps sharing). Bounded by maxExpandedNodes. */
+function treeCopy(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(treeCopy)
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, treeCopy(x)]))
+  return v
 }
 
 /** `/spec/containers/0/image` → `spec.containers[0].image`; keys that are not identifiers are quoted. */
