@@ -9,31 +9,35 @@
 import type {KubeObject} from '../manifests/object.js'
 import {keyOf, objectKey} from '../manifests/object.js'
 import {A, type Ctx} from './context.js'
-import {createSnapshot, schedulePod, type SchedulerNode} from './schedulerShim.js'
+import {createSnapshot, schedulePod, type SchedulerNode} from './scheduler/schedule.js'
 import {ann, type Any, clone, isActive, nodeNameOf, setAnn, setCondition} from './util.js'
 
-/** What a node offers when neither its manifest nor the host said: no limit the scheduler would hit. */
+/**
+ * What a node offers when neither its manifest nor the host said (a node
+ * never observed, planned offline): no limit the scheduler would hit.
+ */
 const unknownCapacity = {cpu: '1000', memory: '1Pi', pods: '110'}
 
-/** Taint put on a node past its grace period, as the node lifecycle controller does. */
-export const unreachableTaint = {key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule'}
-
-/** The fleet as the scheduler sees it: the Node objects from git plus what was observed of them. */
-export function schedulerNodes(ctx: Ctx): SchedulerNode[] {
+/**
+ * The fleet as the scheduler sees it: the Node objects from git plus what
+ * was observed of them. A node past its grace period is `ready: false`
+ * (the scheduler taints it node.kubernetes.io/not-ready:NoSchedule).
+ * `allReady` ignores that, for the DaemonSet's "should it run there" test.
+ */
+export function schedulerNodes(ctx: Ctx, allReady = false): SchedulerNode[] {
   return ctx
     .list('Node')
     .filter((n) => !ann(n, A.orphaned))
     .map((n) => {
       const spec = (n as Any).spec ?? {}
       const rec = ctx.state.nodes[n.metadata.name]
-      const taints = [...(spec.taints ?? [])]
-      if (rec && !rec.ready) taints.push(unreachableTaint)
       return {
         name: n.metadata.name,
-        labels: {...(n.metadata.labels ?? {}), 'kubernetes.io/hostname': n.metadata.name},
-        taints,
+        labels: {...(n.metadata.labels ?? {})},
+        taints: [...(spec.taints ?? [])],
         unschedulable: !!spec.unschedulable,
-        capacity: {...unknownCapacity, ...(rec?.capacity ?? {}), ...(spec.capacity ?? {})},
+        ready: allReady || rec?.ready !== false,
+        allocatable: {...unknownCapacity, ...(rec?.capacity ?? {}), ...(spec.capacity ?? {})},
       }
     })
 }
@@ -52,7 +56,8 @@ export function schedulePending(ctx: Ctx): void {
   const nodes = schedulerNodes(ctx)
   const pods = ctx.pods()
   const bound = pods.filter((p) => nodeNameOf(p) && !p.metadata.deletionTimestamp && isActive(p))
-  const snap = createSnapshot(nodes, bound, claimBindings(ctx))
+  const claims = claimBindings(ctx)
+  const snap = createSnapshot(nodes, bound, claims)
   for (const pod of pods) {
     if (nodeNameOf(pod) || !isActive(pod)) continue
     const candidate = clone(pod) as Any
@@ -68,7 +73,7 @@ export function schedulePending(ctx: Ctx): void {
       ctx.put(p)
       snap.assume(p, r.node)
       ctx.event('Normal', 'Scheduled', key, `Successfully assigned ${p.metadata.namespace}/${p.metadata.name} to ${r.node}`)
-      bindClaims(ctx, p, r.node, snap.claims)
+      bindClaims(ctx, p, r.node, claims)
     } else {
       p.status = {...(p.status ?? {}), phase: 'Pending'}
       p.status.conditions = setCondition(

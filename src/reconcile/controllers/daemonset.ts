@@ -1,6 +1,10 @@
 /**
- * DaemonSet (pkg/controller/daemon): one pod on every eligible node
- * (nodeEligibility.ts), none elsewhere. A daemon pod is named
+ * DaemonSet (pkg/controller/daemon): one pod on every eligible node, none
+ * elsewhere. Eligible, as in nodeShouldRunDaemonPod, means the scheduler's
+ * node-level filters (NodeName, TaintToleration, NodeAffinity with
+ * nodeSelector) accept the node, with the tolerations the DaemonSet
+ * controller adds; resources are not considered (a daemon pod that does not
+ * fit stays Pending on its node) and NotReady nodes stay eligible. A daemon pod is named
  * `<name>-<hash(uid, node, revision)>` and targets its node (the scheduler
  * then checks resources and ports on that one node).
  *
@@ -18,11 +22,24 @@ import {A, type Ctx} from '../context.js'
 import {nameSuffix, stableUid} from '../hash.js'
 import {schedulerNodes} from '../scheduling.js'
 import {type Any, ann, clone, isActive, isAvailable, isReady, nodeNameOf, scaledValue} from '../util.js'
-import {daemonNodeMismatch, daemonTolerations} from './nodeEligibility.js'
+import {createSnapshot, explain} from '../scheduler/schedule.js'
 import {podFromTemplate} from './podFromTemplate.js'
 import {ensureRevision} from './revisions.js'
 
 const REV = 'controller-revision-hash'
+
+/** The scheduler filters that decide whether a daemon pod belongs on a node at all. */
+const nodeLevel = new Set(['NodeName', 'NodeUnschedulable', 'TaintToleration', 'NodeAffinity'])
+
+/** Tolerations the DaemonSet controller adds to every daemon pod (util/daemonset_util.go). */
+export const daemonTolerations = [
+  {key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute'},
+  {key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute'},
+  {key: 'node.kubernetes.io/disk-pressure', operator: 'Exists', effect: 'NoSchedule'},
+  {key: 'node.kubernetes.io/memory-pressure', operator: 'Exists', effect: 'NoSchedule'},
+  {key: 'node.kubernetes.io/pid-pressure', operator: 'Exists', effect: 'NoSchedule'},
+  {key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule'},
+]
 
 export function syncDaemonSet(ctx: Ctx, d0: KubeObject): void {
   if (ann(d0, A.orphaned)) return
@@ -33,13 +50,21 @@ export function syncDaemonSet(ctx: Ctx, d0: KubeObject): void {
   const minReady: number = ds.spec?.minReadySeconds ?? 0
   const rev = ensureRevision(ctx, ds, template, ds.spec?.revisionHistoryLimit ?? 10)
   const nodes = schedulerNodes(ctx)
+  const probe = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {name: `${ds.metadata.name}-probe`, namespace: ds.metadata.namespace, labels: template.metadata?.labels ?? {}},
+    spec: {...(template.spec ?? {}), nodeName: undefined, tolerations: [...(template.spec?.tolerations ?? []), ...daemonTolerations]},
+  }
+  const verdicts = explain(createSnapshot(schedulerNodes(ctx, true), []), probe).nodes
   const onNode = (n: string) => ctx.ownedBy(uid, 'Pod').filter((p) => (nodeNameOf(p) ?? ann(p, A.targetNode)) === n)
 
   const eligible: string[] = []
   let misscheduled = 0
   for (const node of nodes) {
     const rec = ctx.state.nodes[node.name]
-    const mismatch = daemonNodeMismatch(template.spec, {...node, taints: node.taints.filter((t) => t.key !== 'node.kubernetes.io/unreachable')})
+    const v = verdicts[node.name]
+    const mismatch = v && !v.fits && nodeLevel.has(v.plugin ?? '') ? (v.reasons ?? []).join(', ') || v.plugin! : null
     const mine = onNode(node.name).filter((p) => !p.metadata.deletionTimestamp)
     if (mismatch) {
       for (const p of mine) ctx.deletePod(p, `DaemonSet ${ds.metadata.name} should not run on ${node.name}: ${mismatch}`)
