@@ -42,8 +42,8 @@ export interface ResolvedImage {
   /** digest of the config blob */
   configDigest: string
   layers: ResolvedLayer[]
-  /** where the blobs are: an OCI layout directory (absolute path) */
-  source: {kind: 'oci'; dir: string}
+  /** where the blobs are: an OCI layout directory (absolute path), and the directory its blobs must stay inside */
+  source: {kind: 'oci'; dir: string; root: string}
 }
 
 /** Which manifest to pick from a layout. */
@@ -173,7 +173,7 @@ export async function resolveOciLayout(dir: string, sel: LayoutSelector = {}): P
     },
     configDigest: manifest.config.digest,
     layers,
-    source: {kind: 'oci', dir},
+    source: {kind: 'oci', dir, root},
   }
 }
 
