@@ -118,10 +118,14 @@ function decompress(blob: Buffer, mediaType: string, what: string, max: number):
  * opaque directory; both are dropped from the tar, as are AUFS's other
  * `.wh..wh.*` bookkeeping files. A whiteout of a path the same layer
  * creates is dropped (OCI: whiteouts apply to lower layers only), or, for a
- * directory, becomes an opaque directory.
+ * directory, becomes an opaque directory. Parents of whiteouts and opaque
+ * directories the layer does not create are appended as plain directories
+ * (0755, root), so the host finds them inside the layer.
  */
 export function sanitizeLayerTar(input: Buffer, what: string): SanitizedLayer {
   const seen = new Map<string, TarEntryType>()
+  /** paths the output tar creates, explicitly or as a parent of an entry */
+  const created = new Set<string>()
   const whiteouts = new Set<string>()
   const opaque = new Set<string>()
   const w = new TarWriter()
@@ -192,6 +196,7 @@ export function sanitizeLayerTar(input: Buffer, what: string): SanitizedLayer {
         out.data = e.data
       }
       seen.set(path, e.type === 'hardlink' ? 'file' : e.type)
+      for (let i = 1; i <= comps.length; i++) created.add(comps.slice(0, i).join('/'))
       parts.push(w.entry(out))
       entries++
     }
@@ -199,14 +204,35 @@ export function sanitizeLayerTar(input: Buffer, what: string): SanitizedLayer {
     if (err instanceof TarFormatError) throw new UserError(`${what}: malformed tar: ${err.message}`)
     throw err
   }
-  parts.push(w.end())
   const kept: string[] = []
   for (const p of whiteouts) {
     const t = seen.get(p)
     if (t === 'dir') opaque.add(p)
     else if (t === undefined) kept.push(p)
   }
-  return {tar: Buffer.concat(parts), whiteouts: kept.sort(), opaqueDirs: [...opaque].sort(), entries}
+  kept.sort()
+  const opaqueDirs = [...opaque].sort()
+  // The host marks whiteouts and opaque dirs inside this layer's directory,
+  // opening each parent without following symlinks: every parent (and each
+  // opaque dir) must exist there even when the layer only held the marker.
+  const needed = new Set<string>()
+  for (const p of kept) {
+    const c = p.split('/')
+    for (let i = 1; i < c.length; i++) needed.add(c.slice(0, i).join('/'))
+  }
+  for (const p of opaqueDirs) {
+    if (p === '.') continue
+    const c = p.split('/')
+    for (let i = 1; i <= c.length; i++) needed.add(c.slice(0, i).join('/'))
+  }
+  for (const d of [...needed].sort()) {
+    if (created.has(d)) continue
+    created.add(d)
+    parts.push(w.entry({name: d, type: 'dir', mode: 0o755}))
+    entries++
+  }
+  parts.push(w.end())
+  return {tar: Buffer.concat(parts), whiteouts: kept, opaqueDirs, entries}
 }
 
 /**

@@ -140,6 +140,15 @@ test('whiteouts and opaque dirs become lists and leave the tar', () => {
   assert.is(s.entries, 5)
 })
 
+test('parents of whiteouts and opaque dirs the layer lacks are added as directories', () => {
+  const s = sanitizeLayerTar(t(file('a/b/.wh.c'), file('x/y/.wh..wh..opq'), file('a/keep')), WHAT)
+  assert.equal(s.whiteouts, ['a/b/c'])
+  assert.equal(s.opaqueDirs, ['x/y'])
+  const out = [...readTar(s.tar)]
+  assert.equal(out.map((e) => e.name), ['a/keep', 'a/b/', 'x/', 'x/y/'], '"a" exists as the parent of a/keep')
+  assert.is(out[1].mode, 0o755)
+})
+
 test('what is kept: modes with setuid, ids, mtimes, symlinks anywhere, hardlinks to earlier files, normalised names', () => {
   const s = sanitizeLayerTar(t(
     {name: './', type: 'dir', mode: 0o755},
@@ -175,10 +184,10 @@ test('sanitizing is deterministic and idempotent', () => {
 test('layerAddTar: files under root/, then the whiteouts and opaque lists (NUL-terminated)', () => {
   const s = sanitizeLayerTar(t(file('a/f'), {name: 'a/h', type: 'hardlink', linkname: 'a/f'}, file('.wh.gone'), file('d/.wh..wh..opq')), WHAT)
   const out = [...readTar(layerAddTar(s))]
-  assert.equal(out.map((e) => e.name), ['root/', 'root/a/f', 'root/a/h', 'whiteouts', 'opaque'])
+  assert.equal(out.map((e) => e.name), ['root/', 'root/a/f', 'root/a/h', 'root/d/', 'whiteouts', 'opaque'])
   assert.is(out[2].linkname, 'root/a/f')
-  assert.is(out[3].data.toString(), 'gone\0')
-  assert.is(out[4].data.toString(), 'd\0')
+  assert.is(out[4].data.toString(), 'gone\0')
+  assert.is(out[5].data.toString(), 'd\0')
   const empty = [...readTar(layerAddTar(sanitizeLayerTar(t(), WHAT)))]
   assert.equal(empty.map((e) => [e.name, e.size]), [['root/', 0], ['whiteouts', 0], ['opaque', 0]])
 })
