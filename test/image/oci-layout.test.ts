@@ -6,9 +6,9 @@ import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {mkdtempSync, rmSync, readFileSync, writeFileSync, readlinkSync, lstatSync, mkdirSync, symlinkSync, appendFileSync, existsSync, readdirSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {rmSync, readFileSync, writeFileSync, readlinkSync, lstatSync, mkdirSync, symlinkSync, appendFileSync, existsSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
+import {tempDirs} from '../fixtures/tmp-dirs.js'
 import {buildBusyboxLayout, BUSYBOX} from '../fixtures/busybox-image.js'
 import {resolveImage} from '../../src/runtime/image/resolve.js'
 import {resolveOciLayout, MediaType} from '../../src/runtime/image/oci-layout.js'
@@ -17,13 +17,7 @@ import {writeOciLayout} from '../../src/runtime/image/layout-writer.js'
 import {readTar} from '../../src/runtime/tar/reader.js'
 import {UserError} from '../../src/errors.js'
 
-const temps: string[] = []
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'tsctl-oci-'))
-  temps.push(d)
-  return d
-}
-test.after(() => { for (const d of temps) rmSync(d, {recursive: true, force: true}) })
+const tmp = tempDirs('tsctl-oci-', test)
 
 const haveBusybox = existsSync(BUSYBOX)
 const haveSkopeo = spawnSync('skopeo', ['--version']).status === 0

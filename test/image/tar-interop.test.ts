@@ -4,19 +4,13 @@
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {spawnSync} from 'node:child_process'
-import {mkdtempSync, rmSync, readFileSync, lstatSync, readlinkSync, writeFileSync, mkdirSync, symlinkSync, linkSync, chmodSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {readFileSync, lstatSync, readlinkSync, writeFileSync, mkdirSync, symlinkSync, linkSync, chmodSync} from 'node:fs'
 import {join} from 'node:path'
+import {tempDirs} from '../fixtures/tmp-dirs.js'
 import {writeTar} from '../../src/runtime/tar/writer.js'
 import {readTar} from '../../src/runtime/tar/reader.js'
 
-const temps: string[] = []
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'tsctl-tar-'))
-  temps.push(d)
-  return d
-}
-test.after(() => { for (const d of temps) rmSync(d, {recursive: true, force: true}) })
+const tmp = tempDirs('tsctl-tar-', test)
 
 function run(argv: string[], input?: Buffer): Buffer {
   const r = spawnSync(argv[0], argv.slice(1), {input, maxBuffer: 64 << 20})

@@ -79,19 +79,19 @@ function splitDigest(input: string, rest: string, ctx: RefContext): [string, str
   return [rest.slice(0, at), digest]
 }
 
+/** A tag follows the last ':' after the last '/' (an earlier ':' is a registry port). */
+function splitTag(s: string): [string, string | undefined] {
+  const colon = s.lastIndexOf(':')
+  return colon > s.lastIndexOf('/') ? [s.slice(0, colon), s.slice(colon + 1)] : [s, undefined]
+}
+
 function parseRegistry(input: string, ctx: RefContext): RegistryRef {
   if (input === '') fail(input, 'empty', ctx)
   if (/\s/.test(input)) fail(input, 'contains whitespace', ctx)
   const [nameTag, digest] = splitDigest(input, input, ctx)
-  // A tag is after the last ':' that follows the last '/' (a ':' before that is a port).
-  let name = nameTag
-  let tag: string | undefined
-  const colon = nameTag.lastIndexOf(':')
-  if (colon > nameTag.lastIndexOf('/')) {
-    name = nameTag.slice(0, colon)
-    tag = nameTag.slice(colon + 1)
-    if (!TAG.test(tag)) fail(input, `invalid tag "${tag}"`, ctx, 'a tag is up to 128 letters, digits, "_", "." or "-", not starting with "." or "-"')
-  }
+  const [name, givenTag] = splitTag(nameTag)
+  let tag = givenTag
+  if (tag !== undefined && !TAG.test(tag)) fail(input, `invalid tag "${tag}"`, ctx, 'a tag is up to 128 letters, digits, "_", "." or "-", not starting with "." or "-"')
   let registry = DEFAULT_REGISTRY
   let repository = name
   const slash = name.indexOf('/')
@@ -133,15 +133,9 @@ function checkRegistry(input: string, registry: string, ctx: RefContext): void {
 function parseOci(input: string, ctx: RefContext): OciRef {
   const body = input.slice('oci:'.length)
   const [pathTag, digest] = splitDigest(input, body, ctx)
-  let path = pathTag
-  let tag: string | undefined
-  const colon = pathTag.lastIndexOf(':')
-  if (colon > pathTag.lastIndexOf('/')) {
-    path = pathTag.slice(0, colon)
-    tag = pathTag.slice(colon + 1)
-    // ref.name allows more than Docker tags, but not nothing
-    if (tag === '' || /[\0\n]/.test(tag)) fail(input, 'empty or malformed tag after ":"', ctx)
-  }
+  const [path, tag] = splitTag(pathTag)
+  // ref.name allows more than Docker tags, but not nothing
+  if (tag !== undefined && (tag === '' || /[\0\n]/.test(tag))) fail(input, 'empty or malformed tag after ":"', ctx)
   if (path === '') fail(input, 'missing layout directory', ctx, 'write oci:PATH with PATH relative to the repository root, e.g. oci:images/busybox')
   if (path.includes('\0')) fail(input, 'path contains a NUL byte', ctx)
   if (path.startsWith('/')) fail(input, 'the layout path must be relative to the repository root', ctx, 'images are resolved inside the manifests repository so a commit names the same image everywhere; copy or build the layout under the repo')
