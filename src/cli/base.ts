@@ -1,0 +1,47 @@
+import {Command} from '@oclif/core'
+import {commonFlags} from './flags.js'
+import {renderError} from './render-error.js'
+
+/**
+ * The base of every tsctl command. Commands stay thin: parse, call the
+ * core, render; they throw UserError/LockedError/HostError and this class
+ * turns them into a message on stderr (diagnostics one per line) and the
+ * exit code of DESIGN.md, without a stack trace. With `-o json` the error
+ * is also printed on stdout as schemas/output/error.json, so CI bots never
+ * scrape text. Heavy modules are imported inside run() to keep start-up
+ * light.
+ */
+export abstract class TsctlCommand extends Command {
+  static baseFlags = commonFlags
+
+  /** set by subclasses after parsing, so errors can be rendered as JSON */
+  protected outputFormat: string | undefined
+
+  /** Writes to stdout exactly (no added newline). */
+  protected print(text: string): void {
+    process.stdout.write(text)
+  }
+
+  protected printJson(doc: unknown): void {
+    process.stdout.write(JSON.stringify(doc, null, 2) + '\n')
+  }
+
+  /** Warnings go to stderr, one per line, so stdout stays parseable. */
+  protected warnLine(message: string): void {
+    process.stderr.write(`warning: ${message}\n`)
+  }
+
+  /** Sets the exit code without throwing (diff's 1 for "changes"). */
+  protected setExitCode(code: number): void {
+    process.exitCode = code
+  }
+
+  async catch(err: Error & {oclif?: {exit?: number}}): Promise<void> {
+    // this.exit() and --help/--version signal through errors oclif handles itself.
+    if (err.oclif?.exit !== undefined && (err.constructor?.name === 'ExitError' || err.oclif.exit === 0)) throw err
+    const r = renderError(err)
+    if (this.outputFormat === 'json') process.stdout.write(JSON.stringify(r.json, null, 2) + '\n')
+    process.stderr.write(r.text + '\n')
+    process.exitCode = r.exitCode
+  }
+}
