@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 import {TsctlCommand} from '../cli/base.js'
 
 /** `tsctl describe KIND/NAME`: kubectl-like details and events from the state. */
@@ -14,9 +14,13 @@ export default class Describe extends TsctlCommand {
     target: Args.string({description: 'KIND/NAME (or KIND)', required: true}),
     name: Args.string({description: 'NAME (alternative to KIND/NAME)'}),
   }
+  static flags = {
+    output: Flags.option({char: 'o', description: 'output format (json: schemas/output/describe.json)', options: ['text', 'json'] as const, default: 'text' as const})(),
+  }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Describe)
+    this.outputFormat = flags.output
     const {parseTarget} = await import('../cli/kinds.js')
     const {readState, namespaceFilter, namespacePhrase} = await import('../cli/context.js')
     const {UserError} = await import('../errors.js')
@@ -28,6 +32,12 @@ export default class Describe extends TsctlCommand {
       .filter((o) => o.kind === kind.kind && inNs(o) && (!name || o.metadata.name === name))
       .sort(byNsName)
     if (found.length === 0) throw new UserError(name ? `${kind.plural} "${name}" not found ${namespacePhrase(flags)}` : `no ${kind.plural} found ${namespacePhrase(flags)}`)
+    if (flags.output === 'json') {
+      const {keyOf} = await import('../manifests/object.js')
+      const {maskObject} = await import('../render/mask.js')
+      this.printJson({apiVersion: 'tsctl.io/v1', kind: 'Describe', items: found.map((o) => ({object: maskObject(o), events: state!.events.filter((e) => e.object === keyOf(o))}))})
+      return
+    }
     const {renderDescribe} = await import('../render/describe.js')
     const {now} = await import('../cli/clock.js')
     const t = now()

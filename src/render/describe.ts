@@ -1,7 +1,7 @@
 import {type KubeObject, keyOf} from '../manifests/object.js'
 import type {State} from '../state/model.js'
 import {age} from './age.js'
-import {containerStatuses, controllerOf, field, objectsOfKind, podStatus, unschedulableMessage} from './kube.js'
+import {byNsName, containerStatuses, controllerOf, field, objectsOfKind, podStatus, unschedulableMessage} from './kube.js'
 import {maskObject} from './mask.js'
 import {renderTable} from './table.js'
 
@@ -195,7 +195,7 @@ export function renderDescribe(obj: KubeObject, state: State, now: number): stri
       head.push(['Taints', taints.length ? taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`).join('\n') : '<none>'])
       const cap = field<Record<string, string>>(o, 'spec.capacity') ?? rec?.capacity
       head.push(['Capacity', cap ? kv(cap as Record<string, string>, ': ') : '<unknown>'])
-      const pods = objectsOfKind(state, 'Pod').filter((p) => field(p, 'spec.nodeName') === m.name)
+      const pods = objectsOfKind(state, 'Pod').filter((p) => field(p, 'spec.nodeName') === m.name).sort(byNsName)
       sections.push(
         `Non-terminated Pods:  (${pods.length} in total)\n` +
           (pods.length ? indentAll(renderTable(['Namespace', 'Name', 'AGE'], pods.map((p) => [p.metadata.namespace ?? '', p.metadata.name, age(p.metadata.creationTimestamp, now)])).trimEnd(), '  ') : '  <none>'),

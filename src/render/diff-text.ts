@@ -88,7 +88,7 @@ export function renderDiffText(d: DiffResult, p: Palette): string {
   for (const w of e.workloads) {
     const want = w.desired === null ? '' : `/${w.desired}`
     const pend = w.pending ? p.warn(`, ${w.pending} pending`) : ''
-    out.push(`  ${w.key}: ${w.scheduled}${want} scheduled${pend}${w.nodes.length ? ` on ${w.nodes.join(', ')}` : ''}`)
+    out.push(`  ${w.key}: ${w.scheduled}${want} scheduled${w.nodes.length ? ` on ${w.nodes.join(', ')}` : ''}${pend}`)
   }
   out.push('')
   out.push(objectsLine(d))
