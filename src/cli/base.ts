@@ -1,4 +1,5 @@
 import {Command} from '@oclif/core'
+import {palette, shouldColor} from '../render/color.js'
 import {commonFlags} from './flags.js'
 import {renderError} from './render-error.js'
 
@@ -28,7 +29,7 @@ export abstract class TsctlCommand extends Command {
 
   /** Warnings go to stderr, one per line, so stdout stays parseable. */
   protected warnLine(message: string): void {
-    process.stderr.write(`warning: ${message}\n`)
+    process.stderr.write(`${palette(shouldColor(process.stderr)).warn('warning:')} ${message}\n`)
   }
 
   /** Sets the exit code without throwing (diff's 1 for "changes"). */
@@ -41,7 +42,9 @@ export abstract class TsctlCommand extends Command {
     if (err.oclif?.exit !== undefined && (err.constructor?.name === 'ExitError' || err.oclif.exit === 0)) throw err
     const r = renderError(err)
     if (this.outputFormat === 'json') process.stdout.write(JSON.stringify(r.json, null, 2) + '\n')
-    process.stderr.write(r.text + '\n')
+    const p = palette(shouldColor(process.stderr))
+    const text = r.text.replace(/^(internal error:|error:|warning:|hint:)/gm, (m) => (m === 'warning:' || m === 'hint:' ? p.warn(m) : p.remove(m)))
+    process.stderr.write(text + '\n')
     process.exitCode = r.exitCode
   }
 }
