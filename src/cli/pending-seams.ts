@@ -20,20 +20,24 @@ export interface ReconcileInput {
   observed: Observed
   /** epoch ms */
   now: number
+  options?: {prune?: boolean; nodeGraceMs?: number}
 }
 
 export interface ReconcileResult {
   state: State
   plan: Plan
-  events?: StateEvent[]
+  events: StateEvent[]
 }
 
 /** converge: reconcile, assume every plan succeeds as planned, repeat until nothing is left. */
 export interface ConvergeResult {
-  state: State
-  plans?: Plan[]
-  steps?: number
-  converged?: boolean
+  /** the first pass: exactly what `sync` would execute first */
+  first: ReconcileResult
+  /** the last pass: its state is the converged end state */
+  final: ReconcileResult
+  passes: number
+  /** why it is not fully converged: unschedulable pods, unreachable nodes, a pass limit hit */
+  stuck: string[]
 }
 
 async function importSeam(rel: string, exportName: string): Promise<(...args: unknown[]) => unknown> {

@@ -7,7 +7,7 @@ import {UserError} from '../errors.js'
 export const scaffoldFiles: Record<string, string> = {
   'tsctl.yaml': `# tsctl reads the manifests under these paths at each commit (all *.yaml/*.yml when absent).
 manifests:
-  - manifests
+  - manifests/
 `,
   '.gitignore': `# tsctl's state and lock (mode 0600, may hold Secret data): never commit them.
 .tsctl/

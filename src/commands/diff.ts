@@ -41,16 +41,15 @@ Exit code: 0 no changes, 1 changes, 2 invalid input or error.`
     // The seam for observing hosts: src/runtime/observe.ts `observe(nodes, opts)` replaces this for
     // online diffs once the runtime and SSH exist (issue 3/4). Today both modes read the state.
     const observed = await seams.observedFromState(before, t)
-    const input = {desired, state: before, observed, now: t}
-    const first = await seams.reconcile(input)
-    const end = await seams.converge(input)
+    // converge() runs the first pass itself: its `first` is exactly what sync would execute first.
+    const end = await seams.converge({desired, state: before, observed, now: t})
     const result = buildDiff({
       desired,
       before,
-      plan: first.plan,
-      after: end.state,
-      converged: end.converged ?? true,
-      steps: end.steps ?? end.plans?.length ?? null,
+      plan: end.first.plan,
+      after: end.final.state,
+      stuck: end.stuck,
+      steps: end.passes,
       offline: flags.offline,
       observedFrom: 'state',
     })

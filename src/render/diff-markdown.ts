@@ -46,6 +46,7 @@ export function renderDiffMarkdown(d: DiffResult): string {
     out.push('', '</details>')
   }
   const e = d.endState
-  out.push('', `End state: ${e.converged ? 'converges' : '**does not converge**'}${e.steps !== null ? ` in ${e.steps} step${e.steps === 1 ? '' : 's'}` : ''}.`)
+  out.push('', `End state: ${e.converged ? 'converges' : '**does not fully converge**'}${e.steps !== null ? ` after ${e.steps} pass${e.steps === 1 ? '' : 'es'}` : ''}.`)
+  for (const s of e.stuck) out.push(`- ${cell(s)}`)
   return out.join('\n') + '\n'
 }

@@ -66,7 +66,8 @@ export interface DiffResult {
   placements: Array<{node: string; pods: PlacedPod[]}>
   /** pods no node can take, with the scheduler's reason */
   pending: Array<{namespace: string; name: string; owner?: string; reason: string}>
-  endState: {converged: boolean; steps: number | null; workloads: WorkloadEnd[]}
+  /** converged: no pass is left with work; stuck: why not (unschedulable pods, unreachable nodes, pass limit) */
+  endState: {converged: boolean; stuck: string[]; steps: number | null; workloads: WorkloadEnd[]}
   warnings: Diagnostic[]
 }
 
@@ -78,7 +79,9 @@ export interface DiffInput {
   plan: Plan
   /** the state after converging (every plan applied and observed as planned) */
   after: State
-  converged: boolean
+  /** why the end state is not fully converged; empty when it is */
+  stuck: string[]
+  /** reconcile passes to get there */
   steps: number | null
   offline: boolean
   observedFrom: 'state' | 'hosts'
@@ -144,7 +147,7 @@ export function buildDiff(input: DiffInput): DiffResult {
     actions,
     placements,
     pending,
-    endState: {converged: input.converged, steps: input.steps, workloads: workloads(input.desired, input.after, owners)},
+    endState: {converged: input.stuck.length === 0, stuck: input.stuck, steps: input.steps, workloads: workloads(input.desired, input.after, owners)},
     warnings: input.desired.warnings,
   }
 }

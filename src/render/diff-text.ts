@@ -84,7 +84,8 @@ export function renderDiffText(d: DiffResult, p: Palette): string {
   out.push('')
 
   const e = d.endState
-  out.push(p.bold(`End state: ${e.converged ? 'converges' : 'does not converge'}${e.steps !== null ? ` in ${e.steps} step${e.steps === 1 ? '' : 's'}` : ''}`))
+  out.push(p.bold(`End state: ${e.converged ? 'converges' : 'does not fully converge'}${e.steps !== null ? ` after ${e.steps} pass${e.steps === 1 ? '' : 'es'}` : ''}`))
+  for (const s of e.stuck) out.push(p.warn(`  ! ${s}`))
   for (const w of e.workloads) {
     const want = w.desired === null ? '' : `/${w.desired}`
     const pend = w.pending ? p.warn(`, ${w.pending} pending`) : ''

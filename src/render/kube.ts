@@ -13,7 +13,7 @@ export const managedByAnnotation = 'tsctl.io/managed-by'
 /** Annotations a ReplicaSet/ControllerRevision carries about the commit that made it (see reconcile/README.md). */
 export const revisionAnnotation = 'deployment.kubernetes.io/revision'
 export const commitAnnotations = {
-  sha: 'tsctl.io/commit-sha',
+  sha: 'tsctl.io/commit',
   subject: 'tsctl.io/commit-subject',
   author: 'tsctl.io/commit-author',
   date: 'tsctl.io/commit-date',

@@ -8,7 +8,7 @@ import {assertOutput} from '../../cli/helpers/output-schema.js'
 import {after, before, desired, plan} from './fixtures.js'
 import {golden} from './golden.js'
 
-const result = () => buildDiff({desired: desired(), before: before(), plan: plan(), after: after(), converged: true, steps: 4, offline: true, observedFrom: 'state'})
+const result = () => buildDiff({desired: desired(), before: before(), plan: plan(), after: after(), stuck: ['Pod/default/web-5f4e3d2c-uvwxy: 0/2 nodes are available: 2 Insufficient cpu.'], steps: 4, offline: true, observedFrom: 'state'})
 
 test('summary counts the whole rollout: 2 created, 1 replaced, 2 deleted, 0 unchanged', () => {
   const d = result()
@@ -40,7 +40,7 @@ test('object diff: field-level changes, removed objects, Secret values masked', 
 
 test('nothing to do: no changes, exit-worthy flag false', () => {
   const s = after()
-  const d = buildDiff({desired: desired(), before: s, plan: {actions: []}, after: s, converged: true, steps: 0, offline: false, observedFrom: 'state'})
+  const d = buildDiff({desired: desired(), before: s, plan: {actions: []}, after: s, stuck: [], steps: 1, offline: false, observedFrom: 'state'})
   assert.is(d.objects.length, 0)
   assert.is(d.changes, false)
   assert.is(summaryLine(d), 'Plan: 0 to create, 0 to replace, 0 to delete, 3 unchanged.')

@@ -49,7 +49,7 @@ export function replicaSet(hash: string, image: string, replicas: number, revisi
       namespace: 'default',
       uid: `uid-rs-${hash}`,
       labels: {app: 'web', 'pod-template-hash': hash},
-      annotations: {'deployment.kubernetes.io/revision': String(revision), 'tsctl.io/commit-sha': c.sha, 'tsctl.io/commit-subject': c.subject, 'tsctl.io/commit-author': c.author, 'tsctl.io/commit-date': c.date},
+      annotations: {'deployment.kubernetes.io/revision': String(revision), 'tsctl.io/commit': c.sha, 'tsctl.io/commit-subject': c.subject, 'tsctl.io/commit-author': c.author, 'tsctl.io/commit-date': c.date},
       ownerReferences: [{apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'uid-deploy-web', controller: true}],
       creationTimestamp: T0,
     },
