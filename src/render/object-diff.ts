@@ -11,16 +11,23 @@ export interface FieldChange {
 }
 
 /**
+ * Annotations the controllers write on git objects (tsctl's bookkeeping, and
+ * the Deployment revision as Kubernetes' own controller writes it). A user
+ * cannot meaningfully set them, so they never count as a change.
+ */
+const controllerAnnotation = /^(tsctl\.io|deployment\.kubernetes\.io)\//
+
+/**
  * The fields tsctl writes itself (uid, generation, timestamps, status,
- * `tsctl.io/` bookkeeping annotations): a difference there is not a change
- * the commit asked for.
+ * controller annotations): a difference there is not a change the commit
+ * asked for.
  */
 export function comparable(o: KubeObject): Record<string, unknown> {
   const {status: _status, metadata, ...rest} = o
   const meta: Record<string, unknown> = {name: metadata.name}
   if (metadata.namespace) meta.namespace = metadata.namespace
   if (metadata.labels && Object.keys(metadata.labels).length) meta.labels = metadata.labels
-  const ann = Object.fromEntries(Object.entries(metadata.annotations ?? {}).filter(([k]) => !k.startsWith('tsctl.io/')))
+  const ann = Object.fromEntries(Object.entries(metadata.annotations ?? {}).filter(([k]) => !controllerAnnotation.test(k)))
   if (Object.keys(ann).length) meta.annotations = ann
   return {...rest, metadata: meta}
 }

@@ -2,10 +2,11 @@ import {spawn, spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
+import {pathToFileURL} from 'node:url'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {after, before} from '../unit/render/fixtures.js'
-import {assertOutput} from './helpers/output-schema.js'
+import {assertOutput, repoRoot} from './helpers/output-schema.js'
 import {built, cleanup, tempDir, tsctl, tsctlTty} from './helpers/run.js'
 
 test.after(cleanup)
@@ -95,6 +96,36 @@ needs(haveReconcile, 'the loader and src/reconcile/{reconcile,converge,assume}.t
     assert.match(tty.stdout, '\x1b[32m')
     assert.not.match(tsctlTty(['diff'], {cwd: dir, env: {NO_COLOR: '1'}})!.stdout, '\x1b[')
   }
+})
+
+needs(haveReconcile, 'the loader and reconcile for diff')('diff against the state its own end state left reports no changes (exit 0)', async () => {
+  const dir = tempDir()
+  assert.is(tsctl(['init', dir], {cwd: dir}).code, 0)
+  // the modules are reached by path so this file compiles before they land on main
+  const mod = (rel: string) => import(pathToFileURL(join(repoRoot, 'dist', 'src', rel)).href)
+  const {loadDesired} = await mod('manifests/load.js')
+  const {converge} = await mod('reconcile/converge.js')
+  const {observedFromState} = await mod('reconcile/assume.js')
+  const {emptyState} = await import('../../src/state/model.js')
+  const now = Date.parse('2026-11-20T12:00:00Z') // the TSCTL_NOW the CLI runs with
+  const desired = await loadDesired({repo: dir, ref: 'HEAD'})
+  const s0 = emptyState('lineage-cli-test')
+  const end = converge({desired, state: s0, observed: observedFromState(s0, now), now})
+  mkdirSync(join(dir, '.tsctl'), {recursive: true, mode: 0o700})
+  writeFileSync(join(dir, '.tsctl', 'state.json'), JSON.stringify({...end.final.state, serial: 1}), {mode: 0o600})
+  const r = tsctl(['diff', '--offline'], {cwd: dir})
+  assert.is(r.code, 0, r.stdout + r.stderr)
+  assert.match(r.stdout, /^Plan: 0 to create, 0 to replace, 0 to delete, 2 unchanged\.$/m)
+  const j = tsctl(['diff', '-o', 'json'], {cwd: dir})
+  assert.is(j.code, 0)
+  const doc = JSON.parse(j.stdout)
+  assertOutput('diff', doc)
+  assert.is(doc.changes, false)
+  // and the state-reading commands see the pods the pass placed
+  const pods = tsctl(['get', 'pods', '-o', 'wide'], {cwd: dir})
+  assert.is(pods.code, 0, pods.stderr)
+  assert.is(pods.stdout.trim().split('\n').length, 3)
+  assert.match(tsctl(['rollout', 'history', 'deploy/hello'], {cwd: dir}).stdout, /\n1\s+[0-9a-f]{7}\s+tsctl init\s/)
 })
 
 test('get pods: kubectl table from the state, -o wide, -A, -l, -o name', () => {

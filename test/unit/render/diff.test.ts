@@ -38,6 +38,14 @@ test('object diff: field-level changes, removed objects, Secret values masked', 
   assert.not.match(all, 'b2xkLXNlY3JldA')
 })
 
+test('annotations written by controllers are not changes; user annotations are', () => {
+  const st = before()
+  const d = st.objects['Deployment/default/web']!
+  d.metadata.annotations = {...d.metadata.annotations, 'deployment.kubernetes.io/revision': '1', 'tsctl.io/applied-hash': 'x', team: 'a'}
+  const objs = diffObjects(desired(), st).find((o) => o.key === 'Deployment/default/web')!
+  assert.equal(objs.fields.filter((f) => f.path.startsWith('metadata')), [{path: 'metadata.annotations', op: 'remove', before: {team: 'a'}}])
+})
+
 test('nothing to do: no changes, exit-worthy flag false', () => {
   const s = after()
   const d = buildDiff({desired: desired(), before: s, plan: {actions: []}, after: s, stuck: [], steps: 1, offline: false, observedFrom: 'state'})
