@@ -27,6 +27,13 @@ export abstract class TsctlCommand extends Command {
     process.stdout.write(JSON.stringify(doc, null, 2) + '\n')
   }
 
+  /** `-o json` or `-o yaml` of a document (js-yaml loaded only when asked for). */
+  protected async printStructured(format: 'json' | 'yaml', doc: unknown): Promise<void> {
+    if (format === 'json') return this.printJson(doc)
+    const yaml = await import('js-yaml')
+    this.print(yaml.dump(doc, {noRefs: true}))
+  }
+
   /** Warnings go to stderr, one per line, so stdout stays parseable. */
   protected warnLine(message: string): void {
     process.stderr.write(`${palette(shouldColor(process.stderr)).warn('warning:')} ${message}\n`)

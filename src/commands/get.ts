@@ -42,8 +42,7 @@ export default class Get extends TsctlCommand {
     if (name && objects.length === 0) throw new UserError(`${kind.plural} "${name}" not found ${namespacePhrase(flags)}`)
     if (flags.output === 'json' || flags.output === 'yaml') {
       const doc = name && objects.length === 1 ? objects[0] : {apiVersion: 'v1', kind: 'List', items: objects, metadata: {resourceVersion: ''}}
-      if (flags.output === 'json') this.printJson(doc)
-      else this.print((await import('js-yaml')).dump(doc, {noRefs: true}))
+      await this.printStructured(flags.output, doc)
       return
     }
     if (flags.output === 'name') {

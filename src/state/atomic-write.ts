@@ -15,21 +15,30 @@ import {basename, dirname, join} from 'node:path'
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const dir = dirname(path)
   const tmp = join(dir, `.${basename(path)}.tmp-${process.pid}-${randomUUID().slice(0, 8)}`)
-  const fh = await fs.open(tmp, 'wx', mode)
+  await createFileExclusive(tmp, data, mode)
   try {
-    try {
-      await fh.chmod(mode)
-      await fh.writeFile(data)
-      await fh.sync()
-    } finally {
-      await fh.close()
-    }
     await fs.rename(tmp, path)
   } catch (err) {
     await fs.rm(tmp, {force: true})
     throw err
   }
   await fsyncDir(dir)
+}
+
+/**
+ * Creates `path` with O_CREAT|O_EXCL (throws EEXIST when it exists), sets
+ * `mode` with fchmod (the umask cannot widen or narrow it), writes `data`
+ * and fsyncs before closing. The one way tsctl creates a state or lock file.
+ */
+export async function createFileExclusive(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+  const fh = await fs.open(path, 'wx', mode)
+  try {
+    await fh.chmod(mode)
+    await fh.writeFile(data)
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
 }
 
 /** fsync a directory so a rename or unlink in it is durable. Some filesystems refuse; that is not fatal. */

@@ -4,7 +4,7 @@ import {hostname, userInfo} from 'node:os'
 import {basename, dirname, join} from 'node:path'
 import {LockedError} from '../errors.js'
 import type {LockInfo} from './backend.js'
-import {fsyncDir} from './atomic-write.js'
+import {createFileExclusive, fsyncDir} from './atomic-write.js'
 
 /** Options for {@link FileLock}. */
 export interface FileLockOptions {
@@ -139,14 +139,7 @@ export class FileLock {
     const body = JSON.stringify(info, null, 2) + '\n'
     const dir = dirname(path)
     const tmp = join(dir, `.${basename(path)}.${info.id}`)
-    const fh = await fs.open(tmp, 'wx', 0o600)
-    try {
-      await fh.chmod(0o600)
-      await fh.writeFile(body)
-      await fh.sync()
-    } finally {
-      await fh.close()
-    }
+    await createFileExclusive(tmp, body)
     try {
       await fs.link(tmp, path)
       await fsyncDir(dir)
@@ -162,21 +155,13 @@ export class FileLock {
   }
 
   private async createExclusive(path: string, body: string): Promise<boolean> {
-    let fh: fs.FileHandle
     try {
-      fh = await fs.open(path, 'wx', 0o600)
+      await createFileExclusive(path, body)
+      return true
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
       throw err
     }
-    try {
-      await fh.chmod(0o600)
-      await fh.writeFile(body)
-      await fh.sync()
-    } finally {
-      await fh.close()
-    }
-    return true
   }
 
   /** Replace the stale lock `stale` with `info`, under the takeover guard. */

@@ -41,8 +41,7 @@ export default class RolloutHistory extends TsctlCommand {
     }
     if (flags.output === 'json' || flags.output === 'yaml') {
       const doc = {apiVersion: 'tsctl.io/v1', kind: 'RolloutHistory', object: `${kind.kind}/${obj.metadata.namespace ?? 'default'}/${name}`, revisions: revs}
-      if (flags.output === 'json') this.printJson(doc)
-      else this.print((await import('js-yaml')).dump(doc, {noRefs: true}))
+      await this.printStructured(flags.output, doc)
       return
     }
     if (flags.revision !== undefined) {

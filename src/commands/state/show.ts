@@ -23,8 +23,7 @@ export default class StateShow extends TsctlCommand {
     const masked = state ? maskState(state) : null
     if (flags.output !== 'text') {
       const doc = {apiVersion: 'tsctl.io/v1', kind: 'StateShow', backend: backend.describe(), lock, state: masked}
-      if (flags.output === 'json') this.printJson(doc)
-      else this.print((await import('js-yaml')).dump(doc, {noRefs: true}))
+      await this.printStructured(flags.output, doc)
       return
     }
     const {renderStateSummary} = await import('../../render/state-summary.js')
