@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert'
 import {ExitCode, LockedError, UserError} from '../../../src/errors.js'
 import {FileStateBackend} from '../../../src/state/file-backend.js'
 import {emptyState} from '../../../src/state/model.js'
+import {newState} from '../../../src/state/lineage.js'
 
 const locker = fileURLToPath(new URL('./fixtures/locker.js', import.meta.url))
 const dirs: string[] = []
@@ -32,6 +33,14 @@ test('read of a missing state is null; write then read round-trips', async () =>
   s.serial = 1
   await b.write(s)
   assert.equal(await b.read(), s)
+})
+
+test('a new state has serial 0 and a fresh UUID lineage', () => {
+  const a = newState()
+  const b = newState()
+  assert.is(a.serial, 0)
+  assert.match(a.lineage, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+  assert.is.not(a.lineage, b.lineage)
 })
 
 test('state file and lock file are mode 0600 even with umask 0', async () => {
