@@ -27,22 +27,24 @@ Exit code: 0 no changes, 1 changes, 2 invalid input or error.`
   async run(): Promise<void> {
     const {flags} = await this.parse(Diff)
     this.outputFormat = flags.output
-    const seams = await import('../cli/pending-seams.js')
+    const {loadDesired} = await import('../manifests/load.js')
+    const {converge} = await import('../reconcile/converge.js')
+    const {observedFromState} = await import('../reconcile/assume.js')
     const {now} = await import('../cli/clock.js')
     const {readState} = await import('../cli/context.js')
     const {emptyState} = await import('../state/model.js')
     const {buildDiff} = await import('../render/diff-model.js')
 
-    const desired = await seams.loadDesired({repo: flags.repo, ref: flags.ref})
+    const desired = await loadDesired({repo: flags.repo, ref: flags.ref})
     const {state: stored} = await readState(flags, (m) => this.warnLine(m))
     // A fleet that never synced diffs against nothing; the lineage is only a placeholder (diff never writes).
     const before = stored ?? emptyState('(no state yet)')
     const t = now()
     // The seam for observing hosts: src/runtime/observe.ts `observe(nodes, opts)` replaces this for
     // online diffs once the runtime and SSH exist (issue 3/4). Today both modes read the state.
-    const observed = await seams.observedFromState(before, t)
+    const observed = observedFromState(before, t)
     // converge() runs the first pass itself: its `first` is exactly what sync would execute first.
-    const end = await seams.converge({desired, state: before, observed, now: t})
+    const end = converge({desired, state: before, observed, now: t})
     const result = buildDiff({
       desired,
       before,

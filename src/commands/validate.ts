@@ -17,7 +17,7 @@ export default class Validate extends TsctlCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Validate)
     this.outputFormat = flags.output
-    const {loadDesired} = await import('../cli/pending-seams.js')
+    const {loadDesired} = await import('../manifests/load.js')
     const {formatDiagnostic} = await import('../errors.js')
     const {keyOf} = await import('../manifests/object.js')
     const desired = await loadDesired({repo: flags.repo, ref: flags.ref})

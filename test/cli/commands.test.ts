@@ -7,18 +7,10 @@ import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {after, before} from '../unit/render/fixtures.js'
 import {assertOutput, repoRoot} from './helpers/output-schema.js'
-import {built, cleanup, tempDir, tsctl, tsctlTty} from './helpers/run.js'
+import {cleanup, tempDir, tsctl, tsctlTty} from './helpers/run.js'
 
 test.after(cleanup)
 
-const haveLoader = built('manifests/load.js')
-const haveReconcile = haveLoader && built('reconcile/reconcile.js') && built('reconcile/converge.js') && built('reconcile/assume.js')
-/** uvu's skip, with the reason on a `SKIP:` line, for tests that need another helper's module. */
-function needs(ok: boolean, what: string): typeof test {
-  if (ok) return test
-  console.log(`SKIP: needs ${what}, not in this build`)
-  return test.skip as unknown as typeof test
-}
 
 /** A repo made by `tsctl init`, with the fixture state written where the commands look for it. */
 function repoWithState(state = before()): string {
@@ -50,7 +42,7 @@ test('init scaffolds a committed repo with .tsctl/ ignored; a second init refuse
   noStack(again.stderr)
 })
 
-needs(haveLoader, 'src/manifests/load.ts (manifests helper) for validate')('validate accepts what init made (exit 0)', () => {
+test('validate accepts what init made (exit 0)', () => {
   const dir = tempDir()
   assert.is(tsctl(['init', dir], {cwd: dir}).code, 0)
   const r = tsctl(['validate'], {cwd: dir})
@@ -61,7 +53,7 @@ needs(haveLoader, 'src/manifests/load.ts (manifests helper) for validate')('vali
   assertOutput('validate', JSON.parse(j.stdout))
 })
 
-needs(haveLoader, 'src/manifests/load.ts (manifests helper) for validate')('validate of a broken manifest lists diagnostics and exits 2; -o json gives error.json', () => {
+test('validate of a broken manifest lists diagnostics and exits 2; -o json gives error.json', () => {
   const dir = tempDir()
   assert.is(tsctl(['init', dir], {cwd: dir}).code, 0)
   writeFileSync(join(dir, 'manifests', 'bad.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\ndata: {a: 1\n')
@@ -78,7 +70,7 @@ needs(haveLoader, 'src/manifests/load.ts (manifests helper) for validate')('vali
   assert.ok(doc.diagnostics.length >= 1)
 })
 
-needs(haveReconcile, 'the loader and src/reconcile/{reconcile,converge,assume}.ts (manifests, controllers helpers) for diff')('diff of a fresh repo shows changes (exit 1) in text, markdown and schema-valid json', () => {
+test('diff of a fresh repo shows changes (exit 1) in text, markdown and schema-valid json', () => {
   const dir = tempDir()
   assert.is(tsctl(['init', dir], {cwd: dir}).code, 0)
   const t = tsctl(['diff', '--offline'], {cwd: dir})
@@ -98,7 +90,7 @@ needs(haveReconcile, 'the loader and src/reconcile/{reconcile,converge,assume}.t
   }
 })
 
-needs(haveReconcile, 'the loader and reconcile for diff')('diff against the state its own end state left reports no changes (exit 0)', async () => {
+test('diff against the state its own end state left reports no changes (exit 0)', async () => {
   const dir = tempDir()
   assert.is(tsctl(['init', dir], {cwd: dir}).code, 0)
   // the modules are reached by path so this file compiles before they land on main

@@ -47,7 +47,3 @@ export function cleanup(): void {
   for (const d of temps.splice(0)) rmSync(d, {recursive: true, force: true})
 }
 
-/** Whether another helper's module is in this build (the commands reach them through src/cli/pending-seams.ts). */
-export function built(rel: string): boolean {
-  return existsSync(join(repoRoot, 'dist', 'src', rel))
-}
