@@ -17,7 +17,7 @@
  * Pure: no I/O, no clock, no randomness. Same snapshot and pod, same answer.
  */
 import type {KubeObject} from '../../manifests/object.js'
-import type {Candidates, ClusterView, CycleState, PodInfo, PreFilterResult, SchedulerNode, Template} from './framework.js'
+import type {Candidates, ClusterView, CycleState, FilterPlugin, PodInfo, PreFilterResult, SchedulerNode, Template} from './framework.js'
 import {reasonId, reasonText} from './framework.js'
 import {tieHash} from './hash.js'
 import {dynamicFilters, scorers, staticFilters, staticKeyed} from './registry.js'
@@ -268,33 +268,36 @@ export interface NodeVerdict {
 }
 
 /**
- * Every node's verdict for a pod, for `tsctl describe` and tests: which
- * plugin rejected each node and why, and the score breakdown of the nodes
- * that fit. Slower than schedulePod (one filter pass per node); the chosen
- * node is the same.
+ * Every node's verdict for a pod, for `tsctl describe`, the DaemonSet
+ * controller and tests: which plugin rejected each node and why, and the
+ * score breakdown of the nodes that fit. PreFilters run once; Filters run
+ * one node at a time (O(nodes × filters)); the chosen node is
+ * schedulePod's.
  */
 export function explain(snapshot: Snapshot, pod: KubeObject): {nodes: Record<string, NodeVerdict>; result: ScheduleResult} {
   const result = schedulePod(snapshot, pod)
   const x = scratch(snapshot)
   const info = snapshot.info(pod)
   const out: Record<string, NodeVerdict> = {}
-  const pre = runFilters(snapshot, x, info)
   const {cycle, cand} = x
-  const feasible = cand.idx.slice(0, cand.n)
-  if (pre !== undefined) {
-    for (const n of snapshot.nodes) out[n.name] = {fits: false, reasons: [pre]}
-    return {nodes: out, result}
-  }
-  // Re-run the filters one node at a time to see who rejects whom.
   cycle.reset(info)
   const template = templateFor(snapshot, cycle, cand)
+  cycle.reset(info)
+  cycle.template = template
   const filters = [...staticFilters, ...dynamicFilters]
+  const pre = new Map<FilterPlugin, PreFilterResult>()
+  for (const p of filters) {
+    const r = p.preFilter?.(cycle)
+    pre.set(p, r)
+    if (r !== undefined && r !== 'skip' && 'unschedulable' in r) {
+      for (const n of snapshot.nodes) out[n.name] = {fits: false, plugin: p.name, reasons: [r.unschedulable]}
+      return {nodes: out, result}
+    }
+  }
   for (const n of snapshot.nodes) {
-    cycle.reset(info)
-    cycle.template = template
     const verdict: NodeVerdict = {fits: true}
     for (const p of filters) {
-      const r = p.preFilter?.(cycle)
+      const r = pre.get(p)
       if (r === 'skip') continue
       if (r !== undefined && 'nodeNames' in r && !r.nodeNames.has(n.name)) {
         Object.assign(verdict, {fits: false, plugin: p.name, reasons: [`node(s) didn't satisfy plugin(s) [${p.name}]`]})
@@ -313,8 +316,7 @@ export function explain(snapshot: Snapshot, pod: KubeObject): {nodes: Record<str
     }
     out[n.name] = verdict
   }
-  if (feasible.length > 0) {
-    runFilters(snapshot, x, info)
+  if (runFilters(snapshot, x, info) === undefined && cand.n > 0) {
     runScorers(x)
     for (let j = 0; j < cand.n; j++) {
       const scores: Record<string, number> = {}
