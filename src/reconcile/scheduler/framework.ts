@@ -236,6 +236,8 @@ export interface PodInfo {
   readonly preferredAffinity: readonly WeightedAffinityTerm[]
   readonly preferredAntiAffinity: readonly WeightedAffinityTerm[]
   readonly spread: readonly SpreadConstraint[]
+  /** names of the requested resources other than cpu and memory (extended, ephemeral-storage, hugepages) */
+  readonly scalarNames: readonly string[]
   /** `key=value` for every label, plus the owner key: the buckets of LabelIndex lookups */
   readonly indexKeys: readonly string[]
   /** node index while bound or assumed, else -1 */

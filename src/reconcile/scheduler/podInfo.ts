@@ -205,6 +205,7 @@ export function podInfoOf(pod: KubeObject): PodInfo {
     preferredAffinity: weighted(aff?.preferredDuringSchedulingIgnoredDuringExecution),
     preferredAntiAffinity: weighted(anti?.preferredDuringSchedulingIgnoredDuringExecution),
     spread: spreadConstraints(spec, labels),
+    scalarNames: Object.keys(req.scalar).filter((k) => req.scalar[k] > 0),
     indexKeys,
     node: -1,
   }

@@ -27,7 +27,7 @@ export const NodeResourcesBalancedAllocation: ScorePlugin = {
         const fm = Math.min(1, (reqMem[i] + mem) / am)
         std = Math.abs((fc - fm) / 2)
       }
-      out[j] = Math.trunc((1 - std) * MaxNodeScore)
+      out[j] = ((1 - std) * MaxNodeScore) | 0
     }
   },
 }

@@ -18,7 +18,8 @@ const insufficientMemory = reasonId('Insufficient memory')
 /** kube's `leastRequestedScore`: free share of capacity after placing the pod, 0..100, integer. */
 export function leastRequestedScore(requested: number, capacity: number): number {
   if (capacity === 0 || requested > capacity) return 0
-  return Math.trunc(((capacity - requested) * MaxNodeScore) / capacity)
+  // The quotient is in 0..100, so `| 0` truncates exactly, and faster than Math.trunc.
+  return (((capacity - requested) * MaxNodeScore) / capacity) | 0
 }
 
 export const NodeResourcesFit: FilterPlugin & ScorePlugin = {
@@ -28,7 +29,7 @@ export const NodeResourcesFit: FilterPlugin & ScorePlugin = {
     const req = cycle.pod.request
     const cpu = req.milliCPU
     const mem = req.memory
-    const scalars = Object.keys(req.scalar).filter((k) => req.scalar[k] > 0)
+    const scalars = cycle.pod.scalarNames
     const {allocCPU, allocMem, allocPods, reqCPU, reqMem, reqPods} = cycle.cluster.resources
     const nodes = cycle.cluster.nodes
     const idx = cand.idx
@@ -84,7 +85,7 @@ export const NodeResourcesFit: FilterPlugin & ScorePlugin = {
         sum += leastRequestedScore(nzMem[i] + mem, am)
         weights++
       }
-      out[j] = weights === 0 ? 0 : Math.trunc(sum / weights)
+      out[j] = weights === 0 ? 0 : (sum / weights) | 0
     }
   },
 }

@@ -64,7 +64,7 @@ function preferNoScheduleCounts(cycle: CycleState): Int32Array {
 export const TaintToleration: FilterPlugin & ScorePlugin = {
   name: 'TaintToleration',
   weight: 3,
-  staticKey: (pod) => stableJSON(pod.spec.tolerations ?? []),
+  staticKey: (pod) => stableJSON(pod.spec.tolerations),
   filter(cycle: CycleState, cand: Candidates) {
     const tolerations = cycle.pod.spec.tolerations ?? []
     const nodes = cycle.cluster.nodes
