@@ -80,6 +80,15 @@ function findScripts(): string {
   throw new Error(`test/fleet/up.sh not found from ${here}`)
 }
 
+/** True while PID runs. A zombie is not running: this machine's PID 1 may reap orphans late. */
+export function running(pid: number): boolean {
+  try {
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
+}
+
 /** Why a fleet cannot be brought up here, or undefined when it can. */
 export function fleetSkipReason(): string | undefined {
   if (process.getuid?.() !== 0) return 'the test fleet needs root (network namespaces, mounts)'
@@ -166,7 +175,7 @@ export async function fleetUp(n: number, prefix = 'tsf', opts: {net?: number} = 
       if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'sshd') throw new Error(`pid ${pid} is not ${h.name}'s sshd`)
       process.kill(pid, 'SIGKILL')
       // Its PID namespace dies with it; wait (bounded) until nothing listens.
-      for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 20))
+      for (let i = 0; i < 100 && running(pid); i++) await new Promise((r) => setTimeout(r, 20))
     },
     async restart() {
       await up()

@@ -53,18 +53,29 @@ stop_host() {
   if sshd_alive "$3/h$2/sshd.pid" "$_ns"; then
     kill -9 "$(cat "$3/h$2/sshd.pid")" 2>/dev/null || true
   fi
-  # Whatever else still lives in the namespace was started by that sshd
-  # (unshare, sessions): end it by PID, with a bounded wait.
+  # Its PID namespace dies with it and unshare exits after reaping it; give
+  # that a moment (a killed unshare leaves sshd a zombie for PID 1 to reap),
+  # then end by PID whatever still lives in the netns: it was started there
+  # by that sshd (sessions) or by up.sh (unshare). Bounded.
   _k=0
   while [ -e "/run/netns/$_ns" ]; do
     _pids=$(ip netns pids "$_ns" 2>/dev/null || true)
     [ -z "$_pids" ] && break
-    if [ $_k -ge 100 ]; then die "processes in $_ns would not die: $_pids"; fi
+    if [ $_k -lt 20 ]; then _k=$((_k + 1)); sleep 0.05; continue; fi
+    if [ $_k -ge 120 ]; then die "processes in $_ns would not die: $_pids"; fi
     for _p in $_pids; do kill -9 "$_p" 2>/dev/null || true; done
     _k=$((_k + 1))
     sleep 0.05
   done
   rm -f "$3/h$2/sshd.pid"
   if [ -e "/run/netns/$_ns" ]; then ip netns del "$_ns"; fi
-  if ip link show "$_ns" >/dev/null 2>&1; then ip link del "$_ns"; fi
+  # Deleting the netns destroys the veth pair, but asynchronously: delete it
+  # ourselves (it may vanish under us) and wait, bounded, until it is gone.
+  _k=0
+  while ip link show "$_ns" >/dev/null 2>&1; do
+    ip link del "$_ns" 2>/dev/null || true
+    if [ $_k -ge 100 ]; then die "link $_ns would not go away"; fi
+    _k=$((_k + 1))
+    sleep 0.05
+  done
 }

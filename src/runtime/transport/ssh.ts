@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process'
-import {mkdtempSync, rmSync, unlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {Readable} from 'node:stream'
 import {HostError} from '../../errors.js'
@@ -178,7 +178,14 @@ export class SshTransport implements Transport {
     this.dir = undefined
     this.masterUp = false
     await this.starting?.catch(() => {})
-    await run(this.opts.sshPath, [...this.base(join(dir, 'cm')), '-O', 'exit', '--', this.target.address], 5_000)
+    const ctl = (cmd: string) => run(this.opts.sshPath, [...this.base(join(dir, 'cm')), '-O', cmd, '--', this.target.address], 5_000)
+    if (existsSync(join(dir, 'cm'))) {
+      // `-O exit` only asks: wait (bounded) until the master has gone, so a
+      // caller that counts processes or removes a fleet right after sees none.
+      const pid = Number(/pid=(\d+)/.exec((await ctl('check')).stderr)?.[1])
+      await ctl('exit')
+      for (let i = 0; pid && i < 100 && alive(pid); i++) await sleep(20)
+    }
     rmSync(dir, {recursive: true, force: true})
   }
 
@@ -341,6 +348,16 @@ function sshMessage(stderr: string): string {
 function backoff(base: number, attempt: number): number {
   const d = Math.min(2_000, base * 2 ** attempt)
   return Math.round(d * (0.75 + Math.random() * 0.5))
+}
+
+/** True while PID runs. A zombie counts as gone: the daemonised master's
+ * parent is PID 1, which may reap it late (or never, in a container). */
+function alive(pid: number): boolean {
+  try {
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
 }
 
 function sleep(ms: number): Promise<void> {
