@@ -50,11 +50,19 @@ export interface Fleet {
   knownHosts: string
   /** `ssh -F sshConfig P-h1` works */
   sshConfig: string
+  /** Node manifests (YAML) for every host, with pinned host keys */
+  nodes: string
   hosts: FleetHost[]
   /** A Node as SshTransport takes it (user, identity, pinned host key). */
   target(host: HostRef, opts?: {pin?: boolean}): SshTarget
   /** SshTransport options that isolate from ~/.ssh (config /dev/null, this fleet's known_hosts). */
   transportOptions(): {configFile: string; knownHostsFile: string}
+  /**
+   * Runs ARGV inside the host's namespaces (net, mount, uts, pid) without
+   * SSH, e.g. to look at what the runtime left there. Resolves with stdout;
+   * rejects when it exits non-zero.
+   */
+  inHost(host: HostRef, argv: string[]): Promise<string>
   /** Established SSH connections the host's sshd has now (counted inside its netns). */
   connections(host: HostRef): Promise<number>
   /** The host's veth goes down: packets to it vanish (connects time out). */
@@ -117,6 +125,7 @@ interface Inventory {
   identity: string
   knownHosts: string
   sshConfig: string
+  nodes: string
   hosts: Omit<FleetHost, 'index'>[]
 }
 
@@ -155,13 +164,17 @@ export async function fleetUp(n: number, prefix = 'tsf', opts: {net?: number} = 
   let isDown = false
   return {
     prefix: inv.prefix, dir, subnet: inv.subnet, gateway: inv.gateway, user: inv.user,
-    identity: inv.identity, knownHosts: inv.knownHosts, sshConfig: inv.sshConfig, hosts,
+    identity: inv.identity, knownHosts: inv.knownHosts, sshConfig: inv.sshConfig, nodes: inv.nodes, hosts,
     target(ref, o = {}) {
       const h = host(ref)
       return {node: h.name, address: h.address,
         ssh: {user: inv.user, port: h.port, identityFile: inv.identity, ...(o.pin ? {hostKey: h.hostKey} : {})}}
     },
     transportOptions: () => ({configFile: '/dev/null', knownHostsFile: inv.knownHosts}),
+    inHost(ref, argv) {
+      const pid = readFileSync(join(dir, `h${host(ref).index}`, 'sshd.pid'), 'utf8').trim()
+      return sh('nsenter', ['-t', pid, '-n', '-m', '-u', '-p', '--', ...argv])
+    },
     async connections(ref) {
       const out = await sh('nsenter', [`--net=/run/netns/${host(ref).netns}`, 'ss', '-Htn', 'state', 'established', '( sport = :22 )'])
       return out.split('\n').filter((l) => l.trim()).length

@@ -11,7 +11,9 @@
 # Idempotent: run it again to restart crashed hosts, heal partitions, or
 # change N (extra hosts are removed). OCTET defaults to the first of 250..255
 # no other interface uses, so fleets with different prefixes can coexist.
-# Writes FLEET_DIR/fleet.json (the inventory) and FLEET_DIR/ssh_config, where
+# Writes FLEET_DIR/fleet.json (the inventory), FLEET_DIR/ssh_config (for
+# `ssh -F`), FLEET_DIR/known_hosts and FLEET_DIR/nodes.yaml (tsctl Node
+# manifests with pinned host keys), where
 # FLEET_DIR is $TSCTL_FLEET_DIR or /tmp/tsctl-fleet-P. Prints FLEET_DIR.
 set -eu
 here=$(dirname "$0")
@@ -182,9 +184,10 @@ kh=$dir/known_hosts
 } >"$dir/ssh_config.tmp"
 {
   printf '{\n  "prefix": "%s",\n  "dir": "%s",\n  "bridge": "%s",\n  "subnet": "198.19.%s.0/24",\n' "$prefix" "$dir" "$br" "$net"
-  printf '  "gateway": "198.19.%s.1",\n  "user": "root",\n  "identity": "%s",\n  "knownHosts": "%s",\n  "sshConfig": "%s",\n  "hosts": [' \
-    "$net" "$dir/id_ed25519" "$kh" "$dir/ssh_config"
+  printf '  "gateway": "198.19.%s.1",\n  "user": "root",\n  "identity": "%s",\n  "knownHosts": "%s",\n  "sshConfig": "%s",\n  "nodes": "%s",\n  "hosts": [' \
+    "$net" "$dir/id_ed25519" "$kh" "$dir/ssh_config" "$dir/nodes.yaml"
 } >"$dir/fleet.json.tmp"
+printf '# Node manifests for tsctl test fleet %s (written by test/fleet/up.sh)\n' "$prefix" >"$dir/nodes.yaml.tmp"
 i=1
 while [ "$i" -le "$n" ]; do
   name=$prefix-h$i
@@ -196,10 +199,13 @@ while [ "$i" -le "$n" ]; do
   [ "$i" = 1 ] || printf ',' >>"$dir/fleet.json.tmp"
   printf '\n    {"name": "%s", "address": "%s", "port": 22, "netns": "%s", "veth": "%s", "hostKey": "%s %s", "dataDir": "%s", "home": "%s", "pid": %s}' \
     "$name" "$addr" "$name" "$name" "$ktype" "$kbody" "$hd/data" "$hd/home" "$(cat "$hd/sshd.pid")" >>"$dir/fleet.json.tmp"
+  printf -- '---\napiVersion: v1\nkind: Node\nmetadata:\n  name: %s\n  labels:\n    tsctl.dev/fleet: %s\nspec:\n  address: %s\n  ssh:\n    user: root\n    port: 22\n    identityFile: %s\n    hostKey: %s %s\n' \
+    "$name" "$prefix" "$addr" "$dir/id_ed25519" "$ktype" "$kbody" >>"$dir/nodes.yaml.tmp"
   i=$((i + 1))
 done
 printf '\n  ]\n}\n' >>"$dir/fleet.json.tmp"
 mv "$kh.tmp" "$kh"
 mv "$dir/ssh_config.tmp" "$dir/ssh_config"
+mv "$dir/nodes.yaml.tmp" "$dir/nodes.yaml"
 mv "$dir/fleet.json.tmp" "$dir/fleet.json"
 printf '%s\n' "$dir"

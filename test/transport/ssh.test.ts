@@ -84,6 +84,8 @@ if (skip) {
       assert.is(home, '/root')
       assert.is(dotssh, '.ssh')
       assert.equal(readdirSync(h.dataDir), [`seen-by-${h.name}`])
+      // the same view without SSH, through the host's namespaces
+      assert.is((await fleet.inHost(h, ['sh', '-c', 'hostname; ls /var/lib/tsctl'])).trim(), `${h.name}\nseen-by-${h.name}`)
     }
   })
 
