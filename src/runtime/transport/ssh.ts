@@ -213,9 +213,14 @@ export class SshTransport implements Transport {
       }
     }
     const sock = join(this.dir, 'cm')
-    // A socket left by a master that died would make the new one run
-    // without multiplexing ("already exists, disabling multiplexing").
-    try { unlinkSync(sock) } catch { /* none */ }
+    if (existsSync(sock)) {
+      // A command failed although a socket is there: the old master may
+      // still run (e.g. the host refused one more session) and must not be
+      // orphaned; a dead one's socket would make the new master run without
+      // multiplexing ("already exists, disabling multiplexing").
+      await run(this.opts.sshPath, [...this.base(sock), '-O', 'exit', '--', this.target.address], 2_000)
+      try { unlinkSync(sock) } catch { /* gone with its master */ }
+    }
     const args = [...this.base(sock), ...this.connectArgs(),
       '-o', 'ControlMaster=yes', '-o', `ControlPersist=${this.opts.controlPersistS}`, '-N', '-f', '--', this.target.address]
     const limit = Math.min(this.opts.connectTimeoutMs * 2 + 5_000, deadline - Date.now())

@@ -1,4 +1,5 @@
 import {type Diagnostic, ExitCode, UserError} from '../../errors.js'
+import type {KubeObject} from '../../manifests/object.js'
 
 /**
  * How to reach a Node over SSH: `spec.ssh` of a Node manifest. Every field is
@@ -74,4 +75,21 @@ export function sshTargetDiagnostics(t: SshTarget): Diagnostic[] {
 export function checkSshTarget(t: SshTarget): void {
   const d = sshTargetDiagnostics(t)
   if (d.length) throw new UserError(`Node/${t.node}: invalid SSH settings`, ExitCode.invalid, d)
+}
+
+/**
+ * The SSH target of a Node manifest: metadata.name, spec.address and
+ * spec.ssh, checked (UserError, exit 2, on a bad field). The schema validates
+ * shapes first; this only picks the fields and checks what ssh would misread.
+ */
+export function sshTargetOf(node: KubeObject): SshTarget {
+  const spec = (node.spec ?? {}) as {address?: unknown; ssh?: NodeSshSpec}
+  if (typeof spec.address !== 'string') {
+    throw new UserError(`Node/${node.metadata.name}: spec.address is required`, ExitCode.invalid, [
+      {severity: 'error', object: `Node/${node.metadata.name}`, field: 'spec.address', message: 'required: the host name or IP address to reach it by SSH'},
+    ])
+  }
+  const t: SshTarget = {node: node.metadata.name, address: spec.address, ...(spec.ssh ? {ssh: spec.ssh} : {})}
+  checkSshTarget(t)
+  return t
 }

@@ -1,7 +1,7 @@
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {UserError} from '../../../src/errors.js'
-import {checkSshTarget, sshTargetDiagnostics} from '../../../src/runtime/transport/sshTarget.js'
+import {checkSshTarget, sshTargetDiagnostics, sshTargetOf} from '../../../src/runtime/transport/sshTarget.js'
 
 const ok = {node: 'a', address: '198.19.250.11'}
 
@@ -35,6 +35,13 @@ test('checkSshTarget throws a UserError with exit code 2 and every diagnostic', 
     assert.is((e as UserError).exitCode, 2)
     assert.is((e as UserError).diagnostics.length, 2)
   }
+})
+
+test('sshTargetOf reads a Node manifest', () => {
+  const node = {apiVersion: 'v1', kind: 'Node', metadata: {name: 'n1'}, spec: {address: '198.19.250.11', ssh: {user: 'root', port: 22}}}
+  assert.equal(sshTargetOf(node), {node: 'n1', address: '198.19.250.11', ssh: {user: 'root', port: 22}})
+  assert.throws(() => sshTargetOf({...node, spec: {}}), (e: UserError) => e.diagnostics[0].field === 'spec.address')
+  assert.throws(() => sshTargetOf({...node, spec: {address: 'x', ssh: {user: '-oFoo'}}}), (e: UserError) => e.diagnostics[0].field === 'spec.ssh.user')
 })
 
 test.run()
