@@ -26,14 +26,14 @@ function transport(i: number, extra: SshTransportOptions & {pin?: boolean} = {})
   return t
 }
 
-/** ssh processes on this machine that use CONTROLPATH (the master and any clients). */
-function sshProcessesUsing(controlPath: string): number[] {
+/** ssh processes on this machine with an argument containing NEEDLE (a control path, a host name). */
+function sshProcessesUsing(needle: string): number[] {
   const pids: number[] = []
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue
     try {
       const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0')
-      if (argv[0]?.endsWith('ssh') && argv.some((a) => a.includes(controlPath))) pids.push(Number(d))
+      if (argv[0]?.endsWith('ssh') && argv.some((a) => a.includes(needle))) pids.push(Number(d))
     } catch { /* exited */ }
   }
   return pids
@@ -124,6 +124,21 @@ if (skip) {
     assert.is(b.stdout.toString().split(' ')[0], want)
     assert.is(b.stderr, 'done\n')
     assert.is(streamed, b.stdout.length)
+  })
+
+  test("the user's ssh_config and a ProxyJump bastion work unchanged", async () => {
+    // Only the fleet's ssh_config (aliases, key, known_hosts) and a Node
+    // naming host 1 as its bastion: the connection to host 2 must come from host 1.
+    const [h1, h2] = fleet.hosts
+    const t = new SshTransport({node: h2.name, address: h2.name, ssh: {proxyJump: h1.name}}, {configFile: fleet.sshConfig})
+    open.push(t)
+    const r = await t.exec(['sh', '-c', 'hostname; echo "$SSH_CLIENT"'])
+    assert.is(r.code, 0, r.stderr)
+    const [name, client] = r.stdout.toString().trim().split('\n')
+    assert.is(name, h2.name)
+    assert.is(client.split(' ')[0], h1.address)
+    assert.is((await t.exec(['true'])).code, 0)
+    assert.is(t.stats.connects, 1)
   })
 
   test('a wrong pinned host key is refused before any command runs', async () => {
@@ -228,6 +243,9 @@ if (skip) {
       assert.equal(sshProcessesUsing(p), [], p)
       assert.not.ok(existsSync(join(p, '..')), `${p} removed`)
     }
+    // nor a bastion hop (ssh -W … PREFIX-h1) or any other ssh to the fleet
+    assert.equal(sshProcessesUsing(`${PREFIX}-h`), [])
+    assert.equal(sshProcessesUsing(fleet.subnet.replace(/\.0\/24$/, '.')), [])
     const pids = fleet.hosts.map((h) => h.pid)
     const dir = fleet.dir
     await fleet.down()
