@@ -194,6 +194,19 @@ if (skip) {
     await until('the host to see the connection end', async () => (await fleet.connections(1)) === 0)
   })
 
+  test('a master that died is replaced once, even under concurrent commands', async () => {
+    const t = transport(1)
+    await t.exec(['true'])
+    const [master] = sshProcessesUsing(t.controlPath!)
+    process.kill(master, 'SIGKILL')
+    await until('the master to die', () => !running(master))
+    const rs = await Promise.all(Array.from({length: 6}, () => t.exec(['hostname'])))
+    assert.ok(rs.every((r) => r.stdout.toString().trim() === fleet.hosts[0].name))
+    assert.is(t.stats.connects, 2)
+    assert.is(t.stats.retries, 0, 'replacing a master that went away is not a retry')
+    assert.equal(sshProcessesUsing(t.controlPath!).length, 1)
+  })
+
   const fast = {connectTimeoutMs: 1_000, retries: 1, backoffMs: 100, serverAliveIntervalS: 1, serverAliveCountMax: 2}
 
   test('a partitioned host gives HostError while the others answer (in parallel)', async () => {

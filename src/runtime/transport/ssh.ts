@@ -98,6 +98,8 @@ export class SshTransport implements Transport {
   private readonly sessions: Limiter
   private dir?: string
   private masterUp = false
+  /** bumped by every master start, so a stale failure cannot take down a newer master */
+  private generation = 0
   private starting?: Promise<void>
 
   /** Throws UserError (exit 2) when the Node's address or spec.ssh is unsafe or malformed. */
@@ -141,10 +143,15 @@ export class SshTransport implements Transport {
     // The per-host session slot is taken first, so commands queued for one
     // busy host do not hold run-wide slots that other hosts could use.
     return this.sessions.run(() => this.limiter.run(async () => {
+      // One reconnect per exec is free: a master that was up may simply
+      // have outlived ControlPersist; that is not a failure of the host.
+      let freeReconnect = true
       for (let attempt = 0; ; attempt++) {
         let why: string
         try {
+          const wasUp = this.masterUp
           await this.ensureMaster(deadline)
+          const generation = this.generation
           const r = await this.attempt(line, opts, deadline)
           if (r.kind === 'done') return r.result
           if (r.kind === 'lost') throw new HostError(this.node, `connection lost while the command ran (it may have run; not retried): ${r.why}`, true)
@@ -153,7 +160,14 @@ export class SshTransport implements Transport {
               ? `command timed out after ${opts.timeoutMs} ms (it may have run)`
               : `could not reach ${this.where()} within ${opts.timeoutMs} ms`, true)
           }
-          this.masterUp = false
+          // Only the master this attempt used is declared gone: a
+          // concurrent exec may already have replaced it with a good one.
+          if (generation === this.generation) this.masterUp = false
+          if (wasUp && freeReconnect) {
+            freeReconnect = false
+            attempt--
+            continue
+          }
           why = r.why
         } catch (e) {
           if (!(e instanceof ConnectFailure)) throw e
@@ -227,6 +241,7 @@ export class SshTransport implements Transport {
     if (limit <= 0) throw new ConnectFailure(`could not reach ${this.where()}: out of time`, true)
     const r = await run(this.opts.sshPath, args, limit)
     this.stats.connects++
+    this.generation++
     if (r.code === 0) {
       this.masterUp = true
       return

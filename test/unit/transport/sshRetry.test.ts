@@ -100,6 +100,15 @@ test('a command that never started (master gone) is retried on a new master', as
   assert.is(commands(), 2)
 })
 
+test('a master that went away (ControlPersist) is replaced without spending a retry', async () => {
+  setup('ok,ok', 'run,unreached,run')
+  const t = new SshTransport({node: 'n1', address: 'h'}, {sshPath: fake, retries: 0, configFile: '/dev/null'})
+  opened.push(t)
+  await t.exec(['true'])
+  assert.is((await t.exec(['echo', 'again'])).stdout.toString(), 'again\n')
+  assert.equal(t.stats, {connects: 2, commands: 2, retries: 0})
+})
+
 test('a command whose connection broke after it started is never retried', async () => {
   setup('ok', 'lost,run')
   const t = transport()
