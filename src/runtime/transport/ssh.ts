@@ -335,6 +335,15 @@ export class SshTransport implements Transport {
         killer = setTimeout(() => child.kill('SIGKILL'), 2_000)
       }, Math.max(0, deadline - Date.now()))
       child.on('error', (e) => { clearTimeout(timer); clearTimeout(killer); reject(e) })
+      // After a timeout, do not wait for the pipes: something the killed ssh
+      // started (a ProxyCommand, say) may still hold them open.
+      child.on('exit', () => {
+        if (!timedOut) return
+        clearTimeout(killer)
+        child.stdout!.destroy()
+        child.stderr!.destroy()
+        resolve({kind: 'timeout', started})
+      })
       child.on('close', (code, signal) => {
         clearTimeout(timer)
         clearTimeout(killer)

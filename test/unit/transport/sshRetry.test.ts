@@ -118,6 +118,15 @@ test('a command whose connection broke after it started is never retried', async
   assert.is(commands(), 1)
 })
 
+test('timeoutMs ends a command that runs too long, saying it may have run', async () => {
+  setup('ok', 'run')
+  const t = transport()
+  const e = await t.exec(['sleep', '2'], {timeoutMs: 300}).catch((x) => x)
+  assert.instance(e, HostError)
+  assert.match(e.message, /timed out after 300 ms \(it may have run\)/)
+  assert.is(commands(), 1)
+})
+
 test('host key and login failures are final: no retry, not transient', async () => {
   for (const [mode, re] of [['hostkey', /host key verification failed .*not in known_hosts/], ['denied', /cannot log in .*Permission denied/]] as const) {
     setup(mode, 'run')
