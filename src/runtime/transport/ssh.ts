@@ -190,8 +190,9 @@ export class SshTransport implements Transport {
     const dir = this.dir
     if (!dir) return
     this.dir = undefined
-    this.masterUp = false
+    // A master being set up finishes first (and is then ended below).
     await this.starting?.catch(() => {})
+    this.masterUp = false
     const ctl = (cmd: string) => run(this.opts.sshPath, [...this.base(join(dir, 'cm')), '-O', cmd, '--', this.target.address], 5_000)
     if (existsSync(join(dir, 'cm'))) {
       // `-O exit` only asks: wait (bounded) until the master has gone, so a
