@@ -19,6 +19,7 @@ while [ $# -gt 0 ]; do
 done
 check_prefix "$prefix"
 [ "$(id -u)" = 0 ] || die 'must run as root'
+lock_fleets
 dir=$(fleet_dir "$prefix")
 
 for i in $(host_indexes "$prefix"); do stop_host "$prefix" "$i" "$dir"; done

@@ -11,6 +11,15 @@ die() {
   exit 1
 }
 
+# lock_fleets: one up.sh/down.sh at a time on this machine (held until exit),
+# so two fleets started at once cannot pick the same free subnet.
+lock_fleets() {
+  mkdir -p /run/lock
+  # fd 9 must not reach the hosts' sshd (up.sh closes it there), or they would hold the lock.
+  exec 9>/run/lock/tsctl-fleet.lock
+  flock -w 60 9 || die 'another up.sh/down.sh held /run/lock/tsctl-fleet.lock for 60 s'
+}
+
 # check_prefix P: interface names are limited to 15 bytes (P-h200p is the longest).
 check_prefix() {
   case $1 in

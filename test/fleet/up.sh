@@ -39,10 +39,11 @@ if [ -n "$net" ]; then
   case $net in 25[0-5]) ;; *) die "--net must be 250..255 (198.19.OCTET.0/24), got $net" ;; esac
 fi
 [ "$(id -u)" = 0 ] || die 'must run as root (network namespaces, mounts)'
-for tool in ip nsenter unshare setsid ssh-keygen ss /usr/sbin/sshd; do
+for tool in ip nsenter unshare setsid flock ssh-keygen ss /usr/sbin/sshd; do
   command -v "$tool" >/dev/null 2>&1 || die "missing $tool (apt-get install openssh-server openssh-client iproute2 util-linux)"
 done
 
+lock_fleets
 dir=$(fleet_dir "$prefix")
 br=$prefix-br
 
@@ -91,7 +92,7 @@ start_sshd() {
   setsid nsenter --net="/run/netns/$1" \
     unshare --mount --uts --pid --fork --kill-child --mount-proc --propagation private \
     sh -c 'hostname "$1" && mount --bind "$2" /var/lib/tsctl && mount --bind "$3" /root && exec /usr/sbin/sshd -D -f "$4" -E "$5"' \
-    sh "$1" "$2/data" "$2/home" "$2/sshd_config" "$2/sshd.log" </dev/null >"$2/start.log" 2>&1 &
+    sh "$1" "$2/data" "$2/home" "$2/sshd_config" "$2/sshd.log" </dev/null >"$2/start.log" 2>&1 9>&- &
   upid=$!
   # sshd is the child that unshare forks; find it by its parent, bounded.
   k=0
