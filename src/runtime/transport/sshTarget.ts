@@ -81,6 +81,7 @@ export function checkSshTarget(t: SshTarget): void {
  * The SSH target of a Node manifest: metadata.name, spec.address and
  * spec.ssh, checked (UserError, exit 2, on a bad field). The schema validates
  * shapes first; this only picks the fields and checks what ssh would misread.
+ * A Node with `address: local` takes the local transport: do not call this for it.
  */
 export function sshTargetOf(node: KubeObject): SshTarget {
   const spec = (node.spec ?? {}) as {address?: unknown; ssh?: NodeSshSpec}
