@@ -51,7 +51,10 @@ interface Amount {
 }
 
 function containerRequest(c: ContainerSpec, nonZero: boolean): Amount {
-  const req = c.resources?.requests ?? {}
+  return requestOf(c.resources?.requests ?? {}, nonZero)
+}
+
+function requestOf(req: Readonly<Record<string, string | number>>, nonZero: boolean): Amount {
   const out: Amount = {milliCPU: 0, memory: 0, scalar: {}}
   for (const name in req) {
     const q = req[name]
@@ -102,7 +105,7 @@ export function podRequest(spec: SchedulingPodSpec, nonZero = false): Amount {
   }
   add(total, sidecars)
   max(total, initMax)
-  if (spec.overhead) add(total, containerRequest({name: 'overhead', resources: {requests: spec.overhead}}, false))
+  if (spec.overhead) add(total, requestOf(spec.overhead, false))
   return total
 }
 
