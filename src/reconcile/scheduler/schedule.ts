@@ -114,13 +114,9 @@ function templateFor(s: Snapshot, cycle: Cycle, cand: Candidates): Template {
   const pod = cycle.pod
   let key = templateKeyOf.get(pod)
   if (key === undefined) templateKeyOf.set(pod, (key = staticKeyed.map((p) => p.staticKey!(pod)).join('\u0001')))
+  // Oldest-first eviction (no reordering on hits: Map delete+set on every pod costs more than a rebuild now and then).
   const cached = s.templates.get(key)
-  if (cached) {
-    // Refresh its place in the LRU order.
-    s.templates.delete(key)
-    s.templates.set(key, cached)
-    return cached
-  }
+  if (cached) return cached
   const n = s.nodes.length
   const reasons = new Map<number, number>()
   const template: {key: string; feasible: Int32Array; reasons: Map<number, number>; unschedulable?: string; memo: Map<string, unknown>} = {key, feasible: new Int32Array(0), reasons, memo: new Map()}
@@ -204,7 +200,7 @@ function runFilters(s: Snapshot, x: Scratch, info: PodInfo): string | undefined 
 /** Run the scorers into x.scores and their weighted sum into x.total; x.ran[k] says whether scorer k ran. */
 function runScorers(x: Scratch): void {
   const {cycle, cand, ran, total} = x
-  total.fill(0, 0, cand.n)
+  let first = true
   for (let k = 0; k < scorers.length; k++) {
     const p = scorers[k]
     ran[k] = 0
@@ -213,12 +209,16 @@ function runScorers(x: Scratch): void {
     const buf = x.scores[k]
     p.score(cycle, cand, buf)
     p.normalize?.(cycle, cand, buf)
-    addWeighted(total, buf, p.weight, cand.n)
+    addWeighted(total, buf, p.weight, cand.n, first)
+    first = false
   }
+  if (first) total.fill(0, 0, cand.n)
 }
 
-function addWeighted(total: Float64Array, buf: Float64Array, w: number, n: number): void {
-  for (let j = 0; j < n; j++) total[j] += buf[j] * w
+/** total += buf × w (or = on the first scorer, saving a pass that zeroes total). */
+function addWeighted(total: Float64Array, buf: Float64Array, w: number, n: number, assign: boolean): void {
+  if (assign) for (let j = 0; j < n; j++) total[j] = buf[j] * w
+  else for (let j = 0; j < n; j++) total[j] += buf[j] * w
 }
 
 /**
