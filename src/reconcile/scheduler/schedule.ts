@@ -114,7 +114,6 @@ function templateFor(s: Snapshot, cycle: Cycle, cand: Candidates): Template {
   const pod = cycle.pod
   let key = templateKeyOf.get(pod)
   if (key === undefined) templateKeyOf.set(pod, (key = staticKeyed.map((p) => p.staticKey!(pod)).join('\u0001')))
-  // Oldest-first eviction (no reordering on hits: Map delete+set on every pod costs more than a rebuild now and then).
   const cached = s.templates.get(key)
   if (cached) return cached
   const n = s.nodes.length
@@ -150,7 +149,8 @@ function templateFor(s: Snapshot, cycle: Cycle, cand: Candidates): Template {
     for (const r of cycle.touched.slice(before)) reasons.set(r, (reasons.get(r) ?? 0) + cycle.hist[r])
   }
   template.feasible = cand.idx.slice(0, cand.n)
-  if (s.templates.size >= templateCacheSize) s.templates.delete(s.templates.keys().next().value!)
+  // Full: start over. (Evicting the oldest through Map.keys() walks the deleted slots V8 leaves at the front: quadratic.)
+  if (s.templates.size >= templateCacheSize) s.templates.clear()
   s.templates.set(key, template)
   return template
 }
