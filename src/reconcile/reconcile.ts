@@ -13,7 +13,7 @@ import type {Desired} from '../manifests/desired.js'
 import type {State, StateEvent} from '../state/model.js'
 import {applyGit} from './applyGit.js'
 import {Ctx, MAX_EVENTS} from './context.js'
-import {syncCronJob} from './controllers/cronjob.js'
+import {finishCronJob, syncCronJob} from './controllers/cronjob.js'
 import {syncDaemonSet} from './controllers/daemonset.js'
 import {syncDeployment} from './controllers/deployment.js'
 import {syncEndpoints} from './controllers/endpoints.js'
@@ -75,6 +75,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   for (const o of ctx.list('StatefulSet')) syncStatefulSet(ctx, o)
   for (const o of ctx.list('DaemonSet')) syncDaemonSet(ctx, o)
   for (const o of ctx.list('Job')) syncJob(ctx, o)
+  for (const o of ctx.list('CronJob')) finishCronJob(ctx, o)
   schedulePending(ctx)
   for (const o of ctx.list('Service')) syncEndpoints(ctx, o)
   for (const o of ctx.list('Endpoints')) if (!ctx.byUid(o.metadata.ownerReferences?.[0]?.uid ?? '')) ctx.remove(`Endpoints/${o.metadata.namespace}/${o.metadata.name}`)
