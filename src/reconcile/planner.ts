@@ -83,14 +83,14 @@ export function buildPlan(ctx: Ctx): {plan: Plan; summary: PlanSummary} {
         b.ignore.push(key)
         continue
       }
-      const fresh = pod.metadata.creationTimestamp === ctx.nowIso || ann(pod, 'tsctl.io/replaces') !== undefined
+      const drift = (pod as Any).status?.reason === 'Missing'
       actions.push({
         type: 'create',
         node,
         target: key,
         pod: clone(pod),
         specHash,
-        reason: fresh ? `new pod of ${ctx.workloadOf(pod)}` : `not running on ${node}: start it again (drift)`,
+        reason: drift ? `not running on ${node} any more: start it again (drift)` : `new pod of ${ctx.workloadOf(pod)}`,
       })
       b.place.push(key)
       continue

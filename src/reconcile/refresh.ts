@@ -57,6 +57,8 @@ function notRunning(prev: Any, nowIso: string): Any {
   delete s.initContainerStatuses
   delete s.podIP
   delete s.startTime
+  delete s.reason
+  delete s.message
   s.conditions = setCondition(s.conditions ?? [], {type: 'Ready', status: 'False'}, nowIso)
   s.conditions = s.conditions.filter((c: Any) => c.type !== 'ContainersReady')
   return s
@@ -86,7 +88,16 @@ export function refreshPods(ctx: Ctx): void {
     const p = clone(pod) as Any
     if (o && sameIncarnation(pod, o)) p.status = statusFrom(o, p.status, ctx.nowIso)
     else if (!o && isTerminal(pod) && (p.spec.restartPolicy ?? 'Always') !== 'Always') continue
-    else p.status = notRunning(p.status, ctx.nowIso)
+    else {
+      const wasRunning = !o && (p.status?.containerStatuses || p.status?.reason === 'Missing')
+      p.status = notRunning(p.status, ctx.nowIso)
+      if (wasRunning) {
+        // drift: it ran here and is gone; the plan starts it again
+        p.status.reason = 'Missing'
+        p.status.message = `not running on ${node} any more`
+        ctx.eventOnce('Warning', 'Missing', keyOf(pod), `pod is no longer running on ${node}; starting it again`)
+      }
+    }
     ctx.put(p)
   }
 }
