@@ -46,6 +46,12 @@ export const UNOWNED = '(unowned)'
 
 const order: Record<Action['type'], number> = {delete: 0, replace: 1, create: 2, updateFiles: 3, deleteClaim: 4}
 
+/** The pod as the host should run it: spec and metadata; status is what the host reports, not an order. */
+function toRun(pod: KubeObject): KubeObject {
+  const {status: _status, ...rest} = clone(pod) as Any
+  return rest
+}
+
 function grace(pod: KubeObject): number {
   return (pod as Any).spec?.terminationGracePeriodSeconds ?? 30
 }
@@ -88,7 +94,7 @@ export function buildPlan(ctx: Ctx): {plan: Plan; summary: PlanSummary} {
         type: 'create',
         node,
         target: key,
-        pod: clone(pod),
+        pod: toRun(pod),
         specHash,
         reason: drift ? `not running on ${node} any more: start it again (drift)` : `new pod of ${ctx.workloadOf(pod)}`,
       })
@@ -102,7 +108,7 @@ export function buildPlan(ctx: Ctx): {plan: Plan; summary: PlanSummary} {
         target: key,
         oldUid: o.uid,
         oldSpecHash: o.specHash,
-        pod: clone(pod),
+        pod: toRun(pod),
         specHash,
         gracePeriodSeconds: grace(pod),
         reason: `spec of ${ctx.workloadOf(pod)} changed (${o.specHash.slice(0, 8)} → ${specHash.slice(0, 8)})`,
