@@ -85,7 +85,8 @@ export function refreshPods(ctx: Ctx): void {
       if (!o) ctx.remove(keyOf(pod))
       continue
     }
-    const p = clone(pod) as Any
+    // the pass owns its copy of the state: edit in place (no clone per pod)
+    const p = pod as Any
     if (o && sameIncarnation(pod, o)) p.status = statusFrom(o, p.status, ctx.nowIso)
     else if (!o && isTerminal(pod) && (p.spec.restartPolicy ?? 'Always') !== 'Always') continue
     else {
@@ -98,7 +99,6 @@ export function refreshPods(ctx: Ctx): void {
         ctx.eventOnce('Warning', 'Missing', keyOf(pod), `pod is no longer running on ${node}; starting it again`)
       }
     }
-    ctx.put(p)
   }
 }
 

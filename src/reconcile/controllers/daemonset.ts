@@ -57,7 +57,11 @@ export function syncDaemonSet(ctx: Ctx, d0: KubeObject): void {
     spec: {...(template.spec ?? {}), nodeName: undefined, tolerations: [...(template.spec?.tolerations ?? []), ...daemonTolerations]},
   }
   const verdicts = explain(createSnapshot(schedulerNodes(ctx, true), []), probe).nodes
-  const onNode = (n: string) => ctx.ownedBy(uid, 'Pod').filter((p) => (nodeNameOf(p) ?? ann(p, A.targetNode)) === n)
+  const podNode = (p: KubeObject) => nodeNameOf(p) ?? ann(p, A.targetNode) ?? ''
+  const grouped = new Map<string, string[]>()
+  for (const p of ctx.ownedBy(uid, 'Pod')) grouped.set(podNode(p), [...(grouped.get(podNode(p)) ?? []), keyOf(p)])
+  // the pods of one node, as they are now (deletions in this loop only touch that node)
+  const onNode = (n: string) => (grouped.get(n) ?? []).map((k) => ctx.get(k)).filter((p): p is KubeObject => !!p)
 
   const eligible: string[] = []
   let misscheduled = 0
