@@ -27,6 +27,8 @@ export const A = {
   revision: 'deployment.kubernetes.io/revision',
   selectedNode: 'volume.kubernetes.io/selected-node',
   targetNode: 'tsctl.io/target-node',
+  configSnapshot: 'tsctl.io/config-snapshot',
+  pinnedRevision: 'tsctl.io/pinned-revision',
 } as const
 
 /** Events kept in the state; older ones are dropped (newest last). */

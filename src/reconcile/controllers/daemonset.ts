@@ -21,7 +21,7 @@ import {keyOf} from '../../manifests/object.js'
 import {A, type Ctx} from '../context.js'
 import {nameSuffix, stableUid} from '../hash.js'
 import {schedulerNodes} from '../scheduling.js'
-import {type Any, ann, clone, isActive, isAvailable, isReady, nodeNameOf, scaledValue} from '../util.js'
+import {type Any, ann, clone, effectiveTemplate, isActive, isAvailable, isReady, nodeNameOf, scaledValue} from '../util.js'
 import {createSnapshot, explain} from '../scheduler/schedule.js'
 import {podFromTemplate} from './podFromTemplate.js'
 import {ensureRevision} from './revisions.js'
@@ -46,7 +46,7 @@ export function syncDaemonSet(ctx: Ctx, d0: KubeObject): void {
   const ds = clone(d0) as Any
   const key = keyOf(d0)
   const uid = ds.metadata.uid as string
-  const template = ds.spec?.template ?? {}
+  const template = effectiveTemplate(ds)
   const minReady: number = ds.spec?.minReadySeconds ?? 0
   const rev = ensureRevision(ctx, ds, template, ds.spec?.revisionHistoryLimit ?? 10)
   const nodes = schedulerNodes(ctx)

@@ -28,7 +28,8 @@ import type {KubeObject} from '../../manifests/object.js'
 import {objectKey} from '../../manifests/object.js'
 import {A, type Ctx} from '../context.js'
 import {stableStringify, stableUid, templateHash} from '../hash.js'
-import {type Any, ann, clone, msOf, ownerRefTo, scaledValue, setAnn, setCondition} from '../util.js'
+import {type Any, ann, clone, effectiveTemplate, msOf, ownerRefTo, scaledValue, setAnn, setCondition} from '../util.js'
+import {configSnapshot} from '../specHash.js'
 import {replicaCounts, syncReplicaSet} from './replicaset.js'
 
 const HASH = 'pod-template-hash'
@@ -64,7 +65,7 @@ export function syncDeployment(ctx: Ctx, d0: KubeObject): void {
   const d = clone(d0) as Any
   const uid = d.metadata.uid as string
   const replicas: number = d.spec?.replicas ?? 1
-  const template = d.spec?.template ?? {}
+  const template = effectiveTemplate(d)
   const minReady: number = d.spec?.minReadySeconds ?? 0
   const paused = !!d.spec?.paused
   const recreate = d.spec?.strategy?.type === 'Recreate'
@@ -78,6 +79,7 @@ export function syncDeployment(ctx: Ctx, d0: KubeObject): void {
   const maxOldRevision = () => Math.max(0, ...owned().filter((rs) => rs !== newRS && rs.metadata.uid !== newRS?.metadata.uid).map(revisionOf))
   const commit = ctx.desired.commit
   const stampCommit = (rs: Any) => {
+    setAnn(rs, A.configSnapshot, JSON.stringify(configSnapshot(template, d.metadata.namespace, ctx.state.objects)))
     setAnn(rs, A.commit, commit.sha)
     setAnn(rs, A.commitSubject, commit.subject)
     setAnn(rs, A.commitAuthor, commit.author)
@@ -126,7 +128,8 @@ export function syncDeployment(ctx: Ctx, d0: KubeObject): void {
     let changed = false
     if (revisionOf(rs) <= maxOld) {
       setAnn(rs, A.revision, String(maxOld + 1))
-      stampCommit(rs)
+      // a rollback (pinned) keeps the commit that first made that template
+      if (!ann(d, A.pinnedRevision)) stampCommit(rs)
       changed = true
       progressReason = 'FoundNewReplicaSet'
     }

@@ -9,7 +9,8 @@ import type {KubeObject} from '../../manifests/object.js'
 import {objectKey} from '../../manifests/object.js'
 import {A, type Ctx} from '../context.js'
 import {stableStringify, stableUid, templateHash} from '../hash.js'
-import {type Any, clone, ownerRefTo, setAnn} from '../util.js'
+import {type Any, ann, clone, ownerRefTo, setAnn} from '../util.js'
+import {configSnapshot} from '../specHash.js'
 
 export function revisionsOf(ctx: Ctx, owner: KubeObject): KubeObject[] {
   return ctx.ownedBy(owner.metadata.uid ?? '', 'ControllerRevision').sort((a, b) => ((a as Any).revision ?? 0) - ((b as Any).revision ?? 0))
@@ -23,6 +24,7 @@ export function ensureRevision(ctx: Ctx, owner: KubeObject, template: Any, histo
   const max = Math.max(0, ...revs.map((r) => (r as Any).revision ?? 0))
   const commit = ctx.desired.commit
   const stamp = (r: Any) => {
+    setAnn(r, A.configSnapshot, JSON.stringify(configSnapshot(template, owner.metadata.namespace ?? 'default', ctx.state.objects)))
     setAnn(r, A.commit, commit.sha)
     setAnn(r, A.commitSubject, commit.subject)
     setAnn(r, A.commitAuthor, commit.author)
@@ -33,7 +35,7 @@ export function ensureRevision(ctx: Ctx, owner: KubeObject, template: Any, histo
     if ((found as Any).revision !== max) {
       const r = clone(found) as Any
       r.revision = max + 1
-      stamp(r)
+      if (!ann(owner, A.pinnedRevision)) stamp(r)
       ctx.put(r)
       found = r
     }
