@@ -29,7 +29,7 @@ import {objectKey} from '../../manifests/object.js'
 import {A, type Ctx} from '../context.js'
 import {stableStringify, stableUid, templateHash} from '../hash.js'
 import {type Any, ann, clone, effectiveTemplate, msOf, ownerRefTo, scaledValue, setAnn, setCondition} from '../util.js'
-import {configSnapshot} from '../specHash.js'
+import {stampCommit} from './revisions.js'
 import {replicaCounts, syncReplicaSet} from './replicaset.js'
 
 const HASH = 'pod-template-hash'
@@ -77,14 +77,9 @@ export function syncDeployment(ctx: Ctx, d0: KubeObject): void {
 
   let newRS = owned().find((rs) => stripHash((rs as Any).spec?.template) === want)
   const maxOldRevision = () => Math.max(0, ...owned().filter((rs) => rs !== newRS && rs.metadata.uid !== newRS?.metadata.uid).map(revisionOf))
-  const commit = ctx.desired.commit
-  const stampCommit = (rs: Any) => {
-    setAnn(rs, A.configSnapshot, JSON.stringify(configSnapshot(template, d.metadata.namespace, ctx.state.objects)))
-    setAnn(rs, A.commit, commit.sha)
-    setAnn(rs, A.commitSubject, commit.subject)
-    setAnn(rs, A.commitAuthor, commit.author)
-    setAnn(rs, A.commitDate, commit.date)
-    setAnn(rs, 'kubernetes.io/change-cause', commit.subject)
+  const stamp = (rs: Any) => {
+    stampCommit(ctx, rs, template)
+    setAnn(rs, 'kubernetes.io/change-cause', ctx.desired.commit.subject)
   }
 
   if (!newRS && !paused) {
@@ -117,7 +112,7 @@ export function syncDeployment(ctx: Ctx, d0: KubeObject): void {
         template: t,
       },
     }
-    stampCommit(rs)
+    stamp(rs)
     ctx.put(rs)
     newRS = rs as KubeObject
     progressReason = 'NewReplicaSetCreated'
@@ -129,7 +124,7 @@ export function syncDeployment(ctx: Ctx, d0: KubeObject): void {
     if (revisionOf(rs) <= maxOld) {
       setAnn(rs, A.revision, String(maxOld + 1))
       // a rollback (pinned) keeps the commit that first made that template
-      if (!ann(d, A.pinnedRevision)) stampCommit(rs)
+      if (!ann(d, A.pinnedRevision)) stamp(rs)
       changed = true
       progressReason = 'FoundNewReplicaSet'
     }
