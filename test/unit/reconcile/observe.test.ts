@@ -140,4 +140,37 @@ test('Endpoints: ready pods under addresses, others under notReadyAddresses', ()
   assert.equal(ep.subsets[0].ports, [{name: 'http', port: 8080, protocol: 'TCP'}])
 })
 
+test('a claim binds to the node of its first pod, holds the next pod there, and is deleted from that node when pruned', () => {
+  const claim = {apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: {name: 'cache', namespace: 'default'}, spec: {accessModes: ['ReadWriteOnce'], resources: {requests: {storage: '1Gi'}}}}
+  const user = (name: string) => pod(name).set((o) => {
+    o.spec.volumes = [{name: 'c', persistentVolumeClaim: {claimName: 'cache'}}]
+  })
+  const w = new World(desired([...fleet(), claim, user('one'), user('two')]))
+  const r = w.step()
+  const bound = w.get('PersistentVolumeClaim/default/cache').metadata.annotations['volume.kubernetes.io/selected-node']
+  assert.ok(bound)
+  assert.equal(r.plan.actions.map((a) => a.node), [bound, bound])
+  w.desired = desired([...fleet()])
+  const r2 = w.pass()
+  assert.equal(r2.plan.actions.map((a) => `${a.type} ${a.node} ${a.target}`), [
+    `delete ${bound} Pod/default/one`,
+    `delete ${bound} Pod/default/two`,
+    `deleteClaim ${bound} PersistentVolumeClaim/default/cache`,
+  ])
+})
+
+test('with prune off, pods tsctl moved off a lost node are still stopped when it returns', () => {
+  const w = new World(desired([...fleet(), deployment('web').replicas(3)]), {prune: false, nodeGraceMs: 1000})
+  w.step()
+  const saved = structuredClone(w.observed.nodes.a)
+  unreachable(w, 'a')
+  w.pass()
+  w.advance(2000)
+  w.step()
+  w.observed.nodes.a = {...saved, observedAt: w.now}
+  const r = w.pass()
+  assert.ok(r.plan.actions.length > 0)
+  assert.ok(r.plan.actions.every((a) => a.type === 'delete' && a.node === 'a'))
+})
+
 test.run()
