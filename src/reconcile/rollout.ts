@@ -150,3 +150,53 @@ export function rolloutPause(state: State, key: string, paused: boolean): Rollou
   ;(next.objects[key] as Any).spec.paused = paused
   return {ok: true, state: next, message: `${ref} ${paused ? 'paused' : 'resumed'}`}
 }
+
+export interface RolloutStatus {
+  done: boolean
+  /** the rollout passed progressDeadlineSeconds: `rollout status` exits 5 */
+  failed: boolean
+  /** kubectl's wording, one line */
+  message: string
+}
+
+/** `rollout status` from the state after a pass, with kubectl's messages (rollout_status.go). */
+export function rolloutStatus(state: State, key: string): RolloutStatus | {error: string} {
+  const w = state.objects[key] as Any
+  if (!w || !resource[w.kind]) return {error: `${key} not found`}
+  const s = w.status ?? {}
+  const name = w.metadata.name
+  const observed = (s.observedGeneration ?? 0) >= (w.metadata.generation ?? 1)
+  const wait = (message: string): RolloutStatus => ({done: false, failed: false, message})
+  if (w.kind === 'Deployment') {
+    if (!observed) return wait('Waiting for deployment spec update to be observed...')
+    const p = (s.conditions ?? []).find((c: Any) => c.type === 'Progressing')
+    if (p?.reason === 'ProgressDeadlineExceeded') return {done: false, failed: true, message: `deployment "${name}" exceeded its progress deadline`}
+    const replicas = w.spec?.replicas ?? 1
+    const updated = s.updatedReplicas ?? 0
+    if (updated < replicas) return wait(`Waiting for deployment "${name}" rollout to finish: ${updated} out of ${replicas} new replicas have been updated...`)
+    if ((s.replicas ?? 0) > updated) return wait(`Waiting for deployment "${name}" rollout to finish: ${(s.replicas ?? 0) - updated} old replicas are pending termination...`)
+    if ((s.availableReplicas ?? 0) < updated) return wait(`Waiting for deployment "${name}" rollout to finish: ${s.availableReplicas ?? 0} of ${updated} updated replicas are available...`)
+    return {done: true, failed: false, message: `deployment "${name}" successfully rolled out`}
+  }
+  if (w.kind === 'StatefulSet') {
+    if (!observed || !s.observedGeneration) return wait('Waiting for statefulset spec update to be observed...')
+    const replicas = w.spec?.replicas ?? 1
+    if ((s.readyReplicas ?? 0) < replicas) return wait(`Waiting for ${replicas - (s.readyReplicas ?? 0)} pods to be ready...`)
+    const partition = w.spec?.updateStrategy?.rollingUpdate?.partition ?? 0
+    if ((w.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate' && partition > 0) {
+      if ((s.updatedReplicas ?? 0) < replicas - partition)
+        return wait(`Waiting for partitioned roll out to finish: ${s.updatedReplicas ?? 0} out of ${replicas - partition} new pods have been updated...`)
+      return {done: true, failed: false, message: `partitioned roll out complete: ${s.updatedReplicas ?? 0} new pods have been updated...`}
+    }
+    if (s.updateRevision !== s.currentRevision)
+      return wait(`waiting for statefulset rolling update to complete ${s.updatedReplicas ?? 0} pods at revision ${s.updateRevision}...`)
+    return {done: true, failed: false, message: `statefulset rolling update complete ${s.currentReplicas ?? 0} pods at revision ${s.currentRevision}...`}
+  }
+  if (!observed) return wait('Waiting for daemon set spec update to be observed...')
+  const desiredN = s.desiredNumberScheduled ?? 0
+  if ((s.updatedNumberScheduled ?? 0) < desiredN)
+    return wait(`Waiting for daemon set "${name}" rollout to finish: ${s.updatedNumberScheduled ?? 0} out of ${desiredN} new pods have been updated...`)
+  if ((s.numberAvailable ?? 0) < desiredN)
+    return wait(`Waiting for daemon set "${name}" rollout to finish: ${s.numberAvailable ?? 0} of ${desiredN} updated pods are available...`)
+  return {done: true, failed: false, message: `daemon set "${name}" successfully rolled out`}
+}

@@ -1,6 +1,6 @@
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {rolloutHistory, rolloutPause, rolloutRestart, rolloutUndo} from '../../../src/reconcile/rollout.js'
+import {rolloutHistory, rolloutPause, rolloutRestart, rolloutStatus, rolloutUndo} from '../../../src/reconcile/rollout.js'
 import {configMap, deployment, desired, node, statefulset, World} from './fixtures.js'
 
 const fleet = () => [node('a'), node('b')]
@@ -82,6 +82,24 @@ test('restart rolls the pods like a template change; StatefulSet history from Co
   assert.is(w.objects('ReplicaSet').length, 2)
   const h = rolloutHistory(w.state, 'StatefulSet/default/db')
   assert.ok(!('error' in h) && h.length === 1 && h[0].current)
+})
+
+test('rollout status follows the rollout in kubectl words, and reports an exceeded deadline', () => {
+  const w = new World(desired([...fleet(), deployment('web').replicas(2).deadline(60)]))
+  w.step({ready: false})
+  w.pass()
+  const st = () => rolloutStatus(w.state, 'Deployment/default/web') as {done: boolean; failed: boolean; message: string}
+  assert.equal(st(), {done: false, failed: false, message: 'Waiting for deployment "web" rollout to finish: 0 of 2 updated replicas are available...'})
+  w.advance(61_000)
+  w.pass()
+  assert.equal(st(), {done: false, failed: true, message: 'deployment "web" exceeded its progress deadline'})
+  w.allReady()
+  w.pass()
+  assert.equal(st(), {done: true, failed: false, message: 'deployment "web" successfully rolled out'})
+  const db = new World(desired([...fleet(), statefulset('db').replicas(2)]))
+  db.step({ready: false})
+  db.pass()
+  assert.is((rolloutStatus(db.state, 'StatefulSet/default/db') as {message: string}).message, 'Waiting for 2 pods to be ready...')
 })
 
 test.run()
