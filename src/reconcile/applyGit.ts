@@ -52,14 +52,14 @@ export function applyGit(ctx: Ctx): void {
     const o = clone(d.object) as Any
     const ns = o.metadata.namespace
     if (ns === undefined && !['Node', 'Namespace', 'PersistentVolume'].includes(o.kind)) o.metadata.namespace = 'default'
-    const specChanged = !prev || contentHash(specOf(o)) !== ann(prev, 'tsctl.io/spec-content')
+    const specChanged = !prev || contentHash(specOf(o)) !== ann(prev, A.specContent)
     o.metadata.uid = prev?.metadata.uid ?? stableUid('object', key)
     o.metadata.creationTimestamp = prev?.metadata.creationTimestamp ?? ctx.nowIso
     o.metadata.generation = (prev?.metadata.generation ?? 0) + (specChanged ? 1 : 0)
     for (const [k, v] of Object.entries(prev?.metadata.annotations ?? {})) if (kept(k)) setAnn(o, k, v as string)
     setAnn(o, A.managedBy, 'git')
     setAnn(o, A.appliedHash, hash)
-    setAnn(o, 'tsctl.io/spec-content', contentHash(specOf(o)))
+    setAnn(o, A.specContent, contentHash(specOf(o)))
     setAnn(o, A.source, `${d.source.file}:${d.source.line}`)
     setAnn(o, A.commit, ctx.desired.commit.sha)
     setAnn(o, A.commitSubject, ctx.desired.commit.subject)

@@ -29,6 +29,7 @@ export const A = {
   targetNode: 'tsctl.io/target-node',
   configSnapshot: 'tsctl.io/config-snapshot',
   pinnedRevision: 'tsctl.io/pinned-revision',
+  specContent: 'tsctl.io/spec-content',
 } as const
 
 /** Events kept in the state; older ones are dropped (newest last). */

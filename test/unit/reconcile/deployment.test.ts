@@ -182,4 +182,18 @@ test('progressDeadlineSeconds: no progress → Progressing False ProgressDeadlin
   assert.ok(w.last.events.some((e) => e.reason === 'ProgressDeadlineExceeded'))
 })
 
+test('scale down removes unscheduled, then not-ready pods first (ActivePodsWithRanks)', () => {
+  const w = new World(desired([node('a').capacity('1', '8Gi'), deployment('web').replicas(3).requests('400m', '64Mi')]))
+  w.step()
+  const pending = Object.values(w.last.summary)[0].pending
+  assert.is(pending.length, 1, 'the third pod does not fit: 2 × 400m of 1 CPU')
+  const [notReady] = w.running('web')
+  w.allReady().setReady(notReady, false)
+  w.pass()
+  w.desired = desired([node('a').capacity('1', '8Gi'), deployment('web').replicas(1).requests('400m', '64Mi')])
+  const r = w.pass()
+  assert.equal(r.plan.actions.map((a) => `${a.type} ${a.target}`), [`delete Pod/default/${notReady}`])
+  assert.is(w.get(pending[0]), undefined, 'the unscheduled pod went first, without any host action')
+})
+
 test.run()
