@@ -196,4 +196,30 @@ test('scale down removes unscheduled, then not-ready pods first (ActivePodsWithR
   assert.is(w.get(pending[0]), undefined, 'the unscheduled pod went first, without any host action')
 })
 
+test('a newer commit mid-rollout supersedes it; the bounds hold at every step', () => {
+  const fleet3 = fleet()
+  const w = new World(desired([...fleet3, deployment('web').replicas(8)]))
+  w.step()
+  w.allReady()
+  w.pass()
+  w.desired = desired([...fleet3, deployment('web').replicas(8).image('x:2')], 'sha2', 'v2')
+  w.step({ready: false})
+  w.allReady()
+  w.step({ready: false}) // half way through v2
+  w.desired = desired([...fleet3, deployment('web').replicas(8).image('x:3')], 'sha3', 'v3')
+  for (let i = 0; i < 30; i++) {
+    const r = w.pass()
+    if (r.plan.actions.length === 0) break
+    w.apply({ready: false})
+    assert.ok(w.running('web').length <= 10, `${w.running('web').length} pods > 8 + surge 2`)
+    assert.ok(w.readyCount('web') >= 6, `${w.readyCount('web')} ready < 8 - 2`)
+    w.allReady()
+  }
+  const images = w.running('web').map((n) => w.get(`Pod/default/${n}`).spec.containers[0].image)
+  assert.equal([...new Set(images)], ['x:3'])
+  assert.is(images.length, 8)
+  const revs = w.objects('ReplicaSet').map((rs) => rs.metadata.annotations['deployment.kubernetes.io/revision']).sort()
+  assert.equal(revs, ['1', '2', '3'])
+})
+
 test.run()
