@@ -7,7 +7,7 @@
 export type {Action, Plan} from './plan.js'
 export type {Observed, ObservedNode, ObservedPod, ObservedContainer} from './observed.js'
 export {reconcile, DEFAULT_NODE_GRACE_MS} from './reconcile.js'
-export type {ReconcileInput, ReconcileOptions, ReconcileResult} from './reconcile.js'
+export type {ReconcileInput, ReconcileOptions, ReconcileResult, RolloutProgress} from './reconcile.js'
 export type {PlanSummary, WorkloadBuckets} from './planner.js'
 export {converge, simulateApply} from './converge.js'
 export type {ConvergeResult} from './converge.js'

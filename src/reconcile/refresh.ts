@@ -29,6 +29,10 @@ function statusFrom(o: ObservedPod, prev: Any, nowIso: string): Any {
     name: c.name,
     ready: c.ready,
     restartCount: c.restartCount,
+    // why the previous run ended, when the runtime says (OOMKilled while in CrashLoopBackOff)
+    ...(((c as Any).lastTerminationReason ?? (c as Any).lastExitCode) !== undefined
+      ? {lastState: {terminated: {reason: (c as Any).lastTerminationReason, exitCode: (c as Any).lastExitCode}}}
+      : {}),
     state:
       c.state === 'running'
         ? {running: {startedAt: c.startedAt !== undefined ? isoAt(c.startedAt) : undefined}}

@@ -75,6 +75,7 @@ test('rolling update of 10 replicas at 25%/25%: never above 13 pods, never below
   assert.is(d.metadata.annotations['deployment.kubernetes.io/revision'], '2')
   assert.is(d.status.updatedReplicas, 10)
   assert.is(d.status.conditions.find((c: {type: string}) => c.type === 'Progressing').reason, 'NewReplicaSetAvailable')
+  assert.equal(w.last.rollouts, [{workload: 'Deployment/default/web', done: true, failed: false, message: 'deployment "web" successfully rolled out'}])
 })
 
 test('rolling update waits for readiness: no progress while new pods are not ready', () => {
