@@ -26,6 +26,7 @@ test('Job: failed pods count against backoffLimit, then BackoffLimitExceeded', (
     for (const a of r.plan.actions) if (a.type === 'create') w.setPhase(a.pod.metadata.name, 'Failed')
   }
   failNew(w.pass())
+  w.advance(10_000) // the backoff delay after one failure
   const r2 = w.pass()
   assert.is(r2.plan.actions.length, 1, 'one failure ≤ backoffLimit 1: retry')
   failNew(r2)
@@ -34,6 +35,29 @@ test('Job: failed pods count against backoffLimit, then BackoffLimitExceeded', (
   const j = w.get('Job/default/flaky')
   assert.is(condition(j, 'Failed')?.reason, 'BackoffLimitExceeded')
   assert.is(j.status.failed, 2)
+})
+
+test('Job: a failed pod is retried after the backoff delay (10 s, then 20 s)', () => {
+  const w = new World(desired([...fleet(), job('retry').backoffLimit(5)]))
+  const failAll = () => {
+    for (const n of Object.values(w.observed.nodes))
+      for (const p of n.pods)
+        if (p.phase !== 'Failed') {
+          p.phase = 'Failed'
+          p.ready = false
+          p.containers = p.containers.map((c) => ({...c, state: 'terminated', exitCode: 1, finishedAt: w.now, ready: false}))
+        }
+  }
+  w.step()
+  failAll()
+  assert.is(w.pass().plan.actions.length, 0, 'within 10 s of the failure')
+  w.advance(10_000)
+  assert.is(w.step().plan.actions.length, 1)
+  failAll()
+  w.advance(10_000)
+  assert.is(w.pass().plan.actions.length, 0, 'second failure: 20 s')
+  w.advance(10_000)
+  assert.is(w.pass().plan.actions.length, 1)
 })
 
 test('Job: activeDeadlineSeconds stops the running pod', () => {
