@@ -223,4 +223,23 @@ test('a newer commit mid-rollout supersedes it; the bounds hold at every step', 
   assert.equal(revs, ['1', '2', '3'])
 })
 
+test('scaling 10 → 20 in the middle of a rollout is shared in proportion (old 8 + new 5 → 14 + 9)', () => {
+  const w = new World(desired([...fleet(), deployment('web').replicas(10).rolling(3, 2)]))
+  w.step()
+  w.allReady()
+  w.pass()
+  w.desired = desired([...fleet(), deployment('web').replicas(10).rolling(3, 2).image('x:2')])
+  w.step({ready: false}) // old 8, new 5 (13 = 10 + surge 3)
+  const sizes = () =>
+    w.objects('ReplicaSet')
+      .sort((a, b) => Number(a.metadata.annotations['deployment.kubernetes.io/revision']) - Number(b.metadata.annotations['deployment.kubernetes.io/revision']))
+      .map((rs) => rs.spec.replicas)
+  assert.equal(sizes(), [8, 5])
+  w.desired = desired([...fleet(), deployment('web').replicas(20).rolling(3, 2).image('x:2')])
+  w.pass()
+  // allowed 23, before 13: old 8 → round(8·23/13)=14, new 5 → round(5·23/13)=9; 14 + 9 = 23
+  assert.equal(sizes(), [14, 9])
+  assert.is(w.objects('ReplicaSet')[0].metadata.annotations['deployment.kubernetes.io/desired-replicas'], '20')
+})
+
 test.run()
