@@ -24,7 +24,7 @@ export interface ConvergeResult {
   stuck: string[]
 }
 
-const DEFAULT_MAX_PASSES = 100
+const DEFAULT_MAX_PASSES = 200
 
 /** Apply a plan to a simulated fleet: every action succeeds at once. */
 export function simulateApply(observed: Observed, plan: Plan, state: State, now: number): Observed {
