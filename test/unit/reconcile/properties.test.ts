@@ -5,6 +5,7 @@ import {observedFromState} from '../../../src/reconcile/assume.js'
 import {converge, simulateApply} from '../../../src/reconcile/converge.js'
 import {reconcile, type ReconcileInput} from '../../../src/reconcile/reconcile.js'
 import {emptyState} from '../../../src/state/model.js'
+import type {Action} from '../../../src/reconcile/plan.js'
 import {configMap, cronjob, daemonset, deployment, desired, job, node, pod, service, statefulset, T0} from './fixtures.js'
 
 /** A small deterministic PRNG for generating scenarios (the code under test never sees it). */
@@ -87,6 +88,24 @@ test('a pass run again on its own output (nothing applied) plans the same action
     assert.equal(r2.plan, r1.plan, `seed ${seed}`)
     const names = (r: typeof r1) => Object.keys(r.state.objects).filter((k) => k.startsWith('Pod/') || k.startsWith('ReplicaSet/') || k.startsWith('Job/'))
     assert.equal(names(r2), names(r1), `seed ${seed}: no new objects`)
+  }
+})
+
+test('after its plan is applied, the next pass never repeats an action of it', () => {
+  const id = (a: Action) => `${a.type} ${a.node} ${a.target} ${'specHash' in a ? a.specHash : ''} ${'uid' in a ? a.uid : ''}`
+  for (const seed of seeds) {
+    const inp = input(scenario(seed))
+    let state = inp.state
+    let observed = inp.observed
+    for (let pass = 0; pass < 6; pass++) {
+      const r = reconcile({...inp, state, observed})
+      observed = simulateApply(observed, r.plan, r.state, inp.now)
+      state = r.state
+      const next = reconcile({...inp, state, observed})
+      const done = new Set(r.plan.actions.map(id))
+      const repeated = next.plan.actions.map(id).filter((x) => done.has(x))
+      assert.equal(repeated, [], `seed ${seed} pass ${pass}`)
+    }
   }
 })
 
