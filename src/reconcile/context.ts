@@ -9,7 +9,7 @@ import {keyOf} from '../manifests/object.js'
 import type {State, StateEvent} from '../state/model.js'
 import type {Action} from './plan.js'
 import type {Observed} from './observed.js'
-import {byKey, clone, controllerRef, isoAt, nodeNameOf, setAnn} from './util.js'
+import {clone, controllerRef, isoAt, nodeNameOf, setAnn} from './util.js'
 
 /** Annotations tsctl writes (reconcile/README.md "Vocabulary"). */
 export const A = {
@@ -193,4 +193,3 @@ export class Ctx {
   }
 }
 
-export const sortByName = byKey((o: KubeObject) => o.metadata.name)
