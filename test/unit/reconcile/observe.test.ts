@@ -1,6 +1,6 @@
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {configMap, deployment, desired, node, pod, service, statefulset, World} from './fixtures.js'
+import {configMap, daemonset, deployment, desired, node, pod, service, statefulset, World} from './fixtures.js'
 
 const fleet = () => [node('a'), node('b'), node('c')]
 
@@ -32,7 +32,7 @@ test('an unreachable node is not evidence: its pods stay, nothing is planned for
 })
 
 test('node failure: past the grace period Deployment pods move, StatefulSet pods do not; the returning node stops the moved pods', () => {
-  const w = new World(desired([...fleet(), deployment('web').replicas(3), statefulset('db').replicas(3).parallel()]))
+  const w = new World(desired([...fleet(), deployment('web').replicas(3), statefulset('db').replicas(3).parallel(), daemonset('agent'), pod('tool').on('a')]))
   w.step()
   const webOnA = w.observed.nodes.a.pods.filter((p) => p.name.startsWith('web')).map((p) => p.name)
   const dbOnA = w.observed.nodes.a.pods.filter((p) => p.name.startsWith('db')).map((p) => p.name)
@@ -49,6 +49,10 @@ test('node failure: past the grace period Deployment pods move, StatefulSet pods
   assert.is(creates.length, webOnA.length, 'only the Deployment pods are replaced')
   assert.ok(creates.every((a) => a.node !== 'a' && a.target.startsWith('Pod/default/web-')))
   for (const name of dbOnA) assert.is(w.get(`Pod/default/${name}`).spec.nodeName, 'a', 'StatefulSet pod keeps its node')
+  const agentOnA = w.objects('Pod').find((p) => p.metadata.name.startsWith('agent-') && p.spec.nodeName === 'a')
+  assert.ok(agentOnA && !agentOnA.metadata.deletionTimestamp, 'DaemonSet pod stays')
+  assert.ok(!w.get('Pod/default/tool').metadata.deletionTimestamp, 'bare pod stays')
+  assert.is(w.get('Pod/default/tool').status.conditions.find((c: {type: string}) => c.type === 'Ready').status, 'False')
   w.apply()
   // node a returns, still running the old pods
   w.observed.nodes.a = {...saved, observedAt: w.now}
