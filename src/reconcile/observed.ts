@@ -34,7 +34,7 @@ export interface ObservedPod {
   readySince?: number
   /** epoch ms when the pod's supervisor started */
   startedAt?: number
-  /** content hashes of ConfigMap/Secret volumes as the host has them, by volume name */
+  /** content hashes of ConfigMap/Secret volumes as the host has them, by volume index ("00", "01": the pod's spec.volumes order) */
   volumeHashes?: Record<string, string>
   initContainers: ObservedContainer[]
   containers: ObservedContainer[]
@@ -50,6 +50,9 @@ export interface ObservedContainer {
   ready: boolean
   startedAt?: number
   finishedAt?: number
+  /** why the previous run ended (Kubernetes' lastState.terminated.reason), e.g. OOMKilled while in CrashLoopBackOff */
+  lastTerminationReason?: string
+  lastExitCode?: number
 }
 
 export function emptyObserved(): Observed {
