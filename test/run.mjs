@@ -49,7 +49,7 @@ function runFile(file) {
       const total = Number(/Total:\s+(\d+)/.exec(text)?.[1] ?? 0)
       const passed = Number(/Passed:\s+(\d+)/.exec(text)?.[1] ?? 0)
       const skipped = Number(/Skipped:\s+(\d+)/.exec(text)?.[1] ?? 0)
-      // uvu's Total counts the tests that ran: test.skip() ones are not in it.
+      // uvu's Total counts only the tests that ran; skipped ones are not in it.
       let failed = total - passed
       // A file that exits non-zero without counting a failure crashed
       // outside a test (import error, unhandled rejection): count it once.

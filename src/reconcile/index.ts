@@ -1,8 +1,16 @@
 /**
- * reconcile(desired, state, observed, now) → { state, plan, events }
+ * reconcile(desired, state, observed, now) → { state, plan, events, summary }
  *
  * Pure: no I/O, no clock, no randomness anywhere under src/reconcile/.
- * Implemented in ./reconcile.ts; this file is the folder's public face.
+ * This file is the folder's public face; see README.md.
  */
 export type {Action, Plan} from './plan.js'
 export type {Observed, ObservedNode, ObservedPod, ObservedContainer} from './observed.js'
+export {reconcile, DEFAULT_NODE_GRACE_MS} from './reconcile.js'
+export type {ReconcileInput, ReconcileOptions, ReconcileResult} from './reconcile.js'
+export type {PlanSummary, WorkloadBuckets} from './planner.js'
+export {converge, simulateApply} from './converge.js'
+export type {ConvergeResult} from './converge.js'
+export {observedFromState} from './assume.js'
+export {podSpecHash, podVolumeHashes, type ObjectIndex} from './specHash.js'
+export {parseCron, nextAfter, type CronSchedule, type CronParse} from './cron.js'

@@ -34,7 +34,9 @@ export interface ObservedPod {
   readySince?: number
   /** epoch ms when the pod's supervisor started */
   startedAt?: number
-  /** content hashes of ConfigMap/Secret volumes as the host has them, by volume index ("00", "01": the pod's spec.volumes order) */
+  /** the pod's address when the host gives pods their own (Endpoints use it) */
+  podIP?: string
+  /** content hashes of ConfigMap/Secret volumes as the host has them, by volume name */
   volumeHashes?: Record<string, string>
   initContainers: ObservedContainer[]
   containers: ObservedContainer[]

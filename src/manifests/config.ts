@@ -1,0 +1,85 @@
+/**
+ * `tsctl.yaml` at the repo root: which files hold the manifests.
+ *
+ *     manifests:          # a path or a list of paths, relative to the repo root
+ *       - manifests/      # a directory: every *.yaml / *.yml below it
+ *       - extra/web.yaml  # one file
+ *
+ * Without `tsctl.yaml` (or without `manifests:` in it) every *.yaml / *.yml
+ * of the commit is read, except under hidden directories (`.github/`, …).
+ * Other top-level keys belong to other parts of tsctl and are not read here.
+ */
+import type {Diagnostic} from '../errors.js'
+import {parseYamlFile} from './yaml.js'
+
+export const configFile = 'tsctl.yaml'
+
+/** The parsed `manifests:` selection, or undefined when absent (read everything). */
+export interface ManifestSelection {
+  paths: {path: string; line?: number; col?: number}[]
+}
+
+const isYaml = (p: string) => /\.ya?ml$/i.test(p)
+const hidden = (p: string) => p.split('/').some((s) => s.startsWith('.'))
+
+/** Parses tsctl.yaml's text. Problems come back as diagnostics naming the file and line. */
+export function parseConfig(text: string): {selection?: ManifestSelection; diagnostics: Diagnostic[]} {
+  const {docs, diagnostics} = parseYamlFile(configFile, text)
+  if (diagnostics.length || docs.length === 0) return {diagnostics}
+  const doc = docs[0]
+  const value = doc.value
+  const err = (pointer: string, message: string, hint?: string) =>
+    diagnostics.push({severity: 'error', ...(doc.positions.get(pointer) ?? doc.pos), file: configFile, field: pointer.slice(1), message, ...(hint ? {hint} : {})})
+  if (docs.length > 1) err('', 'tsctl.yaml must hold one document')
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    err('', 'tsctl.yaml must be a mapping', 'e.g. `manifests: [manifests/]`')
+    return {diagnostics}
+  }
+  const m = (value as Record<string, unknown>).manifests
+  if (m === undefined || m === null) return {diagnostics}
+  const list = typeof m === 'string' ? [m] : m
+  if (!Array.isArray(list) || list.some((p) => typeof p !== 'string')) {
+    err('/manifests', 'manifests must be a path or a list of paths', 'e.g. `manifests: [manifests/]`')
+    return {diagnostics}
+  }
+  const paths: ManifestSelection['paths'] = []
+  list.forEach((raw: string, i: number) => {
+    const pointer = typeof m === 'string' ? '/manifests' : `/manifests/${i}`
+    const path = raw.replace(/^(\.\/)+/, '').replace(/\/+$/, '')
+    if (raw.startsWith('/') || path.split('/').includes('..')) {
+      err(pointer, `${JSON.stringify(raw)} must be a path inside the repository`, 'write it relative to the repo root, e.g. manifests/')
+      return
+    }
+    const pos = doc.positions.get(pointer)
+    paths.push({path, ...(pos ? {line: pos.line, col: pos.col} : {})})
+  })
+  return {selection: {paths}, diagnostics}
+}
+
+/**
+ * The manifest files of a commit: `selection`'s files and directories, or
+ * every YAML file outside hidden directories. A selected path that matches
+ * nothing is an error (a typo would otherwise read no manifests at all).
+ */
+export function selectFiles(allPaths: string[], selection: ManifestSelection | undefined): {files: string[]; diagnostics: Diagnostic[]} {
+  const diagnostics: Diagnostic[] = []
+  if (!selection) {
+    return {files: allPaths.filter((p) => isYaml(p) && !hidden(p) && p !== configFile), diagnostics}
+  }
+  const chosen = new Set<string>()
+  for (const s of selection.paths) {
+    const prefix = s.path === '' ? '' : s.path + '/'
+    const hits = allPaths.filter((p) => p === s.path || (p.startsWith(prefix) && isYaml(p) && !hidden(p.slice(prefix.length))))
+    if (hits.length === 0) {
+      diagnostics.push({severity: 'error', file: configFile, line: s.line, col: s.col, field: 'manifests', message: `${JSON.stringify(s.path)} matches no file in this commit`, hint: 'is it committed? paths are relative to the repo root'})
+    }
+    for (const h of hits) {
+      if (h === s.path && !isYaml(h)) {
+        diagnostics.push({severity: 'error', file: configFile, line: s.line, col: s.col, field: 'manifests', message: `${JSON.stringify(h)} is not a .yaml or .yml file`})
+        continue
+      }
+      if (h !== configFile) chosen.add(h)
+    }
+  }
+  return {files: [...chosen].sort(), diagnostics}
+}

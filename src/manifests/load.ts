@@ -1,0 +1,92 @@
+/**
+ * load: a commit of a manifests repo → Desired (validated, defaulted,
+ * sorted). The entry point of the manifests part; see README.md here.
+ */
+import {ExitCode, UserError, type Diagnostic} from '../errors.js'
+import {configFile, parseConfig, selectFiles} from './config.js'
+import {applyDefaults} from './defaults.js'
+import type {CommitInfo, Desired, DesiredObject} from './desired.js'
+import {openCommit, type GitFile} from './git.js'
+import {keyOf} from './object.js'
+import {sortDiagnostics} from './report.js'
+import {validateDocuments} from './validate.js'
+import {parseYamlFile, type YamlDoc} from './yaml.js'
+
+export interface LoadOptions {
+  /** the repository (a work tree or a bare repo); default: the current directory */
+  repo: string
+  /** a branch, tag, sha or any git revision naming a commit; default HEAD */
+  ref?: string
+}
+
+/**
+ * Reads `ref` of `repo` from git objects only (the working tree and index are
+ * never looked at), validates every manifest, and applies Kubernetes'
+ * defaults. Idempotent and read-only.
+ *
+ * Throws UserError (exit code 2) carrying every diagnostic when anything is
+ * invalid, when `repo` is not a git repository, or when `ref` names no
+ * commit. Warnings (skipped kinds, unsupported fields, LoadBalancer) are
+ * returned in `desired.warnings`.
+ */
+export async function loadDesired(opts: LoadOptions): Promise<Desired> {
+  const reader = await openCommit(opts.repo, opts.ref ?? 'HEAD')
+  const diagnostics: Diagnostic[] = []
+  const config = reader.entries.find((e) => e.path === configFile)
+  let selection
+  if (config) {
+    const [{text}] = await reader.read([config])
+    if (text === undefined) diagnostics.push({severity: 'error', file: configFile, message: 'tsctl.yaml is not UTF-8 text'})
+    else {
+      const parsed = parseConfig(text)
+      diagnostics.push(...parsed.diagnostics)
+      selection = parsed.selection
+    }
+  }
+  const selected = selectFiles(reader.entries.map((e) => e.path), selection)
+  diagnostics.push(...selected.diagnostics)
+  const wanted = new Set(selected.files)
+  const files: GitFile[] = []
+  for (const {entry, text} of await reader.read(reader.entries.filter((e) => wanted.has(e.path)))) {
+    if (text === undefined) diagnostics.push({severity: 'error', file: entry.path, message: 'not UTF-8 text', hint: 'manifests are UTF-8 YAML'})
+    else files.push({path: entry.path, text})
+  }
+  return desiredFromFiles(files, reader.commit, diagnostics)
+}
+
+/**
+ * The pure half of loadDesired: manifest files (path + text) of one commit
+ * → Desired. For tests and for callers that already hold the files.
+ * `earlier` are diagnostics found before parsing (e.g. in tsctl.yaml).
+ * Throws UserError (exit 2) when any diagnostic is an error.
+ */
+export function desiredFromFiles(files: GitFile[], commit: CommitInfo, earlier: Diagnostic[] = []): Desired {
+  const diagnostics = [...earlier]
+  const docs: YamlDoc[] = []
+  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    const parsed = parseYamlFile(f.path, f.text)
+    diagnostics.push(...parsed.diagnostics)
+    docs.push(...parsed.docs)
+  }
+  const validated = validateDocuments(docs)
+  diagnostics.push(...validated.diagnostics)
+  if (files.length === 0 && !diagnostics.some((d) => d.severity === 'error')) {
+    diagnostics.push({severity: 'warning', message: `no manifests in commit ${commit.sha.slice(0, 12)}`, hint: 'commit *.yaml files, or list them under manifests: in tsctl.yaml'})
+  }
+  const sorted = sortDiagnostics(diagnostics)
+  const errors = sorted.filter((d) => d.severity === 'error')
+  if (errors.length) {
+    throw new UserError(
+      `${errors.length} error${errors.length === 1 ? '' : 's'} in the manifests at ${commit.sha.slice(0, 12)}; nothing was applied`,
+      ExitCode.invalid,
+      sorted,
+    )
+  }
+  const objects: DesiredObject[] = validated.objects.map((v) => ({object: applyDefaults(v.object), source: v.source}))
+  objects.sort((a, b) => {
+    const ka = keyOf(a.object)
+    const kb = keyOf(b.object)
+    return ka < kb ? -1 : ka > kb ? 1 : 0
+  })
+  return {commit, objects, warnings: sorted}
+}

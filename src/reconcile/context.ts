@@ -1,0 +1,157 @@
+/**
+ * The working state of one reconcile pass: a private copy of the state that
+ * the controllers edit, the inputs, and what the pass records (events).
+ * Nothing here outlives the pass; reconcile() returns the copy.
+ */
+import type {Desired} from '../manifests/desired.js'
+import type {KubeObject} from '../manifests/object.js'
+import {keyOf} from '../manifests/object.js'
+import type {State, StateEvent} from '../state/model.js'
+import type {Action} from './plan.js'
+import type {Observed} from './observed.js'
+import {byKey, clone, controllerRef, isoAt, nodeNameOf, setAnn} from './util.js'
+
+/** Annotations tsctl writes (reconcile/README.md "Vocabulary"). */
+export const A = {
+  managedBy: 'tsctl.io/managed-by',
+  appliedHash: 'tsctl.io/applied-hash',
+  source: 'tsctl.io/source',
+  commit: 'tsctl.io/commit',
+  commitSubject: 'tsctl.io/commit-subject',
+  commitAuthor: 'tsctl.io/commit-author',
+  commitDate: 'tsctl.io/commit-date',
+  specHash: 'tsctl.io/spec-hash',
+  slot: 'tsctl.io/slot',
+  deleteReason: 'tsctl.io/delete-reason',
+  orphaned: 'tsctl.io/orphaned',
+  revision: 'deployment.kubernetes.io/revision',
+  selectedNode: 'volume.kubernetes.io/selected-node',
+  targetNode: 'tsctl.io/target-node',
+} as const
+
+/** Events kept in the state; older ones are dropped (newest last). */
+export const MAX_EVENTS = 1000
+
+export class Ctx {
+  readonly state: State
+  readonly nowIso: string
+  readonly events: StateEvent[] = []
+  /** actions that are not about pods on hosts (DeleteClaim), added to the plan as they are */
+  readonly extraActions: Action[] = []
+  private uidIndex = new Map<string, string>()
+
+  constructor(
+    state: State,
+    readonly desired: Desired,
+    readonly observed: Observed,
+    readonly now: number,
+    readonly prune: boolean,
+    readonly nodeGraceMs: number,
+  ) {
+    this.state = clone(state)
+    this.nowIso = isoAt(now)
+    for (const [k, o] of Object.entries(this.state.objects)) if (o.metadata.uid) this.uidIndex.set(o.metadata.uid, k)
+  }
+
+  get(key: string): KubeObject | undefined {
+    return this.state.objects[key]
+  }
+
+  byUid(uid: string): KubeObject | undefined {
+    const k = this.uidIndex.get(uid)
+    return k ? this.state.objects[k] : undefined
+  }
+
+  put(o: KubeObject): void {
+    const k = keyOf(o)
+    const prev = this.state.objects[k]
+    if (prev?.metadata.uid && prev.metadata.uid !== o.metadata.uid) this.uidIndex.delete(prev.metadata.uid)
+    this.state.objects[k] = o
+    if (o.metadata.uid) this.uidIndex.set(o.metadata.uid, k)
+  }
+
+  remove(key: string): void {
+    const o = this.state.objects[key]
+    if (!o) return
+    if (o.metadata.uid) this.uidIndex.delete(o.metadata.uid)
+    delete this.state.objects[key]
+  }
+
+  /** Objects of a kind, sorted by key (the only iteration order reconcile uses). */
+  list(kind: string): KubeObject[] {
+    return Object.keys(this.state.objects)
+      .filter((k) => k.startsWith(kind + '/'))
+      .sort()
+      .map((k) => this.state.objects[k])
+      .filter((o) => o.kind === kind)
+  }
+
+  /** Objects whose controller owner reference points at `uid`. */
+  ownedBy(uid: string, kind?: string): KubeObject[] {
+    return (kind ? this.list(kind) : Object.keys(this.state.objects).sort().map((k) => this.state.objects[k])).filter(
+      (o) => controllerRef(o)?.uid === uid,
+    )
+  }
+
+  /** The git object at the top of the owner chain (Deployment for its pods), or the object itself. */
+  workloadOf(o: KubeObject): string {
+    let cur = o
+    for (let i = 0; i < 8; i++) {
+      const ref = controllerRef(cur)
+      const up = ref ? this.byUid(ref.uid) : undefined
+      if (!up) break
+      cur = up
+    }
+    return keyOf(cur)
+  }
+
+  event(type: 'Normal' | 'Warning', reason: string, object: string, message: string): void {
+    this.events.push({time: this.nowIso, type, reason, object, message})
+  }
+
+  /** Like event(), but not again while the newest event of that reason for the object says the same. */
+  eventOnce(type: 'Normal' | 'Warning', reason: string, object: string, message: string): void {
+    const all = [...this.state.events, ...this.events]
+    for (let i = all.length - 1; i >= 0; i--) {
+      const e = all[i]
+      if (e.object === object && e.reason === reason) {
+        if (e.message === message) return
+        break
+      }
+    }
+    this.event(type, reason, object, message)
+  }
+
+  /**
+   * Delete a pod the Kubernetes way: it stays in the state, terminating
+   * (deletionTimestamp), until its host confirms it is gone; the plan stops
+   * it meanwhile. A pod never bound to a node is simply removed.
+   */
+  deletePod(pod: KubeObject, reason: string): void {
+    if (pod.metadata.deletionTimestamp) return
+    if (!nodeNameOf(pod)) {
+      this.remove(keyOf(pod))
+      return
+    }
+    const p = clone(pod)
+    p.metadata.deletionTimestamp = this.nowIso
+    setAnn(p, A.deleteReason, reason)
+    this.put(p)
+  }
+
+  /** Delete an object and, as the garbage collector does, everything it owns. */
+  deleteObject(o: KubeObject, reason: string): void {
+    if (o.kind === 'Pod') return this.deletePod(o, reason)
+    const uid = o.metadata.uid
+    this.remove(keyOf(o))
+    if (!uid) return
+    for (const child of this.ownedBy(uid)) this.deleteObject(child, reason)
+  }
+
+  /** Pods in the state, sorted by key. */
+  pods(): KubeObject[] {
+    return this.list('Pod')
+  }
+}
+
+export const sortByName = byKey((o: KubeObject) => o.metadata.name)

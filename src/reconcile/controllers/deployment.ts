@@ -1,0 +1,314 @@
+/**
+ * Deployment → ReplicaSets (pkg/controller/deployment: sync.go, rolling.go,
+ * recreate.go, progress.go), one pass at a time:
+ *
+ * - The ReplicaSet whose template equals the Deployment's (ignoring the
+ *   pod-template-hash label) is the new one; if none, one is created, named
+ *   `<deployment>-<pod-template-hash>`, with revision = max(old) + 1 and the
+ *   commit that produced it (`tsctl.io/commit`, `-subject`, `-author`,
+ *   `-date`, and `kubernetes.io/change-cause`) for `rollout history`. An old
+ *   ReplicaSet that becomes new again (a revert) takes the next revision.
+ * - RollingUpdate: maxSurge rounds up, maxUnavailable rounds down (both 0 →
+ *   unavailable 1). Each step either scales the new ReplicaSet up within
+ *   replicas + maxSurge, or scales old ones down keeping replicas −
+ *   maxUnavailable available (unhealthy old pods first). Kubernetes repeats
+ *   steps as ReplicaSet events arrive; a pass repeats them until nothing
+ *   moves, then waits for the hosts: only readiness observed later lets the
+ *   rollout continue in the next pass.
+ * - Recreate: old ReplicaSets go to 0; the new one scales up only once no
+ *   old pod runs any more (observed gone from its host).
+ * - paused: no new ReplicaSet, no rollout; only replicas follow spec.replicas.
+ * - Conditions: Available (minimum replicas available) and Progressing,
+ *   which turns False/ProgressDeadlineExceeded when no progress was seen for
+ *   progressDeadlineSeconds (default 600).
+ * - Old ReplicaSets scaled to zero beyond revisionHistoryLimit (default 10)
+ *   are deleted, oldest revision first, once the rollout is complete.
+ */
+import type {KubeObject} from '../../manifests/object.js'
+import {objectKey} from '../../manifests/object.js'
+import {A, type Ctx} from '../context.js'
+import {stableStringify, stableUid, templateHash} from '../hash.js'
+import {type Any, ann, clone, msOf, ownerRefTo, scaledValue, setAnn, setCondition} from '../util.js'
+import {replicaCounts, syncReplicaSet} from './replicaset.js'
+
+const HASH = 'pod-template-hash'
+
+function stripHash(template: Any): string {
+  const t = clone(template ?? {})
+  if (t.metadata?.labels) delete t.metadata.labels[HASH]
+  if (t.metadata?.labels && Object.keys(t.metadata.labels).length === 0) delete t.metadata.labels
+  return stableStringify(t)
+}
+
+export function revisionOf(rs: KubeObject): number {
+  return Number(ann(rs, A.revision) ?? 0) || 0
+}
+
+/** maxSurge and maxUnavailable as numbers of pods (deploymentutil.ResolveFenceposts). */
+export function resolveFenceposts(d: Any): {surge: number; unavailable: number} {
+  const replicas = d.spec?.replicas ?? 1
+  const ru = d.spec?.strategy?.rollingUpdate ?? {}
+  const surge = scaledValue(ru.maxSurge, replicas, true, '25%')
+  let unavailable = scaledValue(ru.maxUnavailable, replicas, false, '25%')
+  if (surge === 0 && unavailable === 0) unavailable = 1
+  return {surge, unavailable}
+}
+
+function rsKey(rs: KubeObject): string {
+  return objectKey('ReplicaSet', rs.metadata.namespace, rs.metadata.name)
+}
+
+export function syncDeployment(ctx: Ctx, d0: KubeObject): void {
+  if (ann(d0, A.orphaned)) return
+  const dKey = objectKey('Deployment', d0.metadata.namespace, d0.metadata.name)
+  const d = clone(d0) as Any
+  const uid = d.metadata.uid as string
+  const replicas: number = d.spec?.replicas ?? 1
+  const template = d.spec?.template ?? {}
+  const minReady: number = d.spec?.minReadySeconds ?? 0
+  const paused = !!d.spec?.paused
+  const recreate = d.spec?.strategy?.type === 'Recreate'
+  const prevStatus: Any = d.status ?? {}
+  let collisionCount: number = prevStatus.collisionCount ?? 0
+  const want = stripHash(template)
+  const owned = () => ctx.ownedBy(uid, 'ReplicaSet')
+  let progressReason: string | undefined
+
+  let newRS = owned().find((rs) => stripHash((rs as Any).spec?.template) === want)
+  const maxOldRevision = () => Math.max(0, ...owned().filter((rs) => rs !== newRS && rs.metadata.uid !== newRS?.metadata.uid).map(revisionOf))
+  const commit = ctx.desired.commit
+  const stampCommit = (rs: Any) => {
+    setAnn(rs, A.commit, commit.sha)
+    setAnn(rs, A.commitSubject, commit.subject)
+    setAnn(rs, A.commitAuthor, commit.author)
+    setAnn(rs, A.commitDate, commit.date)
+    setAnn(rs, 'kubernetes.io/change-cause', commit.subject)
+  }
+
+  if (!newRS && !paused) {
+    let hash = templateHash(want, collisionCount)
+    for (let i = 0; i < 10; i++) {
+      const clash = ctx.get(objectKey('ReplicaSet', d.metadata.namespace, `${d.metadata.name}-${hash}`))
+      if (!clash) break
+      collisionCount++
+      hash = templateHash(want, collisionCount)
+    }
+    const t = clone(template)
+    t.metadata = {...(t.metadata ?? {}), labels: {...(t.metadata?.labels ?? {}), [HASH]: hash}}
+    const rs: Any = {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: {
+        name: `${d.metadata.name}-${hash}`,
+        namespace: d.metadata.namespace,
+        uid: stableUid(uid, 'ReplicaSet', hash),
+        creationTimestamp: ctx.nowIso,
+        generation: 1,
+        labels: {...(template.metadata?.labels ?? {}), [HASH]: hash},
+        annotations: {[A.revision]: String(maxOldRevision() + 1)},
+        ownerReferences: [ownerRefTo(d)],
+      },
+      spec: {
+        replicas: 0,
+        minReadySeconds: minReady,
+        selector: {...(d.spec?.selector ?? {}), matchLabels: {...(d.spec?.selector?.matchLabels ?? {}), [HASH]: hash}},
+        template: t,
+      },
+    }
+    stampCommit(rs)
+    ctx.put(rs)
+    newRS = rs as KubeObject
+    progressReason = 'NewReplicaSetCreated'
+    ctx.event('Normal', 'ScalingReplicaSet', dKey, `Created new replica set ${rs.metadata.name} (revision ${revisionOf(rs)})`)
+  } else if (newRS) {
+    const maxOld = maxOldRevision()
+    const rs = clone(newRS) as Any
+    let changed = false
+    if (revisionOf(rs) <= maxOld) {
+      setAnn(rs, A.revision, String(maxOld + 1))
+      stampCommit(rs)
+      changed = true
+      progressReason = 'FoundNewReplicaSet'
+    }
+    if ((rs.spec.minReadySeconds ?? 0) !== minReady) {
+      rs.spec.minReadySeconds = minReady
+      changed = true
+    }
+    if (changed) {
+      ctx.put(rs)
+      newRS = rs as KubeObject
+    }
+  }
+  if (newRS) setAnn(d, A.revision, String(revisionOf(newRS)))
+
+  const fresh = (rs: KubeObject) => ctx.get(rsKey(rs)) ?? rs
+  const spec = (rs: KubeObject) => ((fresh(rs) as Any).spec?.replicas ?? 0) as number
+  const olds = () => owned().filter((rs) => rs.metadata.uid !== newRS?.metadata.uid).sort(byCreation)
+  const scale = (rs: KubeObject, n: number) => {
+    const cur = spec(rs)
+    if (cur === n) return false
+    const r = clone(fresh(rs)) as Any
+    r.spec.replicas = n
+    setAnn(r, 'deployment.kubernetes.io/desired-replicas', String(replicas))
+    ctx.put(r)
+    ctx.event('Normal', 'ScalingReplicaSet', dKey, `Scaled ${n > cur ? 'up' : 'down'} replica set ${r.metadata.name} from ${cur} to ${n}`)
+    syncReplicaSet(ctx, r)
+    return true
+  }
+
+  if (paused) {
+    // only scaling: the newest ReplicaSet with pods (or the new one) follows spec.replicas
+    const active = owned().filter((rs) => spec(rs) > 0).sort((a, b) => revisionOf(b) - revisionOf(a))
+    const target = newRS ?? active[0]
+    if (target && active.length <= 1) scale(target, replicas)
+  } else if (recreate) {
+    for (const rs of olds()) scale(rs, 0)
+    const oldRunning = olds().some((rs) => ctx.ownedBy(rs.metadata.uid ?? '', 'Pod').some((p) => {
+      const ph = (p as Any).status?.phase
+      return ph !== 'Succeeded' && ph !== 'Failed'
+    }))
+    if (!oldRunning && newRS) scale(newRS, replicas)
+  } else if (newRS) {
+    rollingSteps(ctx, d, newRS, spec, olds, scale, replicas)
+  }
+  for (const rs of owned()) syncReplicaSet(ctx, fresh(rs))
+
+  // ---- status and conditions ----
+  const all = owned()
+  const counts = all.map((rs) => replicaCounts(ctx, fresh(rs)))
+  const newCounts = newRS ? replicaCounts(ctx, fresh(newRS)) : {replicas: 0, ready: 0, available: 0}
+  const status: Any = {
+    observedGeneration: d.metadata.generation ?? 1,
+    replicas: counts.reduce((a, c) => a + c.replicas, 0),
+    updatedReplicas: newCounts.replicas,
+    readyReplicas: counts.reduce((a, c) => a + c.ready, 0),
+    availableReplicas: counts.reduce((a, c) => a + c.available, 0),
+  }
+  status.unavailableReplicas = Math.max(0, replicas - status.availableReplicas)
+  if (collisionCount) status.collisionCount = collisionCount
+  const {unavailable} = resolveFenceposts(d)
+  let conds: Any[] = prevStatus.conditions ?? []
+  conds = setCondition(
+    conds,
+    status.availableReplicas >= replicas - (recreate ? 0 : unavailable)
+      ? {type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.'}
+      : {type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.'},
+    ctx.nowIso,
+  )
+  const rsName = newRS?.metadata.name ?? ''
+  const complete = status.updatedReplicas === replicas && status.replicas === replicas && status.availableReplicas === replicas
+  const prevProgressing = conds.find((c) => c.type === 'Progressing')
+  const progressing = (reason: string, message: string, s = 'True') => {
+    conds = setCondition(conds, {type: 'Progressing', status: s, reason, message, lastUpdateTime: ctx.nowIso}, ctx.nowIso)
+  }
+  if (paused) {
+    if (prevProgressing?.reason !== 'DeploymentPaused') progressing('DeploymentPaused', 'Deployment is paused', 'Unknown')
+  } else if (complete) {
+    if (prevProgressing?.reason !== 'NewReplicaSetAvailable') progressing('NewReplicaSetAvailable', `ReplicaSet "${rsName}" has successfully progressed.`)
+  } else if (progressReason === 'NewReplicaSetCreated') {
+    progressing('NewReplicaSetCreated', `Created new replica set "${rsName}"`)
+  } else if (
+    progressReason ||
+    prevProgressing?.reason === 'DeploymentPaused' ||
+    !prevProgressing ||
+    status.updatedReplicas > (prevStatus.updatedReplicas ?? 0) ||
+    status.replicas - status.updatedReplicas < (prevStatus.replicas ?? 0) - (prevStatus.updatedReplicas ?? 0) ||
+    status.readyReplicas > (prevStatus.readyReplicas ?? 0) ||
+    status.availableReplicas > (prevStatus.availableReplicas ?? 0)
+  ) {
+    progressing(prevProgressing?.reason === 'DeploymentPaused' ? 'DeploymentResumed' : 'ReplicaSetUpdated', `ReplicaSet "${rsName}" is progressing.`)
+  } else if (prevProgressing && prevProgressing.reason !== 'ProgressDeadlineExceeded' && prevProgressing.reason !== 'NewReplicaSetAvailable') {
+    const deadline = (d.spec?.progressDeadlineSeconds ?? 600) * 1000
+    const from = msOf(prevProgressing.lastUpdateTime) ?? ctx.now
+    if (ctx.now > from + deadline) {
+      progressing('ProgressDeadlineExceeded', `ReplicaSet "${rsName}" has timed out progressing.`, 'False')
+      ctx.event('Warning', 'ProgressDeadlineExceeded', dKey, `Deployment "${d.metadata.name}" exceeded its progress deadline`)
+    }
+  } else if (prevProgressing?.reason === 'NewReplicaSetAvailable') {
+    // a new rollout starts from a completed one: progress is being made now
+    progressing('ReplicaSetUpdated', `ReplicaSet "${rsName}" is progressing.`)
+  }
+  status.conditions = conds
+  d.status = status
+  ctx.put(d)
+
+  if (complete || paused) cleanupOld(ctx, d, newRS)
+}
+
+function byCreation(a: KubeObject, b: KubeObject): number {
+  const ca = a.metadata.creationTimestamp ?? ''
+  const cb = b.metadata.creationTimestamp ?? ''
+  if (ca !== cb) return ca < cb ? -1 : 1
+  return revisionOf(a) - revisionOf(b) || (a.metadata.name < b.metadata.name ? -1 : 1)
+}
+
+/** reconcileNewReplicaSet / reconcileOldReplicaSets, repeated until neither moves. */
+function rollingSteps(
+  ctx: Ctx,
+  d: Any,
+  newRS: KubeObject,
+  spec: (rs: KubeObject) => number,
+  olds: () => KubeObject[],
+  scale: (rs: KubeObject, n: number) => boolean,
+  replicas: number,
+): void {
+  const {surge, unavailable} = resolveFenceposts(d)
+  const minAvailable = replicas - unavailable
+  const avail = (rs: KubeObject) => replicaCounts(ctx, ctx.get(rsKey(rs)) ?? rs).available
+  for (let step = 0; step < 50; step++) {
+    const all = [newRS, ...olds()]
+    const total = all.reduce((a, rs) => a + spec(rs), 0)
+    const n = spec(newRS)
+    if (n > replicas) {
+      if (scale(newRS, replicas)) continue
+    } else if (n < replicas && total < replicas + surge) {
+      if (scale(newRS, Math.min(replicas + surge - total, replicas - n) + n)) continue
+    }
+    const oldPods = olds().reduce((a, rs) => a + spec(rs), 0)
+    if (oldPods === 0) break
+    const newUnavailable = spec(newRS) - avail(newRS)
+    const maxScaledDown = total - minAvailable - newUnavailable
+    if (maxScaledDown <= 0) break
+    let moved = false
+    // cleanupUnhealthyReplicas: old pods that are not available go first
+    let cleaned = 0
+    for (const rs of olds()) {
+      if (cleaned >= maxScaledDown) break
+      const s = spec(rs)
+      const a = avail(rs)
+      if (s === 0 || s === a) continue
+      const down = Math.min(maxScaledDown - cleaned, s - a)
+      cleaned += down
+      moved = scale(rs, s - down) || moved
+    }
+    // scaleDownOldReplicaSetsForRollingUpdate: keep minAvailable available
+    const available = [newRS, ...olds()].reduce((a, rs) => a + avail(rs), 0)
+    if (available > minAvailable) {
+      const budget = available - minAvailable
+      let done = 0
+      for (const rs of olds()) {
+        if (done >= budget) break
+        const s = spec(rs)
+        if (s === 0) continue
+        const down = Math.min(s, budget - done)
+        done += down
+        moved = scale(rs, s - down) || moved
+      }
+    }
+    if (!moved) break
+  }
+}
+
+function cleanupOld(ctx: Ctx, d: Any, newRS: KubeObject | undefined): void {
+  const limit: number = d.spec?.revisionHistoryLimit ?? 10
+  const dead = ctx
+    .ownedBy(d.metadata.uid, 'ReplicaSet')
+    .filter((rs) => rs.metadata.uid !== newRS?.metadata.uid)
+    .filter((rs) => ((rs as Any).spec?.replicas ?? 0) === 0 && ctx.ownedBy(rs.metadata.uid ?? '', 'Pod').length === 0)
+    .sort((a, b) => revisionOf(a) - revisionOf(b))
+  for (const rs of dead.slice(0, Math.max(0, dead.length - limit))) {
+    ctx.deleteObject(rs, 'revisionHistoryLimit')
+    ctx.event('Normal', 'DeletedReplicaSet', objectKey('Deployment', d.metadata.namespace, d.metadata.name),
+      `Deleted old replica set ${rs.metadata.name} (revision ${revisionOf(rs)}) beyond revisionHistoryLimit ${limit}`)
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Job (pkg/controller/job): run pods until `completions` succeed
+ * (default 1; with only `parallelism` set, until one succeeds and the rest
+ * finish), at most `parallelism` at once (default 1).
+ *
+ * - Failures: failed pods (restartPolicy Never) plus container restarts of
+ *   active pods (OnFailure: the kubelet restarts them in place) count against
+ *   `backoffLimit` (default 6); past it the Job fails with
+ *   BackoffLimitExceeded and its active pods are stopped.
+ * - `activeDeadlineSeconds` from status.startTime: DeadlineExceeded.
+ * - Finished pods stay in the state (and on their host) as a record until
+ *   the Job is deleted (by git or a CronJob's history limit).
+ * - Pod names are `<job>-<hash(job uid, attempt)>`; attempt numbers are
+ *   never reused while the Job lives.
+ * - Not yet: the exponential delay between retries (pods are retried on the
+ *   next pass), podFailurePolicy, indexed completion mode.
+ */
+import type {KubeObject} from '../../manifests/object.js'
+import {keyOf} from '../../manifests/object.js'
+import {A, type Ctx} from '../context.js'
+import {nameSuffix, stableUid} from '../hash.js'
+import {type Any, ann, clone, isActive, msOf, podPhase, restartCount, setCondition} from '../util.js'
+import {podFromTemplate} from './podFromTemplate.js'
+
+export function jobFinished(job: KubeObject): 'Complete' | 'Failed' | undefined {
+  for (const c of ((job as Any).status?.conditions ?? []) as Any[]) {
+    if ((c.type === 'Complete' || c.type === 'Failed') && c.status === 'True') return c.type
+  }
+  return undefined
+}
+
+export function syncJob(ctx: Ctx, j0: KubeObject): void {
+  if (ann(j0, A.orphaned)) return
+  const job = clone(j0) as Any
+  const key = keyOf(j0)
+  const uid = job.metadata.uid as string
+  const spec = job.spec ?? {}
+  const parallelism: number = spec.parallelism ?? 1
+  const completions: number | null = spec.completions ?? (spec.parallelism === undefined ? 1 : null)
+  const backoffLimit: number = spec.backoffLimit ?? 6
+  const status: Any = {...(job.status ?? {})}
+  const pods = () => ctx.ownedBy(uid, 'Pod')
+  const onFailure = (spec.template?.spec?.restartPolicy ?? 'Never') === 'OnFailure'
+  const stopActive = (why: string) => {
+    for (const p of pods()) if (isActive(p)) ctx.deletePod(p, why)
+  }
+
+  const finished = jobFinished(job)
+  if (!finished && !spec.suspend) {
+    status.startTime ??= ctx.nowIso
+    const all = pods()
+    const succeeded = all.filter((p) => podPhase(p) === 'Succeeded').length
+    const failedPods = all.filter((p) => podPhase(p) === 'Failed').length
+    const active = all.filter(isActive)
+    const failures = failedPods + (onFailure ? active.reduce((a, p) => a + restartCount(p), 0) : 0)
+    const deadline = spec.activeDeadlineSeconds
+    const start = msOf(status.startTime) ?? ctx.now
+    let fail: {reason: string; message: string} | undefined
+    if (failures > backoffLimit) fail = {reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit'}
+    else if (deadline !== undefined && ctx.now >= start + deadline * 1000)
+      fail = {reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline'}
+    const complete = completions !== null ? succeeded >= completions : succeeded > 0 && active.length === 0
+    if (fail) {
+      stopActive(`Job ${job.metadata.name} failed: ${fail.reason}`)
+      status.conditions = setCondition(status.conditions ?? [], {type: 'Failed', status: 'True', ...fail}, ctx.nowIso)
+      ctx.event('Warning', fail.reason, key, fail.message)
+    } else if (complete) {
+      status.conditions = setCondition(status.conditions ?? [], {type: 'Complete', status: 'True'}, ctx.nowIso)
+      status.completionTime = ctx.nowIso
+      ctx.event('Normal', 'Completed', key, 'Job completed')
+    } else {
+      const wantActive = completions === null ? (succeeded > 0 ? 0 : parallelism) : Math.min(parallelism, completions - succeeded)
+      if (active.length < wantActive) {
+        const used = new Set(all.map((p) => Number(ann(p, A.slot))))
+        let attempt = 0
+        for (let n = active.length; n < wantActive; n++) {
+          while (used.has(attempt)) attempt++
+          used.add(attempt)
+          const name = `${job.metadata.name}-${nameSuffix(uid, attempt)}`
+          const pod = podFromTemplate(ctx, job, spec.template, name, stableUid(uid, 'pod', attempt), {
+            labels: {
+              'batch.kubernetes.io/controller-uid': uid,
+              'batch.kubernetes.io/job-name': job.metadata.name,
+              'controller-uid': uid,
+              'job-name': job.metadata.name,
+            },
+            annotations: {[A.slot]: String(attempt)},
+          })
+          ctx.put(pod)
+          ctx.event('Normal', 'SuccessfulCreate', key, `Created pod: ${name}`)
+        }
+      } else if (active.length > wantActive) {
+        const extra = [...active].sort((a, b) => (a.metadata.name < b.metadata.name ? 1 : -1)).slice(0, active.length - wantActive)
+        for (const p of extra) ctx.deletePod(p, `Job ${job.metadata.name} needs only ${wantActive} active pods`)
+      }
+    }
+  } else if (finished === 'Failed') {
+    stopActive(`Job ${job.metadata.name} failed`)
+  } else if (spec.suspend) {
+    stopActive(`Job ${job.metadata.name} suspended`)
+  }
+  const all = pods()
+  status.active = all.filter(isActive).length
+  status.succeeded = all.filter((p) => podPhase(p) === 'Succeeded').length
+  status.failed = all.filter((p) => podPhase(p) === 'Failed').length
+  job.status = status
+  ctx.put(job)
+}

@@ -1,0 +1,68 @@
+/**
+ * ControllerRevisions: the template history of StatefulSets and DaemonSets
+ * (pkg/controller/history). Named `<owner>-<hash>`, numbered, and stamped
+ * with the commit that produced them, so `rollout history` can list them.
+ * A template that returns to an earlier revision reuses it with the next
+ * number, as Kubernetes does.
+ */
+import type {KubeObject} from '../../manifests/object.js'
+import {objectKey} from '../../manifests/object.js'
+import {A, type Ctx} from '../context.js'
+import {stableStringify, stableUid, templateHash} from '../hash.js'
+import {type Any, clone, ownerRefTo, setAnn} from '../util.js'
+
+export function revisionsOf(ctx: Ctx, owner: KubeObject): KubeObject[] {
+  return ctx.ownedBy(owner.metadata.uid ?? '', 'ControllerRevision').sort((a, b) => ((a as Any).revision ?? 0) - ((b as Any).revision ?? 0))
+}
+
+/** The revision holding `template`, created or renumbered as needed; returns its name. */
+export function ensureRevision(ctx: Ctx, owner: KubeObject, template: Any, historyLimit: number): KubeObject {
+  const data = {spec: {template}}
+  const text = stableStringify(data)
+  const revs = revisionsOf(ctx, owner)
+  const max = Math.max(0, ...revs.map((r) => (r as Any).revision ?? 0))
+  const commit = ctx.desired.commit
+  const stamp = (r: Any) => {
+    setAnn(r, A.commit, commit.sha)
+    setAnn(r, A.commitSubject, commit.subject)
+    setAnn(r, A.commitAuthor, commit.author)
+    setAnn(r, A.commitDate, commit.date)
+  }
+  let found = revs.find((r) => stableStringify((r as Any).data) === text)
+  if (found) {
+    if ((found as Any).revision !== max) {
+      const r = clone(found) as Any
+      r.revision = max + 1
+      stamp(r)
+      ctx.put(r)
+      found = r
+    }
+  } else {
+    const hash = templateHash(text)
+    const r: Any = {
+      apiVersion: 'apps/v1',
+      kind: 'ControllerRevision',
+      metadata: {
+        name: `${owner.metadata.name}-${hash}`,
+        namespace: owner.metadata.namespace,
+        uid: stableUid(owner.metadata.uid ?? '', 'ControllerRevision', hash),
+        creationTimestamp: ctx.nowIso,
+        labels: {...(template?.metadata?.labels ?? {}), 'controller.kubernetes.io/hash': hash},
+        ownerReferences: [ownerRefTo(owner)],
+      },
+      data,
+      revision: max + 1,
+    }
+    stamp(r)
+    ctx.put(r)
+    found = r
+  }
+  // history limit: oldest revisions not used by any pod go first
+  const all = revisionsOf(ctx, owner)
+  const used = new Set(ctx.ownedBy(owner.metadata.uid ?? '', 'Pod').map((p) => p.metadata.labels?.['controller-revision-hash']))
+  const removable = all.filter((r) => r.metadata.name !== found!.metadata.name && !used.has(r.metadata.name))
+  for (const r of removable.slice(0, Math.max(0, all.length - Math.max(1, historyLimit)))) {
+    ctx.remove(objectKey('ControllerRevision', r.metadata.namespace, r.metadata.name))
+  }
+  return found!
+}

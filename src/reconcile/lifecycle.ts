@@ -1,0 +1,57 @@
+/**
+ * Node lifecycle, as Kubernetes' node lifecycle controller does it: a node
+ * that cannot be reached is not evidence that its pods are gone. Its pods
+ * keep their last observed status until `nodeGraceMs` of unreachability;
+ * then the node is NotReady, its pods are marked not Ready, and pods of
+ * ReplicaSets and Jobs are evicted (terminating) so their controllers place
+ * replacements elsewhere. StatefulSet pods are never evicted: two pods with
+ * one identity must not run at once. DaemonSet and bare pods stay too.
+ * When the node returns, the evicted pods it still runs are stopped.
+ */
+import type {Ctx} from './context.js'
+import {A} from './context.js'
+import {keyOf} from '../manifests/object.js'
+import {ann, type Any, clone, controllerRef, isActive, isoAt, msOf, nodeNameOf, setCondition} from './util.js'
+
+export function updateNodes(ctx: Ctx): void {
+  const names = new Set(ctx.list('Node').filter((n) => !ann(n, A.orphaned)).map((n) => n.metadata.name))
+  for (const name of Object.keys(ctx.state.nodes)) if (!names.has(name)) delete ctx.state.nodes[name]
+  for (const name of [...names].sort()) {
+    const prev = ctx.state.nodes[name]
+    const rec = prev ? {...prev} : {name, ready: true}
+    const obs = ctx.observed.nodes[name]
+    if (obs?.reachable) {
+      if (!rec.ready) ctx.event('Normal', 'NodeReady', `Node/${name}`, `Node ${name} status is now: NodeReady`)
+      rec.ready = true
+      rec.lastSeen = isoAt(obs.observedAt)
+      delete rec.unreachableSince
+      if (obs.capacity) rec.capacity = obs.capacity
+    } else if (obs) {
+      rec.unreachableSince ??= isoAt(obs.observedAt)
+      const since = msOf(rec.unreachableSince) ?? ctx.now
+      if (rec.ready && ctx.now - since >= ctx.nodeGraceMs) {
+        rec.ready = false
+        ctx.event('Warning', 'NodeNotReady', `Node/${name}`,
+          `Node ${name} status is now: NodeNotReady (unreachable since ${rec.unreachableSince}${obs.error ? `: ${obs.error}` : ''})`)
+      }
+    }
+    ctx.state.nodes[name] = rec
+  }
+}
+
+/** Pods on NotReady nodes: not Ready; ReplicaSet and Job pods evicted. */
+export function evictFromLostNodes(ctx: Ctx): void {
+  for (const pod of ctx.pods()) {
+    const node = nodeNameOf(pod)
+    if (!node || ctx.state.nodes[node]?.ready !== false || !isActive(pod)) continue
+    const p = clone(pod) as Any
+    p.status = {...(p.status ?? {})}
+    p.status.conditions = setCondition(p.status.conditions ?? [], {type: 'Ready', status: 'False', reason: 'NodeLost'}, ctx.nowIso)
+    ctx.put(p)
+    const kind = controllerRef(pod)?.kind
+    if (kind === 'ReplicaSet' || kind === 'Job') {
+      ctx.deletePod(p, `node ${node} unreachable`)
+      ctx.event('Warning', 'NodeLost', keyOf(pod), `Marking for deletion Pod ${pod.metadata.namespace}/${pod.metadata.name}: node ${node} NotReady`)
+    }
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * One reconcile pass: reconcile(desired, state, observed, now) → {state,
+ * plan, events, summary}. Pure and deterministic (README.md): no I/O, no
+ * clock, no randomness; the inputs are never modified; the same inputs give
+ * byte-identical JSON.
+ *
+ * Order within a pass: git objects → node lifecycle → observed pod status →
+ * evictions from lost nodes → CronJobs → Deployments (with their
+ * ReplicaSets) → ReplicaSets → StatefulSets → DaemonSets → Jobs →
+ * scheduling → Endpoints → forget pods confirmed gone → plan.
+ */
+import type {Desired} from '../manifests/desired.js'
+import type {State, StateEvent} from '../state/model.js'
+import {applyGit} from './applyGit.js'
+import {Ctx, MAX_EVENTS} from './context.js'
+import {syncCronJob} from './controllers/cronjob.js'
+import {syncDaemonSet} from './controllers/daemonset.js'
+import {syncDeployment} from './controllers/deployment.js'
+import {syncEndpoints} from './controllers/endpoints.js'
+import {syncJob} from './controllers/job.js'
+import {syncReplicaSet} from './controllers/replicaset.js'
+import {syncStatefulSet} from './controllers/statefulset.js'
+import {evictFromLostNodes, updateNodes} from './lifecycle.js'
+import type {Observed} from './observed.js'
+import type {Plan} from './plan.js'
+import {buildPlan, type PlanSummary} from './planner.js'
+import {finalizeDeleted, refreshPods} from './refresh.js'
+import {schedulePending} from './scheduling.js'
+
+export interface ReconcileOptions {
+  /** stop the pods of objects removed from git, and pods owned by nothing (default true) */
+  prune?: boolean
+  /** how long a node may stay unreachable before it is NotReady and its pods move (default 40000) */
+  nodeGraceMs?: number
+}
+
+export interface ReconcileInput {
+  desired: Desired
+  state: State
+  observed: Observed
+  /** epoch ms; the only clock reconcile knows */
+  now: number
+  options?: ReconcileOptions
+}
+
+export interface ReconcileResult {
+  /** the new state: write it after the plan's actions were applied (or at once for a dry run that records nothing) */
+  state: State
+  /** what to do on the hosts now; empty when converged or waiting on the hosts */
+  plan: Plan
+  /** the events this pass added (also appended to state.events, bounded) */
+  events: StateEvent[]
+  /** per workload: which pods are placed, stopped, updated, replaced, left alone, pending */
+  summary: PlanSummary
+}
+
+export const DEFAULT_NODE_GRACE_MS = 40_000
+
+export function reconcile(input: ReconcileInput): ReconcileResult {
+  const ctx = new Ctx(
+    input.state,
+    input.desired,
+    input.observed,
+    input.now,
+    input.options?.prune ?? true,
+    input.options?.nodeGraceMs ?? DEFAULT_NODE_GRACE_MS,
+  )
+  applyGit(ctx)
+  updateNodes(ctx)
+  refreshPods(ctx)
+  evictFromLostNodes(ctx)
+  for (const o of ctx.list('CronJob')) syncCronJob(ctx, o)
+  for (const o of ctx.list('Deployment')) syncDeployment(ctx, o)
+  for (const o of ctx.list('ReplicaSet')) syncReplicaSet(ctx, o)
+  for (const o of ctx.list('StatefulSet')) syncStatefulSet(ctx, o)
+  for (const o of ctx.list('DaemonSet')) syncDaemonSet(ctx, o)
+  for (const o of ctx.list('Job')) syncJob(ctx, o)
+  schedulePending(ctx)
+  for (const o of ctx.list('Service')) syncEndpoints(ctx, o)
+  for (const o of ctx.list('Endpoints')) if (!ctx.byUid(o.metadata.ownerReferences?.[0]?.uid ?? '')) ctx.remove(`Endpoints/${o.metadata.namespace}/${o.metadata.name}`)
+  finalizeDeleted(ctx)
+  const {plan, summary} = buildPlan(ctx)
+
+  const state = ctx.state
+  const objects: State['objects'] = {}
+  for (const k of Object.keys(state.objects).sort()) objects[k] = state.objects[k]
+  const nodes: State['nodes'] = {}
+  for (const k of Object.keys(state.nodes).sort()) nodes[k] = state.nodes[k]
+  const out: State = {...state, objects, nodes, events: [...state.events, ...ctx.events].slice(-MAX_EVENTS)}
+  return {state: out, plan, events: ctx.events, summary}
+}

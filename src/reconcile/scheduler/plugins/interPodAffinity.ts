@@ -1,0 +1,171 @@
+/**
+ * InterPodAffinity (kube `plugins/interpodaffinity`, weight 2).
+ *
+ * Filter, in kube's order: the pod's required affinity (every term needs a
+ * matching pod in the node's domain — unless no pod anywhere matches and the
+ * pod matches its own terms, so the first replica of a self-affine group can
+ * land); the pod's required anti-affinity (no matching pod in the domain);
+ * and the bound pods' required anti-affinity against this pod (symmetry).
+ *
+ * Score: + weight per matching pod in the domain for preferred affinity,
+ * − for preferred anti-affinity, and the same for bound pods' preferred
+ * terms that match this pod (their required affinity counts with
+ * HardPodAffinityWeight 1); normalised min..max onto 0..100.
+ *
+ * Both sides read snapshot indexes: counters of pods matching the pod's
+ * terms, and the terms bound pods carry, each with per-node counts.
+ */
+import type {AffinityTerm, CycleState, Candidates, ExistingTerm, ExistingTermKind, FilterPlugin, PodCounter, PreFilterResult, ScorePlugin, TopologyIndex} from '../framework.js'
+import {MaxNodeScore, reasonId} from '../framework.js'
+import {termMatches} from '../podInfo.js'
+
+export const ErrReasonExistingAntiAffinityRulesNotMatch = "node(s) didn't satisfy existing pods anti-affinity rules"
+export const ErrReasonAffinityRulesNotMatch = "node(s) didn't match pod affinity rules"
+export const ErrReasonAntiAffinityRulesNotMatch = "node(s) didn't match pod anti-affinity rules"
+const reasonExisting = reasonId(ErrReasonExistingAntiAffinityRulesNotMatch)
+const reasonAffinity = reasonId(ErrReasonAffinityRulesNotMatch)
+const reasonAnti = reasonId(ErrReasonAntiAffinityRulesNotMatch)
+
+/** Domains of one topology key that hold a matching pod. */
+interface Marked {
+  topo: TopologyIndex
+  domains: Uint8Array
+}
+
+interface FilterState {
+  /** per required affinity term: matching pods per domain */
+  affinity: {topo: TopologyIndex; counts: Int32Array}[]
+  /** no pod matching all affinity terms sits on a node with any of their keys */
+  affinityEmpty: boolean
+  selfMatch: boolean
+  anti: Marked[]
+  existing: Marked[]
+}
+
+function termCounter(cycle: CycleState, t: AffinityTerm): PodCounter {
+  return cycle.cluster.counter(`term|${t.matchKey}`, t.selector.bucket, (p) => termMatches(t, p))
+}
+
+/** Mark, per topology key, the domains of nodes where perNode > 0 (merging terms that share a key, as kube's pair map does). */
+function mark(cycle: CycleState, byKey: Map<string, Marked>, key: string, perNode: Int32Array): void {
+  let m = byKey.get(key)
+  if (!m) {
+    const topo = cycle.cluster.topology(key)
+    byKey.set(key, (m = {topo, domains: new Uint8Array(topo.values.length)}))
+  }
+  const {has, domainOf} = m.topo
+  for (let i = 0; i < perNode.length; i++) if (perNode[i] > 0 && has[i]) m.domains[domainOf[i]] = 1
+}
+
+function inMarked(marked: Marked[], i: number): boolean {
+  for (const m of marked) if (m.topo.has[i] && m.domains[m.topo.domainOf[i]]) return true
+  return false
+}
+
+const scoredKinds: [ExistingTermKind, number][] = [
+  ['preferredAffinity', 1],
+  ['requiredAffinity', 1],
+  ['preferredAnti', -1],
+]
+
+export const InterPodAffinity: FilterPlugin & ScorePlugin = {
+  name: 'InterPodAffinity',
+  weight: 2,
+  preFilter(cycle: CycleState): PreFilterResult {
+    const pod = cycle.pod
+    const existing = new Map<string, Marked>()
+    cycle.cluster.existingTerms.forEachCandidate('requiredAnti', pod, (t: ExistingTerm) => {
+      if (termMatches(t.term, pod)) mark(cycle, existing, t.term.topologyKey, t.perNode)
+    })
+    const affinity: FilterState['affinity'] = []
+    let affinityEmpty = true
+    let selfMatch = false
+    const terms = pod.requiredAffinity
+    if (terms.length > 0) {
+      // kube counts pods that match ALL the terms, once per term's topology pair.
+      const all = cycle.cluster.counter(`all|${terms.map((t) => t.matchKey).join('&')}`, terms[0].selector.bucket, (p) => terms.every((t) => termMatches(t, p)))
+      for (const t of terms) {
+        const topo = cycle.cluster.topology(t.topologyKey)
+        const counts = new Int32Array(topo.values.length)
+        for (let i = 0; i < all.perNode.length; i++)
+          if (all.perNode[i] > 0 && topo.has[i]) {
+            counts[topo.domainOf[i]] += all.perNode[i]
+            affinityEmpty = false
+          }
+        affinity.push({topo, counts})
+      }
+      selfMatch = terms.every((t) => termMatches(t, pod))
+    }
+    const anti = new Map<string, Marked>()
+    for (const t of pod.requiredAntiAffinity) mark(cycle, anti, t.topologyKey, termCounter(cycle, t).perNode)
+    if (existing.size === 0 && terms.length === 0 && pod.requiredAntiAffinity.length === 0) return 'skip'
+    cycle.data.set('InterPodAffinity/filter', {affinity, affinityEmpty, selfMatch, anti: [...anti.values()], existing: [...existing.values()]} satisfies FilterState)
+    return undefined
+  },
+  filter(cycle: CycleState, cand: Candidates) {
+    const s = cycle.data.get('InterPodAffinity/filter') as FilterState
+    const idx = cand.idx
+    let kept = 0
+    for (let j = 0; j < cand.n; j++) {
+      const i = idx[j]
+      let reason = 0
+      if (s.affinity.length > 0) {
+        let podsExist = true
+        for (const a of s.affinity) {
+          if (!a.topo.has[i]) {
+            reason = reasonAffinity
+            break
+          }
+          if (a.counts[a.topo.domainOf[i]] <= 0) podsExist = false
+        }
+        if (!reason && !podsExist && !(s.affinityEmpty && s.selfMatch)) reason = reasonAffinity
+      }
+      if (!reason && inMarked(s.anti, i)) reason = reasonAnti
+      if (!reason && inMarked(s.existing, i)) reason = reasonExisting
+      if (reason) cycle.reject(reason)
+      else idx[kept++] = i
+    }
+    cand.n = kept
+  },
+  preScore(cycle: CycleState): boolean {
+    const pod = cycle.pod
+    const scores = new Map<string, {topo: TopologyIndex; sum: Float64Array}>()
+    const add = (key: string, perNode: Int32Array, w: number) => {
+      let e = scores.get(key)
+      if (!e) {
+        const topo = cycle.cluster.topology(key)
+        scores.set(key, (e = {topo, sum: new Float64Array(topo.values.length)}))
+      }
+      const {has, domainOf} = e.topo
+      for (let i = 0; i < perNode.length; i++) if (perNode[i] > 0 && has[i]) e.sum[domainOf[i]] += w * perNode[i]
+    }
+    for (const t of pod.preferredAffinity) add(t.topologyKey, termCounter(cycle, t).perNode, t.weight)
+    for (const t of pod.preferredAntiAffinity) add(t.topologyKey, termCounter(cycle, t).perNode, -t.weight)
+    for (const [kind, sign] of scoredKinds)
+      cycle.cluster.existingTerms.forEachCandidate(kind, pod, (t) => {
+        if (termMatches(t.term, pod)) add(t.term.topologyKey, t.perNode, sign * t.weight)
+      })
+    if (scores.size === 0) return false
+    cycle.data.set('InterPodAffinity/score', [...scores.values()])
+    return true
+  },
+  score(cycle: CycleState, cand: Candidates, out: Float64Array) {
+    const s = cycle.data.get('InterPodAffinity/score') as {topo: TopologyIndex; sum: Float64Array}[]
+    for (let j = 0; j < cand.n; j++) {
+      const i = cand.idx[j]
+      let v = 0
+      for (const e of s) if (e.topo.has[i]) v += e.sum[e.topo.domainOf[i]]
+      out[j] = v
+    }
+  },
+  normalize(_cycle: CycleState, cand: Candidates, scores: Float64Array) {
+    let min = 0
+    let max = 0
+    for (let j = 0; j < cand.n; j++) {
+      if (scores[j] > max) max = scores[j]
+      if (scores[j] < min) min = scores[j]
+    }
+    const diff = max - min
+    for (let j = 0; j < cand.n; j++) scores[j] = diff > 0 ? Math.trunc(MaxNodeScore * ((scores[j] - min) / diff)) : 0
+  },
+}

@@ -1,0 +1,83 @@
+/**
+ * NodeAffinity (kube `plugins/nodeaffinity`, weight 2): `spec.nodeSelector`
+ * and required node affinity filter; preferred terms score (sum of the
+ * weights of the terms a node matches, normalised so the best is 100).
+ * PreFilter narrows the candidates to the nodes named by `matchFields
+ * metadata.name` when every term names some (how DaemonSet pods pin
+ * themselves), as kube's PreFilterResult does.
+ */
+import {type CycleState, type Candidates, type FilterPlugin, type PodInfo, type PreFilterResult, type ScorePlugin, defaultNormalize, keepIf, reasonId} from '../framework.js'
+import {NodeTerm, Selector, anyTermMatches} from '../selector.js'
+
+export const ErrReasonPod = "node(s) didn't match Pod's node affinity/selector"
+export const ErrReasonConflict = 'pod affinity terms conflict'
+const reason = reasonId(ErrReasonPod)
+
+/** 1 where the node satisfies nodeSelector and required node affinity (kube's `GetRequiredNodeAffinity(pod).Match`). */
+export function requiredNodeAffinity(cycle: CycleState): Uint8Array {
+  const memo = cycle.template.memo
+  let ok = memo.get('NodeAffinity/required') as Uint8Array | undefined
+  if (!ok) {
+    const spec = cycle.pod.spec
+    const selector = Selector.fromMap(spec.nodeSelector)
+    const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms
+    const compiled = terms ? terms.map((t) => new NodeTerm(t)) : undefined
+    const nodes = cycle.cluster.nodes
+    ok = new Uint8Array(nodes.length)
+    for (const n of nodes) ok[n.index] = selector.matches(n.labels) && (!compiled || anyTermMatches(compiled, n.labels, n.name)) ? 1 : 0
+    memo.set('NodeAffinity/required', ok)
+  }
+  return ok
+}
+
+function preferred(pod: PodInfo) {
+  return pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []
+}
+
+export const NodeAffinity: FilterPlugin & ScorePlugin = {
+  name: 'NodeAffinity',
+  weight: 2,
+  staticKey: (pod) => JSON.stringify([pod.spec.nodeSelector ?? null, pod.spec.affinity?.nodeAffinity ?? null]),
+  preFilter(cycle: CycleState): PreFilterResult {
+    const terms = cycle.pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms
+    if (!terms || terms.length === 0) return undefined
+    let names: Set<string> | undefined
+    for (const t of terms) {
+      let termNames: Set<string> | undefined
+      for (const r of t.matchFields ?? [])
+        if (r.key === 'metadata.name' && r.operator === 'In') {
+          const s = new Set(r.values ?? [])
+          termNames = termNames ? new Set([...termNames].filter((x) => s.has(x))) : s
+        }
+      // A term without a name field admits every node: the terms are ORed.
+      if (!termNames) return undefined
+      names = names ? new Set([...names, ...termNames]) : termNames
+    }
+    if (names && names.size === 0) return {unschedulable: ErrReasonConflict}
+    return names ? {nodeNames: names} : undefined
+  },
+  filter(cycle: CycleState, cand: Candidates) {
+    const ok = requiredNodeAffinity(cycle)
+    keepIf(cycle, cand, reason, (i) => ok[i] === 1)
+  },
+  preScore: (cycle) => preferred(cycle.pod).length > 0,
+  score(cycle: CycleState, cand: Candidates, out: Float64Array) {
+    const memo = cycle.template.memo
+    let raw = memo.get('NodeAffinity/score') as Int32Array | undefined
+    if (!raw) {
+      const terms = preferred(cycle.pod).map((p) => ({weight: p.weight, term: new NodeTerm(p.preference)}))
+      const nodes = cycle.cluster.nodes
+      raw = new Int32Array(nodes.length)
+      for (const n of nodes) {
+        let s = 0
+        for (const t of terms) if (t.weight !== 0 && t.term.matches(n.labels, n.name)) s += t.weight
+        raw[n.index] = s
+      }
+      memo.set('NodeAffinity/score', raw)
+    }
+    for (let j = 0; j < cand.n; j++) out[j] = raw[cand.idx[j]]
+  },
+  normalize(_cycle, cand, scores) {
+    defaultNormalize(cand, scores, false)
+  },
+}

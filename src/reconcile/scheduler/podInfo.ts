@@ -1,0 +1,198 @@
+/**
+ * Parse a Pod once into what the plugins read (kube's `framework.NewPodInfo`
+ * plus `resource.PodRequests`): requests with the init-container max rule,
+ * host ports, claims, compiled affinity terms and spread constraints.
+ */
+import type {KubeObject} from '../../manifests/object.js'
+import {bytes, milliCPU, parseQuantity} from '../../manifests/quantity.js'
+import type {AffinityTerm, ContainerSpec, HostPort, PodAffinityTerm, PodInfo, Resources, SchedulingPodSpec, SpreadConstraint, WeightedAffinityTerm} from './framework.js'
+import {fnv1a} from './hash.js'
+import {Selector} from './selector.js'
+
+/** kube's `schedutil.DefaultMilliCPURequest`: what a container without a CPU request counts as when scoring. */
+export const DefaultMilliCPURequest = 100
+/** kube's `schedutil.DefaultMemoryRequest` (200 MiB). */
+export const DefaultMemoryRequest = 200 * 1024 * 1024
+
+/** The label kubelet sets on every node; tsctl adds it when a node lacks it. */
+export const LabelHostname = 'kubernetes.io/hostname'
+export const LabelZone = 'topology.kubernetes.io/zone'
+
+/** Owner kinds whose pods get kube's default spreading (DefaultSelector: RC, RS, StatefulSet). */
+const spreadOwnerKinds = new Set(['ReplicaSet', 'StatefulSet', 'ReplicationController'])
+
+interface Amount {
+  milliCPU: number
+  memory: number
+  scalar: Record<string, number>
+}
+
+function containerRequest(c: ContainerSpec, nonZero: boolean): Amount {
+  const req = c.resources?.requests ?? {}
+  const out: Amount = {milliCPU: 0, memory: 0, scalar: {}}
+  for (const [name, q] of Object.entries(req)) {
+    if (name === 'cpu') out.milliCPU = milliCPU(q)
+    else if (name === 'memory') out.memory = bytes(q)
+    else out.scalar[name] = name.startsWith('hugepages-') || name === 'ephemeral-storage' || name.includes('/') ? bytes(q) : (parseQuantity(q) ?? 0)
+  }
+  // GetNonzeroRequests: only a missing request gets the default, not an explicit 0.
+  if (nonZero) {
+    if (!('cpu' in req)) out.milliCPU = DefaultMilliCPURequest
+    if (!('memory' in req)) out.memory = DefaultMemoryRequest
+  }
+  return out
+}
+
+function add(a: Amount, b: Amount): void {
+  a.milliCPU += b.milliCPU
+  a.memory += b.memory
+  for (const [k, v] of Object.entries(b.scalar)) a.scalar[k] = (a.scalar[k] ?? 0) + v
+}
+
+function max(a: Amount, b: Amount): void {
+  a.milliCPU = Math.max(a.milliCPU, b.milliCPU)
+  a.memory = Math.max(a.memory, b.memory)
+  for (const [k, v] of Object.entries(b.scalar)) a.scalar[k] = Math.max(a.scalar[k] ?? 0, v)
+}
+
+/**
+ * A pod's effective request (`resource.PodRequests`): the sum of the regular
+ * containers and sidecars, or the largest init container (plus the sidecars
+ * started before it) if that is larger, plus `spec.overhead`.
+ */
+export function podRequest(spec: SchedulingPodSpec, nonZero = false): Amount {
+  const total: Amount = {milliCPU: 0, memory: 0, scalar: {}}
+  for (const c of spec.containers ?? []) add(total, containerRequest(c, nonZero))
+  const sidecars: Amount = {milliCPU: 0, memory: 0, scalar: {}}
+  const initMax: Amount = {milliCPU: 0, memory: 0, scalar: {}}
+  for (const c of spec.initContainers ?? []) {
+    const r = containerRequest(c, nonZero)
+    if (c.restartPolicy === 'Always') {
+      add(sidecars, r)
+      max(initMax, {...sidecars, scalar: {...sidecars.scalar}})
+    } else {
+      const during: Amount = {milliCPU: sidecars.milliCPU, memory: sidecars.memory, scalar: {...sidecars.scalar}}
+      add(during, r)
+      max(initMax, during)
+    }
+  }
+  add(total, sidecars)
+  max(total, initMax)
+  if (spec.overhead) add(total, containerRequest({name: 'overhead', resources: {requests: spec.overhead}}, false))
+  return total
+}
+
+function hostPorts(spec: SchedulingPodSpec): HostPort[] {
+  const out: HostPort[] = []
+  const containers = [...(spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always'), ...(spec.containers ?? [])]
+  for (const c of containers)
+    for (const p of c.ports ?? []) if ((p.hostPort ?? 0) > 0) out.push({protocol: p.protocol || 'TCP', port: p.hostPort!, ip: p.hostIP || '0.0.0.0'})
+  return out
+}
+
+function labelKeyRequirements(term: {matchLabelKeys?: string[]; mismatchLabelKeys?: string[]}, labels: Record<string, string>) {
+  const extra: {key: string; operator: string; values: string[]}[] = []
+  for (const k of term.matchLabelKeys ?? []) if (k in labels) extra.push({key: k, operator: 'In', values: [labels[k]]})
+  for (const k of (term as {mismatchLabelKeys?: string[]}).mismatchLabelKeys ?? []) if (k in labels) extra.push({key: k, operator: 'NotIn', values: [labels[k]]})
+  return extra
+}
+
+/** Resolve a term against the pod that carries it (`GetNamespacesFromPodAffinityTerm`). */
+export function compileTerm(term: PodAffinityTerm, owner: {namespace: string; labels: Record<string, string>}): AffinityTerm {
+  const extra = term.labelSelector ? labelKeyRequirements(term, owner.labels) : []
+  const selector = Selector.from(term.labelSelector, extra)
+  const namespaceSelector = term.namespaceSelector ? Selector.from(term.namespaceSelector) : null
+  const named = term.namespaces ?? []
+  const namespaces = new Set(named.length === 0 && !term.namespaceSelector ? [owner.namespace] : named)
+  const matchKey = `${[...namespaces].sort().join(',')}|${namespaceSelector?.key ?? '-'}|${selector.key}`
+  return {namespaces, namespaceSelector, selector, topologyKey: term.topologyKey, matchKey}
+}
+
+const namespaceLabels = new Map<string, Record<string, string>>()
+
+/**
+ * Does the term select this pod? Namespace by name or by namespaceSelector,
+ * which sees only the label every namespace has
+ * (`kubernetes.io/metadata.name`), since the snapshot holds no Namespace
+ * objects.
+ */
+export function termMatches(t: AffinityTerm, p: PodInfo): boolean {
+  if (!t.namespaces.has(p.namespace)) {
+    if (!t.namespaceSelector) return false
+    let nsl = namespaceLabels.get(p.namespace)
+    if (!nsl) namespaceLabels.set(p.namespace, (nsl = {'kubernetes.io/metadata.name': p.namespace}))
+    if (!t.namespaceSelector.matches(nsl)) return false
+  }
+  return t.selector.matches(p.labels)
+}
+
+function spreadConstraints(spec: SchedulingPodSpec, labels: Record<string, string>): SpreadConstraint[] {
+  return (spec.topologySpreadConstraints ?? []).map((c) => ({
+    maxSkew: c.maxSkew,
+    topologyKey: c.topologyKey,
+    hard: c.whenUnsatisfiable !== 'ScheduleAnyway',
+    // matchLabelKeys are ignored when labelSelector is unset (as kube does).
+    selector: Selector.from(c.labelSelector, c.labelSelector ? labelKeyRequirements(c, labels) : []),
+    minDomains: c.minDomains ?? 1,
+    honorNodeAffinity: (c.nodeAffinityPolicy ?? 'Honor') === 'Honor',
+    honorNodeTaints: (c.nodeTaintsPolicy ?? 'Ignore') === 'Honor',
+  }))
+}
+
+/** The controller owner uid (or kind/name) when the owner kind gets default spreading. */
+function spreadOwnerOf(pod: KubeObject): string | undefined {
+  const refs = pod.metadata.ownerReferences ?? []
+  const ref = refs.find((r) => r.controller) ?? refs[0]
+  if (!ref || !spreadOwnerKinds.has(ref.kind)) return undefined
+  return ref.uid || `${ref.kind}/${ref.name}`
+}
+
+/** Parse a Pod object. Throws nothing: a missing or odd field counts as absent. */
+export function podInfoOf(pod: KubeObject): PodInfo {
+  const spec = ((pod as {spec?: SchedulingPodSpec}).spec ?? {containers: []}) as SchedulingPodSpec
+  const namespace = pod.metadata.namespace || 'default'
+  const labels = pod.metadata.labels ?? {}
+  const key = `${namespace}/${pod.metadata.name}`
+  const req = podRequest(spec)
+  const nz = podRequest(spec, true)
+  const request: Resources = {milliCPU: req.milliCPU, memory: req.memory, pods: 1, scalar: req.scalar}
+  const owner = {namespace, labels}
+  const aff = spec.affinity?.podAffinity
+  const anti = spec.affinity?.podAntiAffinity
+  const weighted = (ts: {weight: number; podAffinityTerm: PodAffinityTerm}[] | undefined): WeightedAffinityTerm[] =>
+    (ts ?? []).map((w) => ({...compileTerm(w.podAffinityTerm, owner), weight: w.weight}))
+  const spreadOwner = spreadOwnerOf(pod)
+  const indexKeys = Object.entries(labels).map(([k, v]) => `${k}=${v}`)
+  if (spreadOwner) indexKeys.push(ownerBucket(spreadOwner))
+  return {
+    pod,
+    key,
+    namespace,
+    labels,
+    spec,
+    hash: fnv1a(pod.metadata.uid || key),
+    request,
+    nonZero: {milliCPU: nz.milliCPU, memory: nz.memory},
+    hostPorts: hostPorts(spec),
+    claims: (spec.volumes ?? []).filter((v) => v.persistentVolumeClaim?.claimName).map((v) => `${namespace}/${v.persistentVolumeClaim!.claimName}`),
+    spreadOwner,
+    requiredAffinity: (aff?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map((t) => compileTerm(t, owner)),
+    requiredAntiAffinity: (anti?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map((t) => compileTerm(t, owner)),
+    preferredAffinity: weighted(aff?.preferredDuringSchedulingIgnoredDuringExecution),
+    preferredAntiAffinity: weighted(anti?.preferredDuringSchedulingIgnoredDuringExecution),
+    spread: spreadConstraints(spec, labels),
+    indexKeys,
+    node: -1,
+  }
+}
+
+/** The LabelIndex bucket of pods owned by `owner` (a NUL keeps it apart from any label). */
+export function ownerBucket(owner: string): string {
+  return `\0owner=${owner}`
+}
+
+/** Pods kube-scheduler's cache leaves out: finished ones hold no resources. */
+export function isTerminal(pod: KubeObject): boolean {
+  const phase = (pod as {status?: {phase?: string}}).status?.phase
+  return phase === 'Succeeded' || phase === 'Failed'
+}

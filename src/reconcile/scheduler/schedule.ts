@@ -1,0 +1,321 @@
+/**
+ * The scheduler's entry points: build a Snapshot of the fleet, then place
+ * pods one at a time (kube's scheduleOne without the queue and the binder):
+ *
+ *   PreFilter → Filter (first rejecting plugin names the node's reason)
+ *   → PreScore → Score → NormalizeScore → × weight → sum → highest total
+ *   → ties: highest tieHash(pod, node), then smallest node name.
+ *
+ * Every node is filtered and scored (no percentageOfNodesToScore), so the
+ * answer does not depend on node order or on where a previous search
+ * stopped. The static plugins (NodeUnschedulable, NodeName,
+ * TaintToleration, NodeAffinity) run once per pod template — pods whose
+ * tolerations, nodeName, nodeSelector and node affinity are equal — and
+ * their verdicts are reused; that is exact, since nodes do not change within
+ * a snapshot.
+ *
+ * Pure: no I/O, no clock, no randomness. Same snapshot and pod, same answer.
+ */
+import type {KubeObject} from '../../manifests/object.js'
+import type {Candidates, ClusterView, CycleState, PodInfo, PreFilterResult, SchedulerNode, Template} from './framework.js'
+import {reasonId, reasonText} from './framework.js'
+import {tieHash} from './hash.js'
+import {dynamicFilters, scorers, staticFilters, staticKeyed} from './registry.js'
+import {Snapshot} from './snapshot.js'
+
+export {Snapshot} from './snapshot.js'
+export type {SchedulerNode} from './framework.js'
+
+/** Per-plugin weighted scores of the chosen node, and their sum. */
+export interface NodeScores {
+  total: number
+  /** plugin name → normalised score × weight */
+  plugins: Record<string, number>
+}
+
+/**
+ * The outcome for one pod. On failure, `message` is kube-scheduler's
+ * FailedScheduling text (`0/3 nodes are available: 1 node(s) had untolerated
+ * taint {dedicated: batch}, 2 node(s) didn't match pod anti-affinity
+ * rules.`) and `reasons` counts nodes per reason.
+ */
+export type ScheduleResult =
+  | {ok: true; node: string; scores?: NodeScores; feasible: number}
+  | {ok: false; message: string; reasons: Record<string, number>}
+
+/** Build the scheduler's view of the fleet: nodes, pods already bound (spec.nodeName set), claim bindings (`namespace/claim` → node). */
+export function createSnapshot(nodes: SchedulerNode[], boundPods: KubeObject[], claims?: Record<string, string>): Snapshot {
+  return new Snapshot(nodes, boundPods, claims)
+}
+
+/** kube's NoNodeAvailableMsg, and its message when the cluster has no nodes at all. */
+const noNodes = 'no nodes available to schedule pods'
+
+class Cycle implements CycleState {
+  pod!: PodInfo
+  template!: Template
+  readonly data = new Map<string, unknown>()
+  hist = new Int32Array(64)
+  touched: number[] = []
+  /** set by explain(): every rejection of the node being examined */
+  onReject?: (reason: number) => void
+
+  constructor(readonly cluster: ClusterView) {}
+
+  reject(reason: number): void {
+    if (reason >= this.hist.length) {
+      const grown = new Int32Array(Math.max(reason + 1, this.hist.length * 2))
+      grown.set(this.hist)
+      this.hist = grown
+    }
+    if (this.hist[reason]++ === 0) this.touched.push(reason)
+    this.onReject?.(reason)
+  }
+
+  /** add `count` rejections for `reason` at once (the template's static verdicts) */
+  count(reason: number, count: number): void {
+    this.reject(reason)
+    this.hist[reason] += count - 1
+  }
+
+  reset(pod: PodInfo): void {
+    this.pod = pod
+    this.data.clear()
+    for (const r of this.touched) this.hist[r] = 0
+    this.touched.length = 0
+  }
+}
+
+interface Scratch {
+  cycle: Cycle
+  cand: Candidates
+  total: Float64Array
+  scores: Float64Array[]
+}
+
+const scratchOf = new WeakMap<Snapshot, Scratch>()
+
+function scratch(s: Snapshot): Scratch {
+  let x = scratchOf.get(s)
+  if (!x) {
+    const n = s.nodes.length
+    x = {cycle: new Cycle(s), cand: {idx: new Int32Array(n), n: 0}, total: new Float64Array(n), scores: scorers.map(() => new Float64Array(n))}
+    scratchOf.set(s, x)
+  }
+  return x
+}
+
+const templateKeyOf = new WeakMap<PodInfo, string>()
+const templateCacheSize = 256
+
+/** The static plugins' verdicts for this pod's template, computed on first use. */
+function templateFor(s: Snapshot, cycle: Cycle, cand: Candidates): Template {
+  const pod = cycle.pod
+  let key = templateKeyOf.get(pod)
+  if (key === undefined) templateKeyOf.set(pod, (key = staticKeyed.map((p) => p.staticKey!(pod)).join('\u0001')))
+  const cached = s.templates.get(key)
+  if (cached) {
+    // Refresh its place in the LRU order.
+    s.templates.delete(key)
+    s.templates.set(key, cached)
+    return cached
+  }
+  const n = s.nodes.length
+  const reasons = new Map<number, number>()
+  const template: {key: string; feasible: Int32Array; reasons: Map<number, number>; unschedulable?: string; memo: Map<string, unknown>} = {key, feasible: new Int32Array(0), reasons, memo: new Map()}
+  cycle.template = template
+  for (let i = 0; i < n; i++) cand.idx[i] = i
+  cand.n = n
+  // All PreFilters before any Filter, as kube: a PreFilterResult narrows the nodes the filters see.
+  const active = []
+  for (const p of staticFilters) {
+    const r: PreFilterResult = p.preFilter?.(cycle)
+    if (r === 'skip') continue
+    active.push(p)
+    if (r === undefined) continue
+    if ('unschedulable' in r) {
+      template.unschedulable = r.unschedulable
+      cand.n = 0
+      break
+    }
+    const absent = reasonId(`node(s) didn't satisfy plugin(s) [${p.name}]`)
+    let k = 0
+    for (let j = 0; j < cand.n; j++) {
+      const i = cand.idx[j]
+      if (r.nodeNames.has(s.nodes[i].name)) cand.idx[k++] = i
+      else reasons.set(absent, (reasons.get(absent) ?? 0) + 1)
+    }
+    cand.n = k
+  }
+  if (!template.unschedulable) {
+    const before = cycle.touched.length
+    for (const p of active) if (cand.n > 0) p.filter(cycle, cand)
+    for (const r of cycle.touched.slice(before)) reasons.set(r, (reasons.get(r) ?? 0) + cycle.hist[r])
+  }
+  template.feasible = cand.idx.slice(0, cand.n)
+  if (s.templates.size >= templateCacheSize) s.templates.delete(s.templates.keys().next().value!)
+  s.templates.set(key, template)
+  return template
+}
+
+function failure(nodeCount: number, cycle: Cycle, preFilterMessage?: string): ScheduleResult {
+  if (preFilterMessage !== undefined) return {ok: false, message: `0/${nodeCount} nodes are available: ${preFilterMessage}.`, reasons: {[preFilterMessage]: nodeCount}}
+  const entries = cycle.touched.map((r) => [reasonText(r), cycle.hist[r]] as const)
+  // kube sorts the "<count> <reason>" strings, so "10 …" comes before "2 …".
+  const parts = entries.map(([text, count]) => `${count} ${text}`).sort()
+  const reasons = Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+  return {ok: false, message: `0/${nodeCount} nodes are available: ${parts.join(', ')}.`, reasons}
+}
+
+/** Run the filters; returns a pod-wide PreFilter message when one says no node fits. */
+function runFilters(s: Snapshot, x: Scratch, info: PodInfo): string | undefined {
+  const {cycle, cand} = x
+  cycle.reset(info)
+  const t = templateFor(s, cycle, cand)
+  cycle.template = t
+  cycle.reset(info)
+  if (t.unschedulable) return t.unschedulable
+  for (const [r, count] of t.reasons) cycle.count(r, count)
+  cand.idx.set(t.feasible)
+  cand.n = t.feasible.length
+  if (cand.n === 0) return undefined
+  for (const p of dynamicFilters) {
+    const r = p.preFilter?.(cycle)
+    if (r === 'skip') continue
+    if (r !== undefined && 'unschedulable' in r) return r.unschedulable
+    if (r !== undefined) {
+      const names = r.nodeNames
+      const absent = reasonId(`node(s) didn't satisfy plugin(s) [${p.name}]`)
+      let k = 0
+      for (let j = 0; j < cand.n; j++) {
+        const i = cand.idx[j]
+        if (names.has(s.nodes[i].name)) cand.idx[k++] = i
+        else cycle.reject(absent)
+      }
+      cand.n = k
+    }
+    p.filter(cycle, cand)
+    if (cand.n === 0) break
+  }
+  return undefined
+}
+
+/** Score the candidates; returns, per scorer, whether it ran. Fills x.total and x.scores. */
+function runScorers(x: Scratch): boolean[] {
+  const {cycle, cand, total} = x
+  total.fill(0, 0, cand.n)
+  return scorers.map((p, k) => {
+    if (p.preScore && !p.preScore(cycle, cand)) return false
+    const buf = x.scores[k]
+    p.score(cycle, cand, buf)
+    p.normalize?.(cycle, cand, buf)
+    const w = p.weight
+    for (let j = 0; j < cand.n; j++) total[j] += buf[j] * w
+    return true
+  })
+}
+
+/**
+ * Choose a node for the pod, or say why none fits. Does not assume: call
+ * `snapshot.assume(pod, result.node)` to make the next pod see this one.
+ */
+export function schedulePod(snapshot: Snapshot, pod: KubeObject): ScheduleResult {
+  const nodes = snapshot.nodes
+  if (nodes.length === 0) return {ok: false, message: noNodes, reasons: {}}
+  const x = scratch(snapshot)
+  const info = snapshot.info(pod)
+  const pre = runFilters(snapshot, x, info)
+  const {cycle, cand} = x
+  if (pre !== undefined) return failure(nodes.length, cycle, pre)
+  if (cand.n === 0) return failure(nodes.length, cycle)
+  // kube skips scoring when one node is left: there is nothing to compare.
+  if (cand.n === 1) return {ok: true, node: nodes[cand.idx[0]].name, feasible: 1}
+  const ran = runScorers(x)
+  const total = x.total
+  let best = 0
+  let bestTie = tieHash(info.hash, nodes[cand.idx[0]].hash)
+  for (let j = 1; j < cand.n; j++) {
+    if (total[j] < total[best]) continue
+    const h = tieHash(info.hash, nodes[cand.idx[j]].hash)
+    if (total[j] > total[best] || h > bestTie || (h === bestTie && nodes[cand.idx[j]].name < nodes[cand.idx[best]].name)) {
+      best = j
+      bestTie = h
+    }
+  }
+  const plugins: Record<string, number> = {}
+  scorers.forEach((p, k) => {
+    if (ran[k]) plugins[p.name] = x.scores[k][best] * p.weight
+  })
+  return {ok: true, node: nodes[cand.idx[best]].name, scores: {total: total[best], plugins}, feasible: cand.n}
+}
+
+/** One node's verdict for a pod, as `explain` reports it. */
+export interface NodeVerdict {
+  fits: boolean
+  /** the filter that rejected the node, and its reasons */
+  plugin?: string
+  reasons?: string[]
+  /** for a node that fits: normalised score × weight per plugin, and the total */
+  scores?: Record<string, number>
+  total?: number
+}
+
+/**
+ * Every node's verdict for a pod, for `tsctl describe` and tests: which
+ * plugin rejected each node and why, and the score breakdown of the nodes
+ * that fit. Slower than schedulePod (one filter pass per node); the chosen
+ * node is the same.
+ */
+export function explain(snapshot: Snapshot, pod: KubeObject): {nodes: Record<string, NodeVerdict>; result: ScheduleResult} {
+  const result = schedulePod(snapshot, pod)
+  const x = scratch(snapshot)
+  const info = snapshot.info(pod)
+  const out: Record<string, NodeVerdict> = {}
+  const pre = runFilters(snapshot, x, info)
+  const {cycle, cand} = x
+  const feasible = cand.idx.slice(0, cand.n)
+  if (pre !== undefined) {
+    for (const n of snapshot.nodes) out[n.name] = {fits: false, reasons: [pre]}
+    return {nodes: out, result}
+  }
+  // Re-run the filters one node at a time to see who rejects whom.
+  cycle.reset(info)
+  const template = templateFor(snapshot, cycle, cand)
+  const filters = [...staticFilters, ...dynamicFilters]
+  for (const n of snapshot.nodes) {
+    cycle.reset(info)
+    cycle.template = template
+    const verdict: NodeVerdict = {fits: true}
+    for (const p of filters) {
+      const r = p.preFilter?.(cycle)
+      if (r === 'skip') continue
+      if (r !== undefined && 'nodeNames' in r && !r.nodeNames.has(n.name)) {
+        Object.assign(verdict, {fits: false, plugin: p.name, reasons: [`node(s) didn't satisfy plugin(s) [${p.name}]`]})
+        break
+      }
+      const reasons: string[] = []
+      cycle.onReject = (reason) => reasons.push(reasonText(reason))
+      cand.idx[0] = n.index
+      cand.n = 1
+      p.filter(cycle, cand)
+      cycle.onReject = undefined
+      if (cand.n === 0) {
+        Object.assign(verdict, {fits: false, plugin: p.name, reasons})
+        break
+      }
+    }
+    out[n.name] = verdict
+  }
+  if (feasible.length > 0) {
+    runFilters(snapshot, x, info)
+    const ran = runScorers(x)
+    for (let j = 0; j < cand.n; j++) {
+      const scores: Record<string, number> = {}
+      scorers.forEach((p, k) => {
+        if (ran[k]) scores[p.name] = x.scores[k][j] * p.weight
+      })
+      Object.assign(out[snapshot.nodes[cand.idx[j]].name], {scores, total: x.total[j]})
+    }
+  }
+  return {nodes: out, result}
+}

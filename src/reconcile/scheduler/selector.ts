@@ -1,0 +1,149 @@
+/**
+ * Label selectors and node selector terms, compiled once and matched many
+ * times. Semantics are apimachinery's: `LabelSelectorAsSelector` (nil
+ * selector matches nothing, empty selector matches everything; NotIn and
+ * DoesNotExist match a missing label) and component-helpers'
+ * `nodeaffinity` (Gt/Lt compare integers; matchFields knows only
+ * `metadata.name`).
+ */
+import type {LabelSelector, NodeSelectorTerm} from './framework.js'
+
+const enum Op {
+  In,
+  NotIn,
+  Exists,
+  DoesNotExist,
+  Gt,
+  Lt,
+  /** an operator apimachinery would reject: the requirement never matches */
+  Invalid,
+}
+
+interface Requirement {
+  key: string
+  op: Op
+  values: readonly string[]
+  /** In/NotIn with one value: compared directly, no array scan */
+  one: string | undefined
+  /** Gt/Lt bound */
+  num: number
+}
+
+const opOf: Record<string, Op> = {In: Op.In, NotIn: Op.NotIn, Exists: Op.Exists, DoesNotExist: Op.DoesNotExist, Gt: Op.Gt, Lt: Op.Lt}
+const intPattern = /^[+-]?\d+$/
+
+function requirement(key: string, operator: string, values: readonly string[] = []): Requirement {
+  const op = opOf[operator] ?? Op.Invalid
+  let num = NaN
+  if (op === Op.Gt || op === Op.Lt) num = values.length === 1 && intPattern.test(values[0]) ? Number(values[0]) : NaN
+  return {key, op, values, one: values.length === 1 ? values[0] : undefined, num}
+}
+
+function matchOne(r: Requirement, labels: Readonly<Record<string, string>>): boolean {
+  const v = labels[r.key]
+  switch (r.op) {
+    case Op.In:
+      if (v === undefined) return false
+      return r.one !== undefined ? v === r.one : r.values.includes(v)
+    case Op.NotIn:
+      if (v === undefined) return true
+      return r.one !== undefined ? v !== r.one : !r.values.includes(v)
+    case Op.Exists:
+      return v !== undefined
+    case Op.DoesNotExist:
+      return v === undefined
+    case Op.Gt:
+    case Op.Lt: {
+      if (v === undefined || Number.isNaN(r.num) || !intPattern.test(v)) return false
+      const n = Number(v)
+      return r.op === Op.Gt ? n > r.num : n < r.num
+    }
+    default:
+      return false
+  }
+}
+
+/** A compiled label selector. */
+export class Selector {
+  /** canonical text: selectors with equal keys select the same label sets */
+  readonly key: string
+  /** `key=value` of a single-valued In requirement, for LabelIndex buckets; null when there is none */
+  readonly bucket: string | null
+
+  private constructor(
+    private readonly reqs: readonly Requirement[],
+    /** nil selector: matches nothing */
+    readonly nothing: boolean,
+  ) {
+    this.key = nothing ? '<nothing>' : reqs.map((r) => `${r.key} ${r.op} ${[...r.values].sort().join(',')}`).sort().join(';')
+    const first = reqs.find((r) => r.op === Op.In && r.one !== undefined)
+    this.bucket = nothing || !first ? null : `${first.key}=${first.one}`
+  }
+
+  static readonly nothing = new Selector([], true)
+  static readonly everything = new Selector([], false)
+
+  /**
+   * From a metav1.LabelSelector. `extra` adds requirements (matchLabelKeys
+   * merged in as `key In (value)`, mismatchLabelKeys as `key NotIn (value)`).
+   */
+  static from(sel: LabelSelector | null | undefined, extra: {key: string; operator: string; values: string[]}[] = []): Selector {
+    if (sel === null || sel === undefined) return extra.length === 0 ? Selector.nothing : new Selector(extra.map((e) => requirement(e.key, e.operator, e.values)), false)
+    const reqs: Requirement[] = []
+    for (const [k, v] of Object.entries(sel.matchLabels ?? {})) reqs.push(requirement(k, 'In', [v]))
+    for (const e of sel.matchExpressions ?? []) {
+      // LabelSelectorAsSelector accepts only these four.
+      const op = ['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(e.operator) ? e.operator : 'Invalid'
+      reqs.push(requirement(e.key, op, e.values ?? []))
+    }
+    for (const e of extra) reqs.push(requirement(e.key, e.operator, e.values))
+    return new Selector(reqs, false)
+  }
+
+  /** From `nodeSelector`: every key must equal its value. */
+  static fromMap(labels: Readonly<Record<string, string>> | undefined): Selector {
+    if (!labels) return Selector.everything
+    return new Selector(Object.entries(labels).map(([k, v]) => requirement(k, 'In', [v])), false)
+  }
+
+  get empty(): boolean {
+    return !this.nothing && this.reqs.length === 0
+  }
+
+  matches(labels: Readonly<Record<string, string>>): boolean {
+    if (this.nothing) return false
+    const reqs = this.reqs
+    for (let i = 0; i < reqs.length; i++) if (!matchOne(reqs[i], labels)) return false
+    return true
+  }
+}
+
+/** One compiled NodeSelectorTerm (matchExpressions on labels, matchFields on metadata.name). */
+export class NodeTerm {
+  private readonly exprs: readonly Requirement[]
+  private readonly fields: readonly Requirement[]
+  private readonly matchesNothing: boolean
+
+  constructor(term: NodeSelectorTerm) {
+    this.exprs = (term.matchExpressions ?? []).map((e) => requirement(e.key, e.operator, e.values ?? []))
+    // Only metadata.name with In/NotIn is a valid field selector.
+    this.fields = (term.matchFields ?? []).map((e) =>
+      e.key === 'metadata.name' && (e.operator === 'In' || e.operator === 'NotIn') && (e.values?.length ?? 0) === 1 ? requirement(e.key, e.operator, e.values) : requirement(e.key, 'Invalid'),
+    )
+    // An empty term matches no node (nodeaffinity.nodeSelectorTerms).
+    this.matchesNothing = this.exprs.length === 0 && this.fields.length === 0
+  }
+
+  matches(labels: Readonly<Record<string, string>>, nodeName: string): boolean {
+    if (this.matchesNothing) return false
+    for (const r of this.exprs) if (!matchOne(r, labels)) return false
+    for (const r of this.fields) if (!matchOne(r, {'metadata.name': nodeName})) return false
+    return true
+  }
+}
+
+/** Required node affinity: the terms are ORed. */
+export function anyTermMatches(terms: readonly NodeTerm[], labels: Readonly<Record<string, string>>, nodeName: string): boolean {
+  for (const t of terms) if (t.matches(labels, nodeName)) return true
+  return false
+}

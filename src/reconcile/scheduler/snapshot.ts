@@ -1,0 +1,274 @@
+/**
+ * The scheduler's view of the fleet for one reconcile pass (kube's cache
+ * Snapshot): nodes sorted by name, the pods bound to each, claim bindings,
+ * and the incremental indexes that keep InterPodAffinity and
+ * PodTopologySpread linear — per-node counters of the pods matching each
+ * selector any pod has asked about, and the affinity terms bound pods carry.
+ * `assume`/`forget` keep all of it current, so scheduling pod N+1 sees pods
+ * 1..N without rebuilding anything.
+ */
+import type {KubeObject} from '../../manifests/object.js'
+import {bytes, milliCPU, parseQuantity} from '../../manifests/quantity.js'
+import type {AffinityTerm, ClusterView, ExistingTerm, ExistingTermKind, ExistingTermsView, NodeInfo, PodCounter, PodInfo, Resources, SchedulerNode, Taint, Template, TopologyIndex} from './framework.js'
+import {fnv1a} from './hash.js'
+import {LabelIndex} from './labelIndex.js'
+import {isTerminal, LabelHostname, podInfoOf} from './podInfo.js'
+
+/** The taint kube's node lifecycle controller puts on a node that is not Ready. */
+export const TaintNodeNotReady = 'node.kubernetes.io/not-ready'
+/** kubelet's default `maxPods`, used when a node does not say. */
+export const DefaultMaxPods = 110
+
+interface Counter extends PodCounter {
+  readonly match: (p: PodInfo) => boolean
+}
+
+interface TermEntry extends ExistingTerm {
+  readonly key: string
+}
+
+function toNodeInfo(n: SchedulerNode, index: number): NodeInfo {
+  // kubelet always sets these; manifests seldom say them, but real workloads select on them.
+  const labels: Record<string, string> = {[LabelHostname]: n.name, 'kubernetes.io/os': 'linux', ...(n.labels ?? {})}
+  const taints: Taint[] = [...(n.taints ?? [])]
+  const ready = n.ready !== false
+  if (!ready && !taints.some((t) => t.key === TaintNodeNotReady && t.effect === 'NoSchedule')) taints.push({key: TaintNodeNotReady, effect: 'NoSchedule'})
+  const scalar: Record<string, number> = {}
+  for (const [k, v] of Object.entries(n.allocatable ?? {})) {
+    if (k === 'cpu' || k === 'memory' || k === 'pods' || v === undefined) continue
+    scalar[k] = k === 'ephemeral-storage' || k.startsWith('hugepages-') ? bytes(v) : (parseQuantity(v) ?? 0)
+  }
+  const pods = n.allocatable?.pods === undefined ? DefaultMaxPods : Math.floor(parseQuantity(n.allocatable.pods) ?? DefaultMaxPods)
+  const allocatable: Resources = {milliCPU: milliCPU(n.allocatable?.cpu), memory: bytes(n.allocatable?.memory), pods, scalar}
+  return {
+    index,
+    name: n.name,
+    labels,
+    taints,
+    unschedulable: n.unschedulable === true,
+    ready,
+    allocatable,
+    requested: {milliCPU: 0, memory: 0, pods: 0, scalar: {}},
+    nonZeroRequested: {milliCPU: 0, memory: 0},
+    usedPorts: new Map(),
+    pods: new Map(),
+    hash: fnv1a(n.name),
+  }
+}
+
+export function portKey(protocol: string, port: number, ip: string): string {
+  return `${protocol}/${port}/${ip}`
+}
+
+/**
+ * Built by `createSnapshot`; mutated only through `assume` and `forget`.
+ * Not safe to share between concurrent passes (there are none: reconcile is
+ * one synchronous call).
+ */
+export class Snapshot implements ClusterView, ExistingTermsView {
+  readonly nodes: readonly NodeInfo[]
+  readonly existingTerms: ExistingTermsView = this
+  private readonly byName = new Map<string, number>()
+  private readonly pods = new Map<string, PodInfo>()
+  private readonly infos = new WeakMap<KubeObject, PodInfo>()
+  private readonly topologies = new Map<string, TopologyIndex>()
+  private readonly counters = new Map<string, Counter>()
+  private readonly counterIndex = new LabelIndex<Counter>()
+  private readonly terms = new Map<string, TermEntry>()
+  private readonly termIndex: Record<ExistingTermKind, LabelIndex<TermEntry>> = {
+    requiredAnti: new LabelIndex(),
+    requiredAffinity: new LabelIndex(),
+    preferredAffinity: new LabelIndex(),
+    preferredAnti: new LabelIndex(),
+  }
+  private readonly claimBinding = new Map<string, string>()
+  /** claims bound by `assume` (not given to createSnapshot), so `forget` can undo them */
+  private readonly claimBoundBy = new Map<string, string>()
+  /** static-plugin results per pod template; insertion order doubles as LRU order */
+  readonly templates = new Map<string, Template>()
+
+  constructor(nodes: SchedulerNode[], boundPods: KubeObject[], claims: Record<string, string> = {}) {
+    const sorted = [...nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    this.nodes = sorted.map(toNodeInfo)
+    for (const n of this.nodes) {
+      if (this.byName.has(n.name)) throw new Error(`scheduler: node ${n.name} given twice`)
+      this.byName.set(n.name, n.index)
+    }
+    for (const [claim, node] of Object.entries(claims).sort()) this.claimBinding.set(claim, node)
+    for (const pod of boundPods) {
+      const nodeName = (pod as {spec?: {nodeName?: string}}).spec?.nodeName
+      const i = nodeName === undefined ? undefined : this.byName.get(nodeName)
+      // Pods on nodes no longer in the fleet hold nothing here; finished pods hold nothing anywhere.
+      if (i === undefined || isTerminal(pod)) continue
+      const info = this.info(pod)
+      if (this.pods.has(info.key)) continue
+      this.add(info, i, false)
+    }
+  }
+
+  /** The parsed form of a pod object, cached per object. */
+  info(pod: KubeObject): PodInfo {
+    let info = this.infos.get(pod)
+    if (!info) this.infos.set(pod, (info = podInfoOf(pod)))
+    return info
+  }
+
+  nodeIndex(name: string): number | undefined {
+    return this.byName.get(name)
+  }
+
+  /** Where a pod (by `namespace/name`) is bound or assumed, if anywhere. */
+  nodeOf(key: string): string | undefined {
+    const p = this.pods.get(key)
+    return p ? this.nodes[p.node].name : undefined
+  }
+
+  /**
+   * Bind a pod to a node for the rest of this pass, so the next pod sees it:
+   * resources, ports, spreading and affinity counts, and the claims it uses
+   * (an unbound claim binds to this node, as local-path does on first use).
+   * Assuming a pod that is already placed moves it.
+   */
+  assume(pod: KubeObject, nodeName: string): void {
+    const i = this.byName.get(nodeName)
+    if (i === undefined) throw new Error(`scheduler: assume on unknown node ${nodeName}`)
+    const info = this.info(pod)
+    if (this.pods.has(info.key)) this.forget(pod)
+    this.add(info, i, true)
+  }
+
+  /** Undo `assume` (or remove a bound pod): frees what it held, and unbinds claims its assume bound. No-op for an unknown pod. */
+  forget(pod: KubeObject): void {
+    const key = `${pod.metadata.namespace || 'default'}/${pod.metadata.name}`
+    const info = this.pods.get(key)
+    if (info) this.remove(info)
+  }
+
+  /** Claim bindings (`namespace/claim` → node), including those made by `assume`, sorted by claim. */
+  claims(): Record<string, string> {
+    return Object.fromEntries([...this.claimBinding.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+  }
+
+  claimNode(claim: string): number {
+    const node = this.claimBinding.get(claim)
+    if (node === undefined) return -1
+    return this.byName.get(node) ?? -2
+  }
+
+  topology(key: string): TopologyIndex {
+    let t = this.topologies.get(key)
+    if (!t) {
+      const ids = new Map<string, number>()
+      const values: string[] = []
+      const domainOf = new Int32Array(this.nodes.length)
+      const has = new Uint8Array(this.nodes.length)
+      for (const n of this.nodes) {
+        const v = n.labels[key]
+        has[n.index] = v === undefined ? 0 : 1
+        const value = v ?? ''
+        let id = ids.get(value)
+        if (id === undefined) {
+          id = values.length
+          values.push(value)
+          ids.set(value, id)
+        }
+        domainOf[n.index] = id
+      }
+      this.topologies.set(key, (t = {key, domainOf, has, values}))
+    }
+    return t
+  }
+
+  counter(key: string, bucket: string | null, match: (p: PodInfo) => boolean): PodCounter {
+    let c = this.counters.get(key)
+    if (!c) {
+      c = {key, match, perNode: new Int32Array(this.nodes.length), total: 0}
+      for (const p of this.pods.values())
+        if (match(p)) {
+          c.perNode[p.node]++
+          c.total++
+        }
+      this.counters.set(key, c)
+      this.counterIndex.add(c, bucket)
+    }
+    return c
+  }
+
+  forEachCandidate(kind: ExistingTermKind, pod: PodInfo, fn: (t: ExistingTerm) => void): void {
+    this.termIndex[kind].forEach(pod.indexKeys, (t) => {
+      if (t.total > 0) fn(t)
+    })
+  }
+
+  private add(info: PodInfo, i: number, assumed: boolean): void {
+    const node = this.nodes[i]
+    this.update(info, node, 1)
+    for (const hp of info.hostPorts) {
+      const k = portKey(hp.protocol, hp.port, hp.ip)
+      node.usedPorts.set(k, (node.usedPorts.get(k) ?? 0) + 1)
+    }
+    node.pods.set(info.key, info)
+    this.pods.set(info.key, info)
+    info.node = i
+    for (const c of info.claims)
+      if (!this.claimBinding.has(c)) {
+        this.claimBinding.set(c, node.name)
+        if (assumed) this.claimBoundBy.set(c, info.key)
+      }
+  }
+
+  private remove(info: PodInfo): void {
+    const node = this.nodes[info.node]
+    this.update(info, node, -1)
+    for (const hp of info.hostPorts) {
+      const k = portKey(hp.protocol, hp.port, hp.ip)
+      const left = (node.usedPorts.get(k) ?? 1) - 1
+      if (left > 0) node.usedPorts.set(k, left)
+      else node.usedPorts.delete(k)
+    }
+    node.pods.delete(info.key)
+    this.pods.delete(info.key)
+    for (const c of info.claims)
+      if (this.claimBoundBy.get(c) === info.key) {
+        this.claimBoundBy.delete(c)
+        this.claimBinding.delete(c)
+      }
+    info.node = -1
+  }
+
+  /** Resources, counters and carried terms, by +1 (add) or -1 (remove). */
+  private update(info: PodInfo, node: NodeInfo, d: 1 | -1): void {
+    const r = node.requested
+    r.milliCPU += d * info.request.milliCPU
+    r.memory += d * info.request.memory
+    r.pods += d
+    for (const k in info.request.scalar) r.scalar[k] = (r.scalar[k] ?? 0) + d * info.request.scalar[k]
+    node.nonZeroRequested.milliCPU += d * info.nonZero.milliCPU
+    node.nonZeroRequested.memory += d * info.nonZero.memory
+    const i = node.index
+    this.counterIndex.forEach(info.indexKeys, (c) => {
+      if (c.match(info)) {
+        c.perNode[i] += d
+        c.total += d
+      }
+    })
+    for (const t of info.requiredAntiAffinity) this.carry('requiredAnti', 0, t, i, d)
+    // kube's HardPodAffinityWeight (default 1) scores the existing pods' required affinity.
+    for (const t of info.requiredAffinity) this.carry('requiredAffinity', 1, t, i, d)
+    for (const t of info.preferredAffinity) this.carry('preferredAffinity', t.weight, t, i, d)
+    for (const t of info.preferredAntiAffinity) this.carry('preferredAnti', t.weight, t, i, d)
+  }
+
+  private carry(kind: ExistingTermKind, weight: number, term: AffinityTerm, i: number, d: 1 | -1): void {
+    const key = `${kind}|${weight}|${term.topologyKey}|${term.matchKey}`
+    let e = this.terms.get(key)
+    if (!e) {
+      if (d < 0) return
+      e = {key, kind, weight, term, perNode: new Int32Array(this.nodes.length), total: 0}
+      this.terms.set(key, e)
+      this.termIndex[kind].add(e, term.selector.bucket)
+    }
+    e.perNode[i] += d
+    e.total += d
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Binds pending pods to nodes through the scheduler (step 3 of the data
+ * flow, after the controllers made the pods). A pod that fits nowhere stays
+ * Pending with a PodScheduled=False condition carrying the scheduler's
+ * message, and a FailedScheduling event. The first pod to use a
+ * PersistentVolumeClaim binds it to its node (k3s local-path style); later
+ * pods of that claim are held to that node by the scheduler.
+ */
+import type {KubeObject} from '../manifests/object.js'
+import {keyOf, objectKey} from '../manifests/object.js'
+import {A, type Ctx} from './context.js'
+import {createSnapshot, schedulePod, type SchedulerNode} from './scheduler/schedule.js'
+import {ann, type Any, clone, isActive, nodeNameOf, setAnn, setCondition} from './util.js'
+
+/**
+ * What a node offers when neither its manifest nor the host said (a node
+ * never observed, planned offline): no limit the scheduler would hit.
+ */
+const unknownCapacity = {cpu: '1000', memory: '1Pi', pods: '110'}
+
+/**
+ * The fleet as the scheduler sees it: the Node objects from git plus what
+ * was observed of them. A node past its grace period is `ready: false`
+ * (the scheduler taints it node.kubernetes.io/not-ready:NoSchedule).
+ * `allReady` ignores that, for the DaemonSet's "should it run there" test.
+ */
+export function schedulerNodes(ctx: Ctx, allReady = false): SchedulerNode[] {
+  return ctx
+    .list('Node')
+    .filter((n) => !ann(n, A.orphaned))
+    .map((n) => {
+      const spec = (n as Any).spec ?? {}
+      const rec = ctx.state.nodes[n.metadata.name]
+      return {
+        name: n.metadata.name,
+        labels: {...(n.metadata.labels ?? {})},
+        taints: [...(spec.taints ?? [])],
+        unschedulable: !!spec.unschedulable,
+        ready: allReady || rec?.ready !== false,
+        allocatable: {...unknownCapacity, ...(rec?.capacity ?? {}), ...(spec.capacity ?? {})},
+      }
+    })
+}
+
+/** PVC bindings, `namespace/claim` → node. */
+export function claimBindings(ctx: Ctx): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const c of ctx.list('PersistentVolumeClaim')) {
+    const node = ann(c, A.selectedNode)
+    if (node) out[`${c.metadata.namespace ?? 'default'}/${c.metadata.name}`] = node
+  }
+  return out
+}
+
+export function schedulePending(ctx: Ctx): void {
+  const nodes = schedulerNodes(ctx)
+  const pods = ctx.pods()
+  const bound = pods.filter((p) => nodeNameOf(p) && !p.metadata.deletionTimestamp && isActive(p))
+  const claims = claimBindings(ctx)
+  const snap = createSnapshot(nodes, bound, claims)
+  for (const pod of pods) {
+    if (nodeNameOf(pod) || !isActive(pod)) continue
+    const candidate = clone(pod) as Any
+    const target = ann(pod, A.targetNode)
+    if (target) candidate.spec.nodeName = target
+    const r = schedulePod(snap, candidate)
+    const p = clone(pod) as Any
+    const key = keyOf(pod)
+    if (r.ok) {
+      p.spec.nodeName = r.node
+      p.status = {...(p.status ?? {}), phase: 'Pending'}
+      p.status.conditions = setCondition(p.status.conditions ?? [], {type: 'PodScheduled', status: 'True'}, ctx.nowIso)
+      ctx.put(p)
+      snap.assume(p, r.node)
+      ctx.event('Normal', 'Scheduled', key, `Successfully assigned ${p.metadata.namespace}/${p.metadata.name} to ${r.node}`)
+      bindClaims(ctx, p, r.node, claims)
+    } else {
+      p.status = {...(p.status ?? {}), phase: 'Pending'}
+      p.status.conditions = setCondition(
+        p.status.conditions ?? [],
+        {type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: r.message},
+        ctx.nowIso,
+      )
+      ctx.put(p)
+      ctx.eventOnce('Warning', 'FailedScheduling', key, r.message)
+    }
+  }
+}
+
+function bindClaims(ctx: Ctx, pod: Any, node: string, claims: Record<string, string>): void {
+  const ns = pod.metadata.namespace ?? 'default'
+  for (const v of pod.spec.volumes ?? []) {
+    const name = v.persistentVolumeClaim?.claimName
+    if (!name) continue
+    const key = objectKey('PersistentVolumeClaim', ns, name)
+    const c = ctx.get(key)
+    if (!c || ann(c, A.selectedNode)) continue
+    const b = clone(c) as Any
+    setAnn(b, A.selectedNode, node)
+    b.status = {...(b.status ?? {}), phase: 'Bound'}
+    ctx.put(b as KubeObject)
+    claims[`${ns}/${name}`] = node
+    ctx.event('Normal', 'Bound', key, `claim bound to a directory on node ${node} (first consumer ${pod.metadata.name})`)
+  }
+}

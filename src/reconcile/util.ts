@@ -1,0 +1,148 @@
+/**
+ * Small helpers shared by the controllers: label selectors, pod conditions,
+ * availability, intOrString percentages. Pure.
+ */
+import type {KubeObject, OwnerReference} from '../manifests/object.js'
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Any = any
+
+export function clone<T>(v: T): T {
+  return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T)
+}
+
+export function isoAt(ms: number): string {
+  return new Date(ms).toISOString()
+}
+
+export function msOf(iso: string | undefined): number | undefined {
+  if (!iso) return undefined
+  const t = Date.parse(iso)
+  return Number.isNaN(t) ? undefined : t
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>
+  matchExpressions?: Array<{key: string; operator: string; values?: string[]}>
+}
+
+/** Kubernetes label selector semantics; an empty selector matches everything. */
+export function selectorMatches(sel: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
+  if (!sel) return false
+  const l = labels ?? {}
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (l[k] !== v) return false
+  for (const e of sel.matchExpressions ?? []) {
+    const has = Object.prototype.hasOwnProperty.call(l, e.key)
+    const vals = e.values ?? []
+    switch (e.operator) {
+      case 'In': if (!has || !vals.includes(l[e.key])) return false; break
+      case 'NotIn': if (has && vals.includes(l[e.key])) return false; break
+      case 'Exists': if (!has) return false; break
+      case 'DoesNotExist': if (has) return false; break
+      default: return false
+    }
+  }
+  return true
+}
+
+/** A Service's plain map selector (`spec.selector`). */
+export function mapSelectorMatches(sel: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+  if (!sel || Object.keys(sel).length === 0) return false
+  return Object.entries(sel).every(([k, v]) => labels?.[k] === v)
+}
+
+export function controllerRef(o: KubeObject): OwnerReference | undefined {
+  return o.metadata.ownerReferences?.find((r) => r.controller) ?? o.metadata.ownerReferences?.[0]
+}
+
+export function ownerRefTo(owner: KubeObject): OwnerReference {
+  return {apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid ?? '', controller: true}
+}
+
+export function ann(o: KubeObject, key: string): string | undefined {
+  return o.metadata.annotations?.[key]
+}
+
+export function setAnn(o: KubeObject, key: string, value: string | undefined): void {
+  const a = (o.metadata.annotations ??= {})
+  if (value === undefined) delete a[key]
+  else a[key] = value
+  if (Object.keys(a).length === 0) delete o.metadata.annotations
+}
+
+// ---- pods ----
+
+export function podPhase(p: KubeObject): string {
+  return (p as Any).status?.phase ?? 'Pending'
+}
+
+export function isTerminating(p: KubeObject): boolean {
+  return !!p.metadata.deletionTimestamp
+}
+
+export function isTerminal(p: KubeObject): boolean {
+  const ph = podPhase(p)
+  return ph === 'Succeeded' || ph === 'Failed'
+}
+
+/** Counted by controllers: not being deleted and not finished (controller.FilterActivePods). */
+export function isActive(p: KubeObject): boolean {
+  return !isTerminating(p) && !isTerminal(p)
+}
+
+export function podCondition(p: KubeObject, type: string): Any | undefined {
+  return ((p as Any).status?.conditions ?? []).find((c: Any) => c.type === type)
+}
+
+export function isReady(p: KubeObject): boolean {
+  return podCondition(p, 'Ready')?.status === 'True'
+}
+
+export function readySince(p: KubeObject): number | undefined {
+  const c = podCondition(p, 'Ready')
+  return c?.status === 'True' ? msOf(c.lastTransitionTime) : undefined
+}
+
+/** Ready for at least minReadySeconds as of now (podutil.IsPodAvailable). */
+export function isAvailable(p: KubeObject, minReadySeconds: number, now: number): boolean {
+  if (!isActive(p) || !isReady(p)) return false
+  if (!minReadySeconds) return true
+  const since = readySince(p)
+  return since !== undefined && since + minReadySeconds * 1000 <= now
+}
+
+export function restartCount(p: KubeObject): number {
+  return ((p as Any).status?.containerStatuses ?? []).reduce((a: number, c: Any) => a + (c.restartCount ?? 0), 0)
+}
+
+export function nodeNameOf(p: KubeObject): string | undefined {
+  return (p as Any).spec?.nodeName || undefined
+}
+
+/**
+ * An intOrString (`3` or `"25%"`) scaled against `total`, rounding up or down
+ * as `intstr.GetScaledValueFromIntOrPercent` does.
+ */
+export function scaledValue(v: number | string | undefined, total: number, roundUp: boolean, dflt: number | string): number {
+  const x = v ?? dflt
+  if (typeof x === 'number') return x
+  const m = /^(\d+)%$/.exec(x)
+  if (m) {
+    const raw = (Number(m[1]) * total) / 100
+    return roundUp ? Math.ceil(raw) : Math.floor(raw)
+  }
+  const n = Number(x)
+  return Number.isFinite(n) ? n : 0
+}
+
+export function byKey<T>(f: (t: T) => string): (a: T, b: T) => number {
+  return (a, b) => (f(a) < f(b) ? -1 : f(a) > f(b) ? 1 : 0)
+}
+
+export function setCondition(conds: Any[], c: Any, nowIso: string): Any[] {
+  const out = conds.filter((x) => x.type !== c.type)
+  const prev = conds.find((x) => x.type === c.type)
+  const changed = !prev || prev.status !== c.status
+  out.push({...c, lastTransitionTime: changed ? nowIso : prev.lastTransitionTime ?? nowIso})
+  return out.sort(byKey((x: Any) => x.type))
+}
