@@ -144,9 +144,13 @@ export class RuntimeClient {
     await this.ok(['remove-claim', dirName])
   }
 
-  /** Swaps the files of a ConfigMap/Secret volume (index "00"…) in a running pod: atomic `..data` symlink swap. */
-  async updateFiles(uid: string, volumeIndex: string, hash: string, files: Map<string, Buffer>): Promise<void> {
-    await this.ok(['update-files', uid, volumeIndex, hash], {stdin: await bundleTar(files)})
+  /**
+   * Swaps the files of a ConfigMap/Secret volume (by name) in a running pod:
+   * the kubelet's atomic `..data` symlink swap, no restart. HASH is what
+   * status reports for the volume afterwards. Files come from `volumeFiles`.
+   */
+  async updateFiles(uid: string, volume: string, hash: string, files: Map<string, Buffer>): Promise<void> {
+    await this.ok(['update-files', uid, encodeURIComponent(volume), hash], {stdin: await bundleTar(files)})
   }
 
   /** A container's log (with the rotated part when `all`). */

@@ -7,7 +7,7 @@ import type {ObservedContainer, ObservedPod, PodPhase} from '../reconcile/observ
  *
  *   pod UID NAMESPACE NAME HASH PHASE READY READYSINCE STARTEDAT
  *   ctr UID KIND NAME STATE REASON EXIT RESTARTS READY STARTED FINISHED LASTREASON LASTEXIT
- *   vol UID VOLINDEX HASH
+ *   vol UID VOLINDEX HASH VOLNAME
  *
  * Unknown line kinds are ignored, so a newer runtime can add lines.
  */
@@ -56,7 +56,8 @@ export function parseStatus(text: string): ObservedPod[] {
       ;(f[2] === 'init' ? pod.initContainers : pod.containers).push(c)
     } else if (f[0] === 'vol' && f.length >= 4) {
       const pod = pods.get(f[1])
-      if (pod) pod.volumeHashes = {...pod.volumeHashes, [f[2]]: f[3]}
+      // keyed by volume name (reconcile's podVolumeHashes); by index from a runtime that printed no name
+      if (pod) pod.volumeHashes = {...pod.volumeHashes, [f[4] !== undefined && f[4] !== '-' ? dec(f[4]) : f[2]]: f[3]}
     }
   }
   return [...pods.values()]

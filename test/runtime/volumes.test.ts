@@ -74,7 +74,7 @@ test('every volume kind mounts where and how the spec says', async () => {
   assert.match(await sh(host, uid, 'a', 'touch /etc/app/new 2>&1 || echo denied'), 'denied', 'configMap volumes are read-only')
   assert.is((await sh(host, uid, 'a', 'cat /info/name')).trim(), 'vols')
   assert.is((await sh(host, uid, 'a', 'cat /proj/o/other.txt /proj/ns')).trim(), 'other\ndefault')
-  assert.is((await host.pod(uid))?.volumeHashes?.['03']?.length, 16)
+  assert.is((await host.pod(uid))?.volumeHashes?.cfg?.length, 16)
   await host.client.remove(uid, 0)
 })
 
@@ -84,12 +84,12 @@ test('a ConfigMap change appears in the mounted file without a restart', async (
   await host.waitPod(uid, running, 'running')
   const pid = hostPid(host.root, uid, 'c00')
   assert.is((await sh(host, uid, 'c0', 'cat /cfg/app.conf')).trim(), 'v=1')
-  await host.client.updateFiles(uid, '00', 'newhash', new Map([['app.conf', Buffer.from('v=2\n')]]))
+  await host.client.updateFiles(uid, 'cfg', 'newhash', new Map([['app.conf', Buffer.from('v=2\n')]]))
   assert.is((await sh(host, uid, 'c0', 'cat /cfg/app.conf')).trim(), 'v=2')
   assert.is((await sh(host, uid, 'c0', 'ls /cfg')).trim(), 'app.conf', 'removed keys disappear')
   assert.is((await sh(host, uid, 'c0', 'readlink /cfg/app.conf')).trim(), '..data/app.conf')
   assert.is(hostPid(host.root, uid, 'c00'), pid, 'no restart')
-  assert.is((await host.pod(uid))?.volumeHashes?.['00'], 'newhash')
+  assert.is((await host.pod(uid))?.volumeHashes?.cfg, 'newhash')
   await host.client.remove(uid, 0)
 })
 

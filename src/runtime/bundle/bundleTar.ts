@@ -1,38 +1,26 @@
-import {spawn} from 'node:child_process'
-import {mkdtemp, mkdir, rm, writeFile} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
-import {dirname, join} from 'node:path'
+import {writeTar} from '../tar/writer.js'
+import type {TarEntryInput} from '../tar/entry.js'
 import type {BundleTree} from './podBundle.js'
 
 /**
- * Packs a bundle tree as an uncompressed tar (what `apply` reads on stdin).
- * Until the images helper's tar writer lands this writes the tree to a temp
- * dir and runs the system `tar` with an argv (no shell); paths in the tree
- * are produced by the bundle compiler (fixed names and checked relative paths).
+ * Packs a bundle tree as an uncompressed tar (what `apply` and
+ * `update-files` read on stdin), with the project's tar writer: regular
+ * files 0644 owned by root, parent directories listed first, deterministic.
  */
 export async function bundleTar(tree: BundleTree): Promise<Buffer> {
-  const dir = await mkdtemp(join(tmpdir(), 'tsctl-bundle-'))
-  try {
-    for (const [rel, data] of tree) {
-      if (rel.startsWith('/') || rel.split('/').includes('..')) throw new Error(`bundle path ${rel} escapes the bundle`)
-      const p = join(dir, rel)
-      await mkdir(dirname(p), {recursive: true})
-      await writeFile(p, data, {mode: 0o644})
+  const entries: TarEntryInput[] = []
+  const dirs = new Set<string>()
+  for (const rel of [...tree.keys()].sort()) {
+    const parts = rel.split('/')
+    if (rel.startsWith('/') || parts.some((p) => p === '..' || p === '' || p === '.')) throw new Error(`bundle path ${rel} escapes the bundle`)
+    for (let i = 1; i < parts.length; i++) {
+      const d = parts.slice(0, i).join('/')
+      if (!dirs.has(d)) {
+        dirs.add(d)
+        entries.push({name: d, type: 'dir', mode: 0o755})
+      }
     }
-    return await runTar(['-c', '-C', dir, '--owner=0', '--group=0', '--numeric-owner', '.'])
-  } finally {
-    await rm(dir, {recursive: true, force: true})
+    entries.push({name: rel, type: 'file', mode: rel.startsWith('tsctl-') ? 0o755 : 0o644, data: tree.get(rel)!})
   }
-}
-
-function runTar(args: string[]): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('tar', args, {stdio: ['ignore', 'pipe', 'pipe']})
-    const out: Buffer[] = []
-    let err = ''
-    child.stdout.on('data', (d: Buffer) => out.push(d))
-    child.stderr.on('data', (d: Buffer) => (err += d))
-    child.on('error', reject)
-    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`tar failed: ${err.trim()}`))))
-  })
+  return writeTar(entries)
 }

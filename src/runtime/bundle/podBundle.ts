@@ -11,7 +11,10 @@ import type {Container, DownwardItem, KeyToPath, PodSpec, Probe, Volume} from '.
  */
 export type BundleTree = Map<string, Buffer>
 
-/** What the image code resolved for one image reference. */
+/**
+ * What the image code resolved for one image reference (see
+ * `fromResolvedImage` for the images code's ResolvedImage).
+ */
 export interface ImageConfig {
   /** layer digests (`sha256:…`) in OCI order: bottom layer first */
   layers: string[]
@@ -44,6 +47,12 @@ export interface BundleInputs {
   secrets?: Record<string, SecretData>
   /** pids limit per container (the kubelet's podPidsLimit); none when absent */
   pidsLimit?: number
+  /**
+   * Content hashes of ConfigMap/Secret volumes by volume name, as reconcile
+   * computes them (`podVolumeHashes`); the host stores and reports them back.
+   * Volumes missing here get a hash of their files.
+   */
+  volumeHashes?: Record<string, string>
   /** TEST ONLY: base restart backoff in seconds instead of 10 (written to meta/backoff) */
   testBackoffSeconds?: number
 }
@@ -349,11 +358,13 @@ export function volumeFiles(v: Volume, inp: Pick<BundleInputs, 'pod' | 'configMa
 
 /** Adds volumes/NN; returns whether the volume is always mounted read-only. */
 function addVolume(t: BundleTree, dir: string, v: Volume, inp: BundleInputs, ns: string): boolean {
+  t.set(`${dir}/name`, line(encodeURIComponent(v.name)))
   const fv = volumeFiles(v, inp)
   if (fv) {
     t.set(`${dir}/kind`, line(fv.secret ? 'secret' : 'files'))
     t.set(`${dir}/mode`, line('0' + fv.mode.toString(8).padStart(3, '0')))
-    t.set(`${dir}/hash`, line(filesHash(fv.files, fv.mode)))
+    const given = inp.volumeHashes?.[v.name]
+    t.set(`${dir}/hash`, line(given !== undefined && /^[a-z0-9]+$/.test(given) ? given : filesHash(fv.files, fv.mode)))
     for (const [k, b] of fv.files) t.set(`${dir}/data/${checkRelPath(k, `volume ${v.name}`)}`, b)
     return true
   }
@@ -380,4 +391,15 @@ export function claimDirName(namespace: string, claim: string): string {
   const name = `${namespace}.${claim}`
   if (!/^[a-z0-9][a-z0-9.-]*$/.test(name)) throw new BundleError(`claim ${claim}: not a DNS-1123 name`)
   return name
+}
+
+/** The bundle's view of an image resolved by src/runtime/image: layers are the diff_ids, the host's layer keys. */
+export function fromResolvedImage(img: {layers: {diffId: string}[]; config: {env: string[]; entrypoint: string[]; cmd: string[]; workingDir: string}}): ImageConfig {
+  return {
+    layers: img.layers.map((l) => l.diffId),
+    entrypoint: img.config.entrypoint.length ? img.config.entrypoint : undefined,
+    cmd: img.config.cmd.length ? img.config.cmd : undefined,
+    env: img.config.env,
+    workingDir: img.config.workingDir || undefined,
+  }
 }
