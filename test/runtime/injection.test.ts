@@ -50,7 +50,7 @@ test('hostile names, env, args, paths and image references run literally', async
   assert.is(st.containers[0].name, evil('ctr'))
   assert.equal(readFileSync(join(evilDir, 'args'), 'utf8').split('\0').slice(0, -1), args)
   assert.is(readFileSync(join(evilDir, 'env'), 'utf8'), evil('env'))
-  assert.is(readFileSync(join(evilDir, 'hostname'), 'utf8').trim(), evil('pod').slice(0, 63).split('\n')[0])
+  assert.is(readFileSync(join(evilDir, 'hostname'), 'utf8').replace(/\n$/, ''), evil('pod').slice(0, 63).split('\n')[0])
   const logs = await host.client.logs(uid, evil('ctr'))
   assert.type(logs, 'string')
   const ex = await host.client.exec(uid, evil('ctr'), ['echo', `$(touch ${pwned})`]).catch((e) => e)
