@@ -277,7 +277,8 @@ static void set_user_and_caps(const struct ctr_config *cfg) {
 	if (setgroups(1, &g) < 0) die("setgroups");
 	if (setgid(gid) < 0) die("setgid");
 	if (setuid(uid) < 0) die("setuid");
-	if (uid == 0) {
+	/* privileged: keep whatever the runtime itself holds (the machine's bounding set may be narrower than all caps). */
+	if (uid == 0 && !privileged) {
 		struct cap_header h = {0x20080522 /* v3 */, 0};
 		struct cap_data d[2];
 		memset(d, 0, sizeof d);
