@@ -153,9 +153,17 @@ export class RuntimeClient {
     await this.ok(['update-files', uid, encodeURIComponent(volume), hash], {stdin: await bundleTar(files)})
   }
 
-  /** A container's log (with the rotated part when `all`). */
-  async logs(uid: string, container: string, opts: {all?: boolean} = {}): Promise<string> {
-    return this.ok(['logs', uid, encodeURIComponent(container), ...(opts.all ? ['--all'] : [])])
+  /**
+   * A container's log (with the rotated part when `all`). With `follow`,
+   * streams new lines to `onData` until `timeoutMs` or the transport closes.
+   */
+  async logs(uid: string, container: string, opts: {all?: boolean; follow?: boolean; onData?: (b: Buffer) => void; timeoutMs?: number} = {}): Promise<string> {
+    const args = ['logs', uid, encodeURIComponent(container)]
+    if (opts.follow) {
+      const r = await this.run([...args, '--follow'], {onStdout: opts.onData, timeoutMs: opts.timeoutMs})
+      return r.stdout.toString()
+    }
+    return this.ok([...args, ...(opts.all ? ['--all'] : [])])
   }
 
   /** Runs argv inside the container (namespaces, root, cgroup, user); returns its exit code and output. */

@@ -55,6 +55,21 @@ test('httpGet and tcpSocket probes reach the pod over its loopback', async () =>
   await host.client.remove(uid, 0)
 })
 
+test('a startup probe holds back readiness until it succeeds', async () => {
+  const p = pod('startup', [{command: ['sleep', '3600'], startupProbe: {exec: {command: ['test', '-f', '/tmp/started']}, periodSeconds: 1, failureThreshold: 1000}, readinessProbe: {exec: {command: ['true']}, periodSeconds: 1}}])
+  const uid = await host.apply(p)
+  await host.waitPod(uid, (x) => x.containers[0].state === 'running', 'running')
+  // two ticks with the startup probe failing: never ready
+  await new Promise((r) => setTimeout(r, 2500))
+  assert.is((await host.pod(uid))?.ready, false)
+  await sh(host, uid, 'c0', 'touch /tmp/started')
+  const st = await host.waitPod(uid, (x) => x.ready, 'ready after startup')
+  assert.is(st.containers[0].restartCount, 0)
+  const follow: Buffer[] = []
+  await host.client.logs(uid, 'c0', {follow: true, timeoutMs: 300, onData: (b) => follow.push(b)})
+  await host.client.remove(uid, 0)
+})
+
 test('preStop runs before SIGTERM', async () => {
   const p = pod('hooks', [{command: ['sh', '-c', 'trap "echo term >> /out/order; exit 0" TERM; echo start >> /out/order; while true; do sleep 0.1; done'], volumeMounts: [out], lifecycle: {postStart: {exec: {command: ['sh', '-c', 'echo poststart >> /out/poststart']}}, preStop: {exec: {command: ['sh', '-c', 'echo prestop >> /out/order']}}}}], {volumes: [outVol()], terminationGracePeriodSeconds: 10})
   const uid = await host.apply(p)
