@@ -224,6 +224,9 @@ function addWeighted(total: Float64Array, buf: Float64Array, w: number, n: numbe
 /**
  * Choose a node for the pod, or say why none fits. Does not assume: call
  * `snapshot.assume(pod, result.node)` to make the next pod see this one.
+ * The pod should not itself be bound or assumed in the snapshot (it would
+ * count against itself in spreading and affinity), as in kube, which only
+ * schedules unbound pods.
  */
 export function schedulePod(snapshot: Snapshot, pod: KubeObject): ScheduleResult {
   const nodes = snapshot.nodes
