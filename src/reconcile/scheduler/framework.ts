@@ -193,6 +193,8 @@ export interface ClusterView {
   readonly existingTerms: ExistingTermsView
   /** node index a claim is bound to, or -1 (unknown node: -2) */
   claimNode(claim: string): number
+  /** the per-node value cache of one plugin for one key, created empty (all stale) on first use */
+  nodeValues(plugin: string, key: string): NodeValues
 }
 
 /** Which nodes lie in which domain of one topology key. */
@@ -238,6 +240,18 @@ export interface ResourceArrays {
   reqPods: Float64Array
   nzCPU: Float64Array
   nzMem: Float64Array
+  /** bumped whenever a node's requests change (assume/forget), so per-node results can be cached */
+  version: Int32Array
+}
+
+/**
+ * Per-node values a plugin derives from a node's requests and a key (the
+ * pod's request): `val[i]` is current while `ver[i]` equals the node's
+ * `version[i]`; the plugin recomputes the others.
+ */
+export interface NodeValues {
+  readonly ver: Int32Array
+  readonly val: Float64Array
 }
 
 export type ExistingTermKind = 'requiredAnti' | 'requiredAffinity' | 'preferredAffinity' | 'preferredAnti'

@@ -68,24 +68,30 @@ export const NodeResourcesFit: FilterPlugin & ScorePlugin = {
   score(cycle: CycleState, cand: Candidates, out: Float64Array) {
     const cpu = cycle.pod.nonZero.milliCPU
     const mem = cycle.pod.nonZero.memory
-    const {allocCPU, allocMem, nzCPU, nzMem} = cycle.cluster.resources
+    const {allocCPU, allocMem, nzCPU, nzMem, version} = cycle.cluster.resources
+    // A node's score changes only when its requests do: recompute just those (replicas share the cache).
+    const {ver, val} = cycle.cluster.nodeValues('NodeResourcesFit', `${cpu}|${mem}`)
     const idx = cand.idx
     for (let j = 0; j < cand.n; j++) {
       const i = idx[j]
-      const ac = allocCPU[i]
-      const am = allocMem[i]
-      let sum = 0
-      let weights = 0
-      // Resources with zero allocatable are left out of the average, as in kube.
-      if (ac !== 0) {
-        sum += leastRequestedScore(nzCPU[i] + cpu, ac)
-        weights++
+      if (ver[i] !== version[i]) {
+        const ac = allocCPU[i]
+        const am = allocMem[i]
+        let sum = 0
+        let weights = 0
+        // Resources with zero allocatable are left out of the average, as in kube.
+        if (ac !== 0) {
+          sum += leastRequestedScore(nzCPU[i] + cpu, ac)
+          weights++
+        }
+        if (am !== 0) {
+          sum += leastRequestedScore(nzMem[i] + mem, am)
+          weights++
+        }
+        val[i] = weights === 0 ? 0 : (sum / weights) | 0
+        ver[i] = version[i]
       }
-      if (am !== 0) {
-        sum += leastRequestedScore(nzMem[i] + mem, am)
-        weights++
-      }
-      out[j] = weights === 0 ? 0 : (sum / weights) | 0
+      out[j] = val[i]
     }
   },
 }
