@@ -30,24 +30,28 @@ export const NodeResourcesFit: FilterPlugin & ScorePlugin = {
     const cpu = req.milliCPU
     const mem = req.memory
     const scalars = cycle.pod.scalarNames
-    const {allocCPU, allocMem, allocPods, reqCPU, reqMem, reqPods} = cycle.cluster.resources
+    const {allocCPU, allocMem, allocPods, reqCPU, reqMem, reqPods, version} = cycle.cluster.resources
+    // The verdict per node (bits: pods, cpu, memory) changes only when the node's requests do.
+    const {ver, val} = cycle.cluster.nodeValues('NodeResourcesFit/filter', `${cpu}|${mem}`)
     const nodes = cycle.cluster.nodes
     const idx = cand.idx
     let k = 0
     for (let j = 0; j < cand.n; j++) {
       const i = idx[j]
-      let fits = true
-      if (reqPods[i] + 1 > allocPods[i]) {
-        cycle.reject(tooManyPods)
-        fits = false
+      if (ver[i] !== version[i]) {
+        let bits = 0
+        if (reqPods[i] + 1 > allocPods[i]) bits |= 1
+        if (cpu > 0 && cpu > allocCPU[i] - reqCPU[i]) bits |= 2
+        if (mem > 0 && mem > allocMem[i] - reqMem[i]) bits |= 4
+        val[i] = bits
+        ver[i] = version[i]
       }
-      if (cpu > 0 && cpu > allocCPU[i] - reqCPU[i]) {
-        cycle.reject(insufficientCPU)
-        fits = false
-      }
-      if (mem > 0 && mem > allocMem[i] - reqMem[i]) {
-        cycle.reject(insufficientMemory)
-        fits = false
+      const bits = val[i]
+      let fits = bits === 0
+      if (!fits) {
+        if (bits & 1) cycle.reject(tooManyPods)
+        if (bits & 2) cycle.reject(insufficientCPU)
+        if (bits & 4) cycle.reject(insufficientMemory)
       }
       if (scalars.length > 0) {
         const a = nodes[i].allocatable
