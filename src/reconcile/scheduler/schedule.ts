@@ -92,6 +92,8 @@ interface Scratch {
   total: Float64Array
   scores: Float64Array[]
   ran: Uint8Array
+  /** all zeros: pads sumWeighted's fixed six inputs */
+  zero: Float64Array
 }
 
 const scratchOf = new WeakMap<Snapshot, Scratch>()
@@ -100,7 +102,7 @@ function scratch(s: Snapshot): Scratch {
   let x = scratchOf.get(s)
   if (!x) {
     const n = s.nodes.length
-    x = {cycle: new Cycle(s), cand: {idx: new Int32Array(n), n: 0}, total: new Float64Array(n), scores: scorers.map(() => new Float64Array(n)), ran: new Uint8Array(scorers.length)}
+    x = {cycle: new Cycle(s), cand: {idx: new Int32Array(n), n: 0}, total: new Float64Array(n), scores: scorers.map(() => new Float64Array(n)), ran: new Uint8Array(scorers.length), zero: new Float64Array(n)}
     scratchOf.set(s, x)
   }
   return x
@@ -199,8 +201,9 @@ function runFilters(s: Snapshot, x: Scratch, info: PodInfo): string | undefined 
 
 /** Run the scorers into x.scores and their weighted sum into x.total; x.ran[k] says whether scorer k ran. */
 function runScorers(x: Scratch): void {
-  const {cycle, cand, ran, total} = x
-  let first = true
+  const {cycle, cand, ran} = x
+  const arrays: Float64Array[] = []
+  const weights: number[] = []
   for (let k = 0; k < scorers.length; k++) {
     const p = scorers[k]
     ran[k] = 0
@@ -209,16 +212,30 @@ function runScorers(x: Scratch): void {
     const buf = x.scores[k]
     p.score(cycle, cand, buf)
     p.normalize?.(cycle, cand, buf)
-    addWeighted(total, buf, p.weight, cand.n, first)
-    first = false
+    arrays.push(buf)
+    weights.push(p.weight)
   }
-  if (first) total.fill(0, 0, cand.n)
+  sumWeighted(x.total, arrays, weights, cand.n, x.zero)
 }
 
-/** total += buf × w (or = on the first scorer, saving a pass that zeroes total). */
-function addWeighted(total: Float64Array, buf: Float64Array, w: number, n: number, assign: boolean): void {
-  if (assign) for (let j = 0; j < n; j++) total[j] = buf[j] * w
-  else for (let j = 0; j < n; j++) total[j] += buf[j] * w
+/**
+ * total[j] = Σ weights[k] × arrays[k][j], in one pass for up to six scorers
+ * (padded with a zero array), instead of one pass per scorer. Integers, so
+ * the order of the additions does not matter.
+ */
+function sumWeighted(total: Float64Array, arrays: Float64Array[], weights: number[], n: number, zero: Float64Array): void {
+  let from = 0
+  let assign = true
+  while (from < arrays.length || assign) {
+    const at = (k: number) => (from + k < arrays.length ? arrays[from + k] : zero)
+    const w = (k: number) => (from + k < arrays.length ? weights[from + k] : 0)
+    const [a0, a1, a2, a3, a4, a5] = [at(0), at(1), at(2), at(3), at(4), at(5)]
+    const [w0, w1, w2, w3, w4, w5] = [w(0), w(1), w(2), w(3), w(4), w(5)]
+    if (assign) for (let j = 0; j < n; j++) total[j] = a0[j] * w0 + a1[j] * w1 + a2[j] * w2 + a3[j] * w3 + a4[j] * w4 + a5[j] * w5
+    else for (let j = 0; j < n; j++) total[j] += a0[j] * w0 + a1[j] * w1 + a2[j] * w2 + a3[j] * w3 + a4[j] * w4 + a5[j] * w5
+    assign = false
+    from += 6
+  }
 }
 
 /**
