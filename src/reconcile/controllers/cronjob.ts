@@ -15,12 +15,12 @@
  * - suspend: nothing new runs.
  * - successfulJobsHistoryLimit (3) and failedJobsHistoryLimit (1): older
  *   finished Jobs are deleted with their pods.
- * - Schedules are UTC.
+ * - Schedules are read in spec.timeZone (IANA name), UTC by default.
  */
 import type {KubeObject} from '../../manifests/object.js'
 import {keyOf, objectKey} from '../../manifests/object.js'
 import {A, type Ctx} from '../context.js'
-import {nextAfter, parseCron} from '../cron.js'
+import {nextAfter, parseCron, validTimeZone} from '../cron.js'
 import {stableUid} from '../hash.js'
 import {type Any, ann, clone, isoAt, msOf, ownerRefTo} from '../util.js'
 import {jobFinished} from './job.js'
@@ -39,15 +39,18 @@ export function syncCronJob(ctx: Ctx, c0: KubeObject): void {
   const jobs = () => ctx.ownedBy(uid, 'Job')
 
   const parsed = parseCron(spec.schedule ?? '')
+  const tz: string | undefined = spec.timeZone
   if (!parsed.ok) {
     ctx.eventOnce('Warning', 'UnparseableSchedule', key, `unparseable schedule "${spec.schedule}": ${parsed.error}`)
+  } else if (tz && !validTimeZone(tz)) {
+    ctx.eventOnce('Warning', 'UnknownTimeZone', key, `invalid timeZone "${tz}": not an IANA time zone name`)
   } else if (!spec.suspend) {
     const deadline: number | undefined = spec.startingDeadlineSeconds
     let earliest = msOf(status.lastScheduleTime) ?? msOf(cj.metadata.creationTimestamp) ?? ctx.now
     if (deadline !== undefined) earliest = Math.max(earliest, ctx.now - deadline * 1000)
     let latest: number | null = null
     let missed = 0
-    for (let t = nextAfter(parsed.schedule, earliest); t !== null && t <= ctx.now; t = nextAfter(parsed.schedule, t)) {
+    for (let t = nextAfter(parsed.schedule, earliest, tz); t !== null && t <= ctx.now; t = nextAfter(parsed.schedule, t, tz)) {
       latest = t
       if (++missed > 100_000) break
     }
