@@ -19,7 +19,7 @@ import type {KubeObject} from '../../manifests/object.js'
 import {keyOf, objectKey} from '../../manifests/object.js'
 import {A, type Ctx} from '../context.js'
 import {stableUid} from '../hash.js'
-import {type Any, ann, clone, effectiveTemplate, isActive, isReady, podPhase, setAnn} from '../util.js'
+import {type Any, ann, clone, effectiveTemplate, isActive, isAvailable, isReady, podPhase, setAnn} from '../util.js'
 import {podFromTemplate} from './podFromTemplate.js'
 import {ensureRevision} from './revisions.js'
 
@@ -136,7 +136,7 @@ export function syncStatefulSet(ctx: Ctx, s0: KubeObject): void {
     observedGeneration: sts.metadata.generation ?? 1,
     replicas: pods.length,
     readyReplicas: pods.filter(isReady).length,
-    availableReplicas: pods.filter(isReady).length,
+    availableReplicas: pods.filter((p) => isAvailable(p, sts.spec?.minReadySeconds ?? 0, ctx.now)).length,
     currentReplicas: pods.filter((p) => p.metadata.labels?.[REV] === currentRev.metadata.name).length,
     updatedReplicas: updated,
     currentRevision: currentRev.metadata.name,
