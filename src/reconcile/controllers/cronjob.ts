@@ -28,15 +28,18 @@ import {jobFinished} from './job.js'
 /** Beyond this many missed times Kubernetes gives up listing them (TooManyMissedTimes). */
 const MISSED_LIMIT = 100
 
+/** A private copy of the CronJob and what both halves of its sync read. */
+function open(ctx: Ctx, c0: KubeObject) {
+  const cj = clone(c0) as Any
+  const spec: Any = cj.spec ?? {}
+  const status: Any = {...(cj.status ?? {})}
+  const jobs = () => ctx.ownedBy(cj.metadata.uid as string, 'Job')
+  return {cj, key: keyOf(c0), uid: cj.metadata.uid as string, ns: cj.metadata.namespace as string, spec, status, jobs}
+}
+
 export function syncCronJob(ctx: Ctx, c0: KubeObject): void {
   if (ann(c0, A.orphaned)) return
-  const cj = clone(c0) as Any
-  const key = keyOf(c0)
-  const uid = cj.metadata.uid as string
-  const ns = cj.metadata.namespace as string
-  const spec = cj.spec ?? {}
-  const status: Any = {...(cj.status ?? {})}
-  const jobs = () => ctx.ownedBy(uid, 'Job')
+  const {cj, key, uid, ns, spec, status, jobs} = open(ctx, c0)
 
   const parsed = parseCron(spec.schedule ?? '')
   const tz: string | undefined = spec.timeZone
@@ -108,13 +111,7 @@ export function syncCronJob(ctx: Ctx, c0: KubeObject): void {
  */
 export function finishCronJob(ctx: Ctx, c0: KubeObject): void {
   if (ann(c0, A.orphaned)) return
-  const cj = clone(c0) as Any
-  const key = keyOf(c0)
-  const uid = cj.metadata.uid as string
-  const ns = cj.metadata.namespace as string
-  const spec = cj.spec ?? {}
-  const status: Any = {...(cj.status ?? {})}
-  const jobs = () => ctx.ownedBy(uid, 'Job')
+  const {cj, key, ns, spec, status, jobs} = open(ctx, c0)
   // finished jobs: record success, then trim history
   for (const j of jobs()) {
     if (jobFinished(j) === 'Complete') {
