@@ -52,6 +52,9 @@ export interface ObservedContainer {
   ready: boolean
   startedAt?: number
   finishedAt?: number
+  /** why the previous run ended (Kubernetes' lastState.terminated.reason), e.g. OOMKilled while in CrashLoopBackOff */
+  lastTerminationReason?: string
+  lastExitCode?: number
 }
 
 export function emptyObserved(): Observed {

@@ -1,0 +1,686 @@
+/*
+ * tsctl-init: the last mile of a container, which a shell cannot do safely.
+ *
+ * After pivot_root no dynamic host binary may run inside the container's
+ * root (the CVE-2019-5736 class), and dropping capabilities, no_new_privs,
+ * closing leaked fds and detaching the old root need system calls. It also
+ * does the mount set-up itself: every fork+exec of a shell step costs 1-3 ms.
+ *
+ * It never interprets a user string: argv/env/paths are read from the pod
+ * bundle's plain files (NUL-separated) and used as bytes.
+ *
+ * Usage:
+ *   tsctl-init infra PIDFILE HOSTNAMEFILE NSLIST
+ *   tsctl-init run CDIR RUNDIR PODDIR LAYERS NSPID NSLIST CGFILE LOGFILE
+ *   tsctl-init exec CDIR RUNDIR CGFILE ARG...|--argv-file FILE
+ *   tsctl-init probe-tcp NSPID PORT TIMEOUT
+ *   tsctl-init probe-http NSPID PORT PATH TIMEOUT
+ *   tsctl-init whiteout LAYERROOT WHITEOUTSFILE OPAQUEFILE
+ *   tsctl-init sleep MS
+ *
+ * Built static (musl-gcc -static) for amd64 and arm64 by build.sh.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <grp.h>
+
+extern char **environ;
+
+#ifndef PR_CAP_AMBIENT
+#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_CLEAR_ALL 4
+#endif
+#ifndef MNT_DETACH
+#define MNT_DETACH 2
+#endif
+
+static void die(const char *fmt, ...) {
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("tsctl-init: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	if (errno) fprintf(stderr, ": %s", strerror(errno));
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(127);
+}
+
+/* ---- small file helpers ---- */
+
+/* Reads a whole file; returns NULL (errno set) when it does not exist. */
+static char *slurp(const char *path, size_t *len) {
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) return NULL;
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap + 1);
+	for (;;) {
+		if (n == cap) buf = realloc(buf, (cap *= 2) + 1);
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0) { if (errno == EINTR) continue; die("read %s", path); }
+		if (r == 0) break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = 0;
+	if (len) *len = n;
+	return buf;
+}
+
+static char *pathcat(const char *a, const char *b) {
+	char *p = malloc(strlen(a) + strlen(b) + 2);
+	sprintf(p, "%s/%s", a, b);
+	return p;
+}
+
+/* Splits a NUL-separated file into a NULL-terminated vector. */
+static char **nul_list(const char *path, int *count) {
+	size_t len = 0;
+	char *buf = slurp(path, &len);
+	int n = 0;
+	char **v = malloc(sizeof(char *));
+	if (buf) {
+		for (size_t i = 0; i < len;) {
+			v = realloc(v, sizeof(char *) * (n + 2));
+			v[n++] = buf + i;
+			i += strlen(buf + i) + 1;
+		}
+	}
+	v[n] = NULL;
+	if (count) *count = n;
+	return v;
+}
+
+/* First line of a file, trimmed; dflt when missing. */
+static char *line_of(const char *path, const char *dflt) {
+	char *s = slurp(path, NULL);
+	if (!s) { errno = 0; return (char *)dflt; }
+	s[strcspn(s, "\n")] = 0;
+	return s;
+}
+
+static int has_word(const char *words, const char *w) {
+	if (!words) return 0;
+	size_t n = strlen(w);
+	for (const char *p = words; (p = strstr(p, w)); p += n)
+		if ((p == words || strchr(" ,\n\t", p[-1])) && strchr(" ,\n\t", p[n] ? p[n] : ' ')) return 1;
+	return 0;
+}
+
+/* Writes a file atomically (temp + rename) so a reader never sees half of it. */
+static void write_atomic(const char *path, const char *content) {
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) die("create %s", tmp);
+	size_t n = strlen(content);
+	if (write(fd, content, n) != (ssize_t)n) die("write %s", tmp);
+	close(fd);
+	if (rename(tmp, path) < 0) die("rename %s", path);
+}
+
+static void write_file(const char *path, const char *content) {
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) die("open %s", path);
+	size_t n = strlen(content);
+	if (write(fd, content, n) != (ssize_t)n) die("write %s", path);
+	close(fd);
+}
+
+/* ---- namespaces ---- */
+
+static const struct { const char *name; int flag; } nsnames[] = {
+	{"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"net", CLONE_NEWNET}, {"pid", CLONE_NEWPID}, {"mnt", CLONE_NEWNS},
+};
+
+/* Joins the namespaces named in NSLIST of process NSPID (mnt last: it changes the root). */
+static void join_ns(const char *nspid, const char *nslist) {
+	if (!nspid || !strcmp(nspid, "-")) return;
+	int fds[5];
+	for (int i = 0; i < 5; i++) {
+		fds[i] = -1;
+		if (!has_word(nslist, nsnames[i].name)) continue;
+		char p[128];
+		snprintf(p, sizeof p, "/proc/%s/ns/%s", nspid, nsnames[i].name);
+		fds[i] = open(p, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) die("open %s", p);
+	}
+	for (int i = 0; i < 5; i++) {
+		if (fds[i] < 0) continue;
+		if (setns(fds[i], nsnames[i].flag) < 0) die("setns %s", nsnames[i].name);
+		close(fds[i]);
+	}
+}
+
+/* Raw clone without a new stack: behaves like fork, with namespace flags. */
+static pid_t clone_fork(int flags) {
+	return (pid_t)syscall(SYS_clone, (unsigned long)(flags | SIGCHLD), 0, 0, 0, 0);
+}
+
+static void lo_up(void) {
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0) die("socket");
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) die("SIOCGIFFLAGS lo");
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) die("SIOCSIFFLAGS lo");
+	close(s);
+}
+
+static void reap(int sig) {
+	(void)sig;
+	while (waitpid(-1, NULL, WNOHANG) > 0) {}
+}
+
+/* The pod's "pause" process: holds net/ipc/uts (and pid) namespaces. */
+static int cmd_infra(int argc, char **argv) {
+	if (argc != 5) die("usage: infra PIDFILE HOSTNAMEFILE NSLIST");
+	const char *pidfile = argv[2], *nslist = argv[4];
+	int flags = 0;
+	for (int i = 0; i < 3; i++) if (has_word(nslist, nsnames[i].name)) flags |= nsnames[i].flag;
+	if (flags && unshare(flags) < 0) die("unshare");
+	if (flags & CLONE_NEWUTS) {
+		char *h = line_of(argv[3], "localhost");
+		if (sethostname(h, strlen(h)) < 0) die("sethostname");
+	}
+	if (flags & CLONE_NEWNET) lo_up();
+	char buf[64];
+	if (has_word(nslist, "pid")) {
+		pid_t c = clone_fork(CLONE_NEWPID);
+		if (c < 0) die("clone pid");
+		if (c == 0) {
+			signal(SIGCHLD, reap);
+			for (;;) pause();
+		}
+		snprintf(buf, sizeof buf, "%d\n", (int)c);
+		write_atomic(pidfile, buf);
+		int st;
+		while (waitpid(c, &st, 0) < 0 && errno == EINTR) {}
+		return 0;
+	}
+	snprintf(buf, sizeof buf, "%d\n", (int)getpid());
+	write_atomic(pidfile, buf);
+	signal(SIGTERM, SIG_DFL);
+	for (;;) pause();
+}
+
+/* ---- security: capabilities, user, fds ---- */
+
+/* Docker's default capability set. */
+static const int default_caps[] = {0 /*CHOWN*/, 1 /*DAC_OVERRIDE*/, 3 /*FOWNER*/, 4 /*FSETID*/, 5 /*KILL*/,
+	6 /*SETGID*/, 7 /*SETUID*/, 8 /*SETPCAP*/, 10 /*NET_BIND_SERVICE*/, 13 /*NET_RAW*/, 18 /*SYS_CHROOT*/,
+	27 /*MKNOD*/, 29 /*AUDIT_WRITE*/, 31 /*SETFCAP*/};
+
+struct cap_header { unsigned int version; int pid; };
+struct cap_data { unsigned int effective, permitted, inheritable; };
+
+static int last_cap = 40;
+
+/* A container's settings, read from its bundle directory before pivot_root hides it. */
+struct ctr_config {
+	char *flags, *user, *cwd;
+	char **env, **args;
+};
+
+static struct ctr_config load_config(const char *cdir) {
+	struct ctr_config c;
+	c.flags = line_of(pathcat(cdir, "flags"), "");
+	c.user = line_of(pathcat(cdir, "user"), "0 0");
+	c.cwd = line_of(pathcat(cdir, "cwd"), "/");
+	c.env = nul_list(pathcat(cdir, "env"), NULL);
+	c.args = nul_list(pathcat(cdir, "argv"), NULL);
+	return c;
+}
+
+static void read_last_cap(void) {
+	char *s = slurp("/proc/sys/kernel/cap_last_cap", NULL);
+	if (s) last_cap = atoi(s);
+	errno = 0;
+}
+
+static void set_user_and_caps(const struct ctr_config *cfg) {
+	const char *flags = cfg->flags;
+	int privileged = has_word(flags, "privileged");
+	unsigned uid = 0, gid = 0;
+	if (sscanf(cfg->user, "%u %u", &uid, &gid) != 2) { errno = 0; die("bad user file"); }
+	unsigned long long keep = 0;
+	for (size_t i = 0; i < sizeof default_caps / sizeof *default_caps; i++) keep |= 1ULL << default_caps[i];
+	if (privileged) keep = ~0ULL;
+	for (int c = 0; c <= last_cap; c++)
+		if (!(keep & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL) die("capbset drop %d", c);
+	errno = 0;
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	gid_t g = gid;
+	if (setgroups(1, &g) < 0) die("setgroups");
+	if (setgid(gid) < 0) die("setgid");
+	if (setuid(uid) < 0) die("setuid");
+	/* privileged: keep whatever the runtime itself holds (the machine's bounding set may be narrower than all caps). */
+	if (uid == 0 && !privileged) {
+		struct cap_header h = {0x20080522 /* v3 */, 0};
+		struct cap_data d[2];
+		memset(d, 0, sizeof d);
+		for (int c = 0; c <= last_cap && c < 64; c++) {
+			if (!(keep & (1ULL << c))) continue;
+			d[c / 32].effective |= 1U << (c % 32);
+			d[c / 32].permitted |= 1U << (c % 32);
+		}
+		if (syscall(SYS_capset, &h, d) < 0) die("capset");
+	}
+	if (has_word(flags, "noNewPrivs") && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die("no_new_privs");
+}
+
+static void close_fds_from(int lowest) {
+	/* close_range(2) where available; otherwise the slow loop. */
+	if (syscall(436 /* SYS_close_range */, (unsigned)lowest, ~0U, 0) == 0) return;
+	errno = 0;
+	for (int fd = lowest; fd < 65536; fd++) close(fd);
+}
+
+static void exec_with_env(const struct ctr_config *cfg, char **args) {
+	char **env = cfg->env;
+	const char *cwd = cfg->cwd;
+	if (!args[0]) die("no command to run (the image has no entrypoint and the container no command)");
+	if (chdir(*cwd ? cwd : "/") < 0) die("chdir %s", cwd);
+	environ = env;
+	close_fds_from(3);
+	execvp(args[0], args);
+	die("exec %s", args[0]);
+}
+
+static void join_cgroups(const char *cgfile, pid_t pid) {
+	char *list = slurp(cgfile, NULL);
+	if (!list) { errno = 0; return; }
+	char buf[32];
+	snprintf(buf, sizeof buf, "%d", (int)pid);
+	for (char *line = strtok(list, "\n"); line; line = strtok(NULL, "\n")) {
+		char *p = pathcat(line, "cgroup.procs");
+		write_file(p, buf);
+		free(p);
+	}
+}
+
+/* ---- mounts ---- */
+
+/* mkdir -p of REL under ROOT, refusing symlinks so a hostile image cannot redirect a mount outside its root. */
+static char *safe_target(const char *root, const char *rel, int is_file) {
+	char *path = malloc(strlen(root) + strlen(rel) + 2);
+	strcpy(path, root);
+	char *copy = strdup(rel), *save = NULL;
+	char *parts[256];
+	int n = 0;
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(c, ".") || !*c) continue;
+		if (!strcmp(c, "..")) { errno = 0; die("mount path %s contains ..", rel); }
+		if (n == 256) die("mount path too deep");
+		parts[n++] = c;
+	}
+	for (int i = 0; i < n; i++) {
+		strcat(path, "/");
+		strcat(path, parts[i]);
+		struct stat st;
+		if (lstat(path, &st) == 0) {
+			if (S_ISLNK(st.st_mode)) { errno = 0; die("mount path %s goes through a symlink", rel); }
+			continue;
+		}
+		if (i == n - 1 && is_file) {
+			int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+			if (fd < 0) die("create %s", path);
+			close(fd);
+		} else if (mkdir(path, 0755) < 0 && errno != EEXIST) die("mkdir %s", path);
+	}
+	free(copy);
+	errno = 0;
+	return path;
+}
+
+static void bind_mount(const char *src, const char *dst, int ro) {
+	if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0) die("bind %s", src);
+	if (ro && mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0) die("remount ro %s", dst);
+}
+
+static void setup_volumes(const char *cdir, const char *poddir, const char *rootfs) {
+	int n = 0;
+	char **f = nul_list(pathcat(cdir, "mounts"), &n);
+	for (int i = 0; i + 3 < n; i += 4) {
+		const char *vidx = f[i], *dest = f[i + 1], *sub = f[i + 2], *mode = f[i + 3];
+		if (strchr(vidx, '/') || strstr(vidx, "..")) { errno = 0; die("bad volume index"); }
+		char vdir[4096];
+		snprintf(vdir, sizeof vdir, "%s/bundle/volumes/%s", poddir, vidx);
+		char *kind = line_of(pathcat(vdir, "kind"), "");
+		char *src;
+		if (!strcmp(kind, "hostPath")) {
+			src = slurp(pathcat(vdir, "source"), NULL);
+			if (!src) die("hostPath source");
+		} else {
+			char vol[4096];
+			snprintf(vol, sizeof vol, "%s/vol/%s", poddir, vidx);
+			src = strdup(vol);
+		}
+		if (*sub) {
+			if (strstr(sub, "..") || sub[0] == '/') { errno = 0; die("subPath %s leaves the volume", sub); }
+			src = pathcat(src, sub);
+		}
+		struct stat st;
+		if (stat(src, &st) < 0) die("volume source %s", src);
+		char *dst = safe_target(rootfs, dest, !S_ISDIR(st.st_mode));
+		bind_mount(src, dst, !strcmp(mode, "ro"));
+	}
+}
+
+static void setup_dev(const char *rootfs) {
+	char *dev = safe_target(rootfs, "dev", 0);
+	if (mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k") < 0) die("mount /dev");
+	static const char *nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
+	for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++) {
+		char host[64];
+		snprintf(host, sizeof host, "/dev/%s", nodes[i]);
+		char *t = safe_target(dev, nodes[i], 1);
+		bind_mount(host, t, 0);
+	}
+	char *pts = safe_target(dev, "pts", 0);
+	if (mount("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") < 0) errno = 0;
+	char *shm = safe_target(dev, "shm", 0);
+	if (mount("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k") < 0) die("mount shm");
+	static const char *links[][2] = {{"pts/ptmx", "ptmx"}, {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"},
+		{"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}};
+	for (size_t i = 0; i < 5; i++) {
+		char *l = pathcat(dev, links[i][1]);
+		if (symlink(links[i][0], l) < 0 && errno != EEXIST) die("symlink %s", l);
+	}
+	errno = 0;
+}
+
+/* runc's default masked and read-only paths. */
+static const char *masked[] = {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+	"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+	"/sys/devices/virtual/powercap"};
+static const char *readonly[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
+
+static void mask_paths(void) {
+	for (size_t i = 0; i < sizeof masked / sizeof *masked; i++) {
+		struct stat st;
+		if (stat(masked[i], &st) < 0) continue;
+		if (S_ISDIR(st.st_mode)) mount("tmpfs", masked[i], "tmpfs", MS_RDONLY, "size=0");
+		else mount("/dev/null", masked[i], NULL, MS_BIND, NULL);
+	}
+	for (size_t i = 0; i < sizeof readonly / sizeof *readonly; i++) {
+		if (mount(readonly[i], readonly[i], NULL, MS_BIND | MS_REC, NULL) < 0) continue;
+		mount(NULL, readonly[i], NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	}
+	errno = 0;
+}
+
+/* In the container's new mount namespace: overlay, volumes, /proc, /dev, /sys, pivot_root. */
+static void setup_rootfs(const char *cdir, const char *rundir, const char *poddir, const char *layers) {
+	char *flags = line_of(pathcat(cdir, "flags"), "");
+	int privileged = has_word(flags, "privileged");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) die("make / private");
+	/* lowerdir: the pod's init layer on top, then image layers top first. */
+	size_t cap = 8192;
+	char *opts = malloc(cap);
+	snprintf(opts, cap, "lowerdir=%s/init", poddir);
+	char *list = slurp(pathcat(cdir, "layers"), NULL);
+	if (!list) die("no layers");
+	for (char *l = strtok(list, "\n"); l; l = strtok(NULL, "\n")) {
+		if (strncmp(l, "sha256:", 7) || strlen(l) != 71 || strspn(l + 7, "0123456789abcdef") != 64) {
+			errno = 0;
+			die("bad layer digest");
+		}
+		if (strlen(opts) + strlen(layers) + 80 > cap) opts = realloc(opts, cap *= 2);
+		strcat(opts, ":");
+		strcat(opts, layers);
+		strcat(opts, "/");
+		strcat(opts, l + 7);
+		strcat(opts, "/root");
+	}
+	char tail[8192];
+	snprintf(tail, sizeof tail, ",upperdir=%s/upper,workdir=%s/work", rundir, rundir);
+	opts = realloc(opts, strlen(opts) + strlen(tail) + 1);
+	strcat(opts, tail);
+	char *rootfs = pathcat(rundir, "rootfs");
+	if (mount("overlay", rootfs, "overlay", 0, opts) < 0) die("mount overlay (%s)", opts);
+	setup_volumes(cdir, poddir, rootfs);
+	char *proc = safe_target(rootfs, "proc", 0);
+	if (mount("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) die("mount proc");
+	setup_dev(rootfs);
+	char *sys = safe_target(rootfs, "sys", 0);
+	unsigned long sysflags = MS_NOSUID | MS_NODEV | MS_NOEXEC | (privileged ? 0 : MS_RDONLY);
+	if (mount("sysfs", sys, "sysfs", sysflags, NULL) < 0) {
+		/* sysfs refuses a mount when the net namespace is the host's: bind it instead. */
+		errno = 0;
+		bind_mount("/sys", sys, !privileged);
+	}
+	read_last_cap();
+	if (chdir(rootfs) < 0) die("chdir rootfs");
+	if (syscall(SYS_pivot_root, ".", ".") < 0) die("pivot_root");
+	if (umount2(".", MNT_DETACH) < 0) die("detach old root");
+	if (chdir("/") < 0) die("chdir /");
+	if (!privileged) mask_paths();
+	if (has_word(flags, "readOnlyRoot") && mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+		die("read-only root");
+}
+
+static long long now_ms(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The shim: starts the container as pid 1 of its namespaces, puts it in its
+ * cgroups before it runs a single instruction of the app, records its pid and
+ * then its exit (code, signal, time) atomically for the supervisor.
+ */
+static int cmd_run(int argc, char **argv) {
+	if (argc != 10) die("usage: run CDIR RUNDIR PODDIR LAYERS NSPID NSLIST CGFILE LOGFILE");
+	const char *cdir = argv[2], *rundir = argv[3], *poddir = argv[4], *layers = argv[5];
+	const char *nspid = argv[6], *nslist = argv[7], *cgfile = argv[8], *logfile = argv[9];
+	int logfd = open(logfile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (logfd < 0) die("open log %s", logfile);
+	int nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	join_ns(nspid, nslist);
+	int sync[2];
+	if (pipe2(sync, O_CLOEXEC) < 0) die("pipe");
+	int flags = CLONE_NEWNS | (has_word(nslist, "pid") || has_word(nslist, "hostpid") ? 0 : CLONE_NEWPID);
+	pid_t child = clone_fork(flags);
+	if (child < 0) die("clone");
+	if (child == 0) {
+		close(sync[1]);
+		char c;
+		if (read(sync[0], &c, 1) != 1) _exit(127);
+		close(sync[0]);
+		dup2(nullfd, 0);
+		dup2(logfd, 1);
+		dup2(logfd, 2);
+		setsid();
+		struct ctr_config cfg = load_config(cdir);
+		setup_rootfs(cdir, rundir, poddir, layers);
+		set_user_and_caps(&cfg);
+		exec_with_env(&cfg, cfg.args);
+	}
+	close(sync[0]);
+	join_cgroups(cgfile, child);
+	char buf[128];
+	snprintf(buf, sizeof buf, "%d %lld\n", (int)child, now_ms());
+	write_atomic(pathcat(rundir, "pid"), buf);
+	if (write(sync[1], "x", 1) != 1) die("sync");
+	close(sync[1]);
+	int st = 0;
+	while (waitpid(child, &st, 0) < 0) if (errno != EINTR) die("waitpid");
+	int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	int sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+	snprintf(buf, sizeof buf, "%d %d %lld\n", code, sig, now_ms());
+	write_atomic(pathcat(rundir, "exit"), buf);
+	/* Wake the supervisor at once instead of at its next tick; only ever our own parent. */
+	const char *notify = getenv("TSCTL_NOTIFY_PID");
+	if (notify && atoi(notify) > 1 && atoi(notify) == (int)getppid()) kill(getppid(), SIGUSR1);
+	return code;
+}
+
+/* Runs ARG... inside a running container: its namespaces, root, cgroups, user and capabilities. */
+static int cmd_exec(int argc, char **argv) {
+	if (argc < 5) die("usage: exec CDIR RUNDIR CGFILE ARG...");
+	const char *cdir = argv[2], *rundir = argv[3];
+	char *pidline = line_of(pathcat(rundir, "pid"), NULL);
+	if (!pidline) { errno = 0; die("container is not running"); }
+	char pid[32];
+	snprintf(pid, sizeof pid, "%d", atoi(pidline));
+	if (kill(atoi(pid), 0) < 0) die("container is not running");
+	read_last_cap();
+	struct ctr_config cfg = load_config(cdir);
+	/* --argv-file FILE: the argv comes NUL-separated from the bundle (probes, hooks). */
+	char **args = argc == 7 && !strcmp(argv[5], "--argv-file") ? nul_list(argv[6], NULL) : argv + 5;
+	join_cgroups(argv[4], getpid());
+	char rootp[64];
+	snprintf(rootp, sizeof rootp, "/proc/%s/root", pid);
+	int rootfd = open(rootp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0) die("open %s", rootp);
+	join_ns(pid, "ipc uts net pid mnt");
+	if (fchdir(rootfd) < 0 || chroot(".") < 0) die("chroot");
+	close(rootfd);
+	pid_t c = fork();
+	if (c < 0) die("fork");
+	if (c == 0) {
+		set_user_and_caps(&cfg);
+		exec_with_env(&cfg, args);
+	}
+	int st = 0;
+	while (waitpid(c, &st, 0) < 0) if (errno != EINTR) die("waitpid");
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int connect_in_pod(const char *nspid, const char *port, const char *timeout) {
+	join_ns(nspid, "net");
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0) die("socket");
+	struct timeval tv = {atoi(timeout) > 0 ? atoi(timeout) : 1, 0};
+	setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	struct sockaddr_in a;
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons((unsigned short)atoi(port));
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(s, (struct sockaddr *)&a, sizeof a) < 0) exit(1);
+	return s;
+}
+
+static int cmd_probe_tcp(int argc, char **argv) {
+	if (argc != 5) die("usage: probe-tcp NSPID PORT TIMEOUT");
+	close(connect_in_pod(argv[2], argv[3], argv[4]));
+	return 0;
+}
+
+/* Kubernetes' httpGet probe: 200 <= status < 400 is success. */
+static int cmd_probe_http(int argc, char **argv) {
+	if (argc != 6) die("usage: probe-http NSPID PORT PATH TIMEOUT");
+	int s = connect_in_pod(argv[2], argv[3], argv[5]);
+	char req[4096];
+	int n = snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: 127.0.0.1:%s\r\nUser-Agent: kube-probe/tsctl\r\nAccept: */*\r\n\r\n",
+		argv[4], argv[3]);
+	if (n >= (int)sizeof req || strpbrk(argv[4], "\r\n ")) return 1;
+	if (write(s, req, (size_t)n) != n) return 1;
+	char resp[64];
+	ssize_t r = read(s, resp, sizeof resp - 1);
+	if (r < 12) return 1;
+	resp[r] = 0;
+	int code = atoi(resp + 9);
+	return code >= 200 && code < 400 ? 0 : 1;
+}
+
+/* Opens the parent directory of REL under ROOT without following any symlink; returns the last component. */
+static int open_parent(int rootfd, char *rel, char **last) {
+	int fd = dup(rootfd);
+	char *save = NULL, *prev = NULL;
+	for (char *c = strtok_r(rel, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(c, "..") ) { errno = 0; die("whiteout path contains .."); }
+		if (!strcmp(c, ".")) continue;
+		if (prev) {
+			int nfd = openat(fd, prev, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (nfd < 0) die("open %s", prev);
+			close(fd);
+			fd = nfd;
+		}
+		prev = c;
+	}
+	if (!prev) { errno = 0; die("empty whiteout path"); }
+	*last = prev;
+	return fd;
+}
+
+/* Turns the image's whiteout lists into overlayfs whiteouts (char 0/0) and opaque xattrs. */
+static int cmd_whiteout(int argc, char **argv) {
+	if (argc != 5) die("usage: whiteout LAYERROOT WHITEOUTS OPAQUE");
+	int rootfd = open(argv[2], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (rootfd < 0) die("open %s", argv[2]);
+	char **w = nul_list(argv[3], NULL);
+	for (int i = 0; w[i]; i++) {
+		if (w[i][0] == '/') { errno = 0; die("absolute whiteout path"); }
+		char *last;
+		int pfd = open_parent(rootfd, w[i], &last);
+		unlinkat(pfd, last, 0);
+		errno = 0;
+		if (mknodat(pfd, last, S_IFCHR | 0000, makedev(0, 0)) < 0) die("mknod whiteout %s", last);
+		close(pfd);
+	}
+	char **o = nul_list(argv[4], NULL);
+	for (int i = 0; o[i]; i++) {
+		if (o[i][0] == '/') { errno = 0; die("absolute opaque path"); }
+		char *last;
+		int pfd = open_parent(rootfd, o[i], &last);
+		mkdirat(pfd, last, 0755);
+		int dfd = openat(pfd, last, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd < 0) die("open opaque dir %s", last);
+		if (fsetxattr(dfd, "trusted.overlay.opaque", "y", 1, 0) < 0) die("set opaque xattr");
+		close(dfd);
+		close(pfd);
+	}
+	return 0;
+}
+
+/* Sub-second sleep without depending on the host's sleep(1) accepting fractions. */
+static int cmd_sleep(int argc, char **argv) {
+	if (argc != 3) die("usage: sleep MS");
+	long ms = atol(argv[2]);
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {}
+	return 0;
+}
+
+int main(int argc, char **argv) {
+	errno = 0;
+	if (argc < 2) die("usage: tsctl-init infra|run|exec|probe-tcp|probe-http|whiteout|sleep ...");
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "infra")) return cmd_infra(argc, argv);
+	if (!strcmp(cmd, "run")) return cmd_run(argc, argv);
+	if (!strcmp(cmd, "exec")) return cmd_exec(argc, argv);
+	if (!strcmp(cmd, "probe-tcp")) return cmd_probe_tcp(argc, argv);
+	if (!strcmp(cmd, "probe-http")) return cmd_probe_http(argc, argv);
+	if (!strcmp(cmd, "whiteout")) return cmd_whiteout(argc, argv);
+	if (!strcmp(cmd, "sleep")) return cmd_sleep(argc, argv);
+	die("unknown command %s", cmd);
+	return 127;
+}
