@@ -1,5 +1,5 @@
 /**
- * reconcile(desired, state, observed, now) → { state, plan, events, summary }
+ * reconcile(desired, state, observed, now) → { state, plan, events, summary, rollouts }
  *
  * Pure: no I/O, no clock, no randomness anywhere under src/reconcile/.
  * This file is the folder's public face; see README.md.
