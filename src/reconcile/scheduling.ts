@@ -53,8 +53,10 @@ export function claimBindings(ctx: Ctx): Record<string, string> {
 }
 
 export function schedulePending(ctx: Ctx): void {
-  const nodes = schedulerNodes(ctx)
   const pods = ctx.pods()
+  // a steady pass has nothing to place: skip building the snapshot
+  if (!pods.some((p) => !nodeNameOf(p) && isActive(p))) return
+  const nodes = schedulerNodes(ctx)
   const bound = pods.filter((p) => nodeNameOf(p) && !p.metadata.deletionTimestamp && isActive(p))
   const claims = claimBindings(ctx)
   const snap = createSnapshot(nodes, bound, claims)
