@@ -1,5 +1,6 @@
 // Random histories against the simulated fleet: partial applies (a host
-// failing mid-plan), readiness flapping, hosts unreachable past their
+// failing mid-plan), kill -9 between applying and writing the state,
+// readiness flapping, hosts unreachable past their
 // grace period and coming back, pods vanishing, new commits. Invariants at
 // every step: no pod name runs on two hosts, at most one pod per
 // StatefulSet identity; and once the chaos stops, a few rounds converge
@@ -61,10 +62,12 @@ test('random histories keep identities unique and converge once calm', () => {
     })
     for (let step = 0; step < 40; step++) {
       const res = reconcile({desired: d, state, observed: view(), now})
-      state = res.state
+      // now and then tsctl is killed after applying, before writing the state (kill -9)
+      const crashed = r() < 0.1
+      if (!crashed) state = res.state
       // apply only some hosts' actions now and then (a host failing mid-plan)
       const applied: Plan = {actions: res.plan.actions.filter((a) => !down.has(a.node) && r() > 0.15)}
-      hosts = simulateApply(hosts, applied, state, now)
+      hosts = simulateApply(hosts, applied, res.state, now)
       for (const n of Object.values(hosts.nodes)) for (const p of n.pods) if (p.phase === 'Running' && r() < 0.2) p.ready = !p.ready
       invariants(view(), `seed ${seed} step ${step}`)
       const roll = r()
