@@ -70,7 +70,7 @@ export function schedulePending(ctx: Ctx): void {
   const known = new Set(nodes.map((n) => n.name))
   for (const [name, on] of Object.entries(ctx.observed.nodes)) {
     if (!on.reachable || !known.has(name)) continue
-    for (const o of on.pods) if (o.phase !== 'Succeeded' && o.phase !== 'Failed') running.set(`${o.namespace}/${o.name}`, name)
+    for (const o of on.pods) running.set(`${o.namespace}/${o.name}`, name)
   }
   for (const pod of pods) {
     if (nodeNameOf(pod) || !isActive(pod)) continue

@@ -127,6 +127,19 @@ test('converge reaches a fixpoint; after it a pass (online or offline) plans not
   }
 })
 
+test('a lost state is rebuilt from the hosts: from an empty state, the next pass plans nothing', () => {
+  for (const seed of seeds) {
+    const objs = scenario(seed).filter((o) => o.kind !== 'CronJob') // CronJob history lives only in the state
+    const c = converge(input(objs))
+    if (c.stuck.length) continue
+    const hosts = observedFromState(c.final.state, T0)
+    const rebuilt = reconcile({...input(objs), observed: hosts})
+    assert.equal(rebuilt.plan.actions.map((a) => `${a.type} ${a.target}`), [], `seed ${seed}`)
+    const pods = (s: typeof c.final.state) => Object.values(s.objects).filter((o) => o.kind === "Pod").map((p) => `${p.metadata.name}@${(p as unknown as {spec: {nodeName?: string}}).spec.nodeName}`).sort()
+    assert.equal(pods(rebuilt.state), pods(c.final.state), `seed ${seed}`)
+  }
+})
+
 test('a new commit converges from a converged state, and its first plan respects the rollout bounds', () => {
   for (const seed of seeds) {
     const objs = scenario(seed)
