@@ -17,6 +17,7 @@
  * passes in the same process.
  */
 import {spawnSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
 import {loadavg} from 'node:os'
 import {fileURLToPath} from 'node:url'
 import type {KubeObject} from '../src/manifests/object.js'
@@ -236,6 +237,24 @@ function main(): void {
         process.stdout.write(`pass ${k} wall_ms=${p.ms.toFixed(0)} cpu_ms=${p.cpuMs.toFixed(0)}\n`)
       }
     }
+    return
+  }
+  // --digest SIZE [clone]: a hash of every result (node, scores, messages) and the claims, to check that
+  // a speed-up changed no placement: compare it before and after.
+  const dg = process.argv.indexOf('--digest')
+  if (dg >= 0) {
+    const nodes = fleet(Number(process.argv[dg + 1]))
+    // `clone`: every pod its own objects, as the controllers hand them over (no shared spec).
+    const pods = process.argv[dg + 2] === 'clone' ? workload(nodes).map((p) => JSON.parse(JSON.stringify(p)) as KubeObject) : workload(nodes)
+    const snap = createSnapshot(nodes, [])
+    const h = createHash('sha256')
+    for (const pod of pods) {
+      const res = schedulePod(snap, pod)
+      h.update(JSON.stringify(res) + '\n')
+      if (res.ok) snap.assume(pod, res.node)
+    }
+    h.update(JSON.stringify(snap.claims()))
+    process.stdout.write(`digest nodes=${process.argv[dg + 1]} ${h.digest('hex')}\n`)
     return
   }
   const at = process.argv.indexOf('--one')
