@@ -74,12 +74,18 @@ export function schedulePending(ctx: Ctx): void {
   }
   for (const pod of pods) {
     if (nodeNameOf(pod) || !isActive(pod)) continue
-    const candidate = clone(pod) as Any
-    const target = ann(pod, A.targetNode)
-    if (target) candidate.spec.nodeName = target
-    const where = running.get(`${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`)
-    const r: ReturnType<typeof schedulePod> = where ? {ok: true, node: where, feasible: 1} : schedulePod(snap, candidate)
+    // One clone, scheduled and then assumed: the scheduler parses a pod object once (cached per object).
     const p = clone(pod) as Any
+    const target = ann(pod, A.targetNode)
+    const unset = !('nodeName' in p.spec)
+    const before = p.spec.nodeName
+    if (target) p.spec.nodeName = target
+    const where = running.get(`${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`)
+    const r: ReturnType<typeof schedulePod> = where ? {ok: true, node: where, feasible: 1} : schedulePod(snap, p)
+    if (target) {
+      if (unset) delete p.spec.nodeName
+      else p.spec.nodeName = before
+    }
     const key = keyOf(pod)
     if (r.ok) {
       p.spec.nodeName = r.node

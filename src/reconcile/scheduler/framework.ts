@@ -11,6 +11,7 @@
  */
 import type {Container, PodSpec, Quantity} from '../../manifests/generated/index.js'
 import type {KubeObject} from '../../manifests/object.js'
+import type {SpecParts} from './podInfo.js'
 import type {Selector} from './selector.js'
 
 /** kube-scheduler's `framework.MaxNodeScore`: every normalised score is in 0..100. */
@@ -137,6 +138,8 @@ export interface PodInfo {
   readonly spec: SchedulingPodSpec
   /** FNV-1a of the uid (or key when there is no uid): the pod half of the tie-break hash */
   readonly hash: number
+  /** what the fields below are copied from: shared by pods with equal specs (replicas) */
+  readonly parts: SpecParts
   /** max(sum of containers + sidecars, largest init container) + overhead */
   readonly request: Resources
   /** the same with kube's non-zero defaults per container, for scoring */

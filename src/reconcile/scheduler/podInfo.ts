@@ -212,12 +212,27 @@ function simpleRequests(spec: SchedulingPodSpec): {cpu: number; mem: number; nzC
   return {cpu, mem, nzCPU, nzMem}
 }
 
-/** Parse a Pod object. Throws nothing: a missing or odd field counts as absent. */
-export function podInfoOf(pod: KubeObject): PodInfo {
-  const spec = ((pod as {spec?: SchedulingPodSpec}).spec ?? {containers: []}) as SchedulingPodSpec
-  const namespace = pod.metadata.namespace || 'default'
-  const labels = pod.metadata.labels ?? {}
-  const key = `${namespace}/${pod.metadata.name}`
+/**
+ * The parts of a PodInfo that depend only on the pod's spec and namespace
+ * (and its labels, when a term uses matchLabelKeys): every replica of a
+ * template shares one, so a ReplicaSet's pods are parsed once, not once each.
+ */
+export interface SpecParts {
+  readonly request: Resources
+  readonly nonZero: {milliCPU: number; memory: number}
+  readonly hostPorts: readonly HostPort[]
+  readonly claims: readonly string[]
+  readonly requiredAffinity: readonly AffinityTerm[]
+  readonly requiredAntiAffinity: readonly AffinityTerm[]
+  readonly preferredAffinity: readonly WeightedAffinityTerm[]
+  readonly preferredAntiAffinity: readonly WeightedAffinityTerm[]
+  readonly spread: readonly SpreadConstraint[]
+  readonly scalarNames: readonly string[]
+  /** the static plugins' key (schedule.ts fills it on first use; it is a function of the spec) */
+  templateKey: string | undefined
+}
+
+function specParts(spec: SchedulingPodSpec, namespace: string, labels: Record<string, string>): SpecParts {
   let request: Resources
   let nonZero: {milliCPU: number; memory: number}
   const simple = simpleRequests(spec)
@@ -234,13 +249,65 @@ export function podInfoOf(pod: KubeObject): PodInfo {
   const aff = spec.affinity?.podAffinity
   const anti = spec.affinity?.podAntiAffinity
   const weighted = (w: {weight: number; podAffinityTerm: PodAffinityTerm}): WeightedAffinityTerm => ({...compileTerm(w.podAffinityTerm, owner), weight: w.weight})
+  const ports = hostPorts(spec)
+  const claims = (spec.volumes ?? []).filter((v) => v.persistentVolumeClaim?.claimName)
+  const scalarNames = Object.keys(request.scalar).filter((k) => request.scalar[k] > 0)
+  return {
+    request,
+    nonZero,
+    hostPorts: ports.length > 0 ? ports : none,
+    claims: mapOrNone(claims, (v) => `${namespace}/${v.persistentVolumeClaim!.claimName}`),
+    requiredAffinity: mapOrNone(aff?.requiredDuringSchedulingIgnoredDuringExecution, (t) => compileTerm(t, owner)),
+    requiredAntiAffinity: mapOrNone(anti?.requiredDuringSchedulingIgnoredDuringExecution, (t) => compileTerm(t, owner)),
+    preferredAffinity: mapOrNone(aff?.preferredDuringSchedulingIgnoredDuringExecution, weighted),
+    preferredAntiAffinity: mapOrNone(anti?.preferredDuringSchedulingIgnoredDuringExecution, weighted),
+    spread: (spec.topologySpreadConstraints?.length ?? 0) > 0 ? spreadConstraints(spec, labels) : none,
+    scalarNames: scalarNames.length > 0 ? scalarNames : none,
+    templateKey: undefined,
+  }
+}
+
+/** matchLabelKeys / mismatchLabelKeys copy the pod's own labels into a term: then the labels are part of the cache key. */
+const labelKeysPattern = /"(?:match|mismatch)LabelKeys"/
+
+/**
+ * SpecParts cached for one snapshot: by spec object first (free when pods
+ * share their template's objects), then by the spec's JSON (the controllers
+ * hand over a clone per pod; one stringify is cheaper than parsing requests,
+ * compiling terms and keying the template again).
+ */
+export class SpecCache {
+  private readonly byObject = new WeakMap<object, {namespace: string; labels: object | null; parts: SpecParts}>()
+  private readonly byText = new Map<string, SpecParts>()
+
+  get(spec: SchedulingPodSpec, namespace: string, labels: Record<string, string>): SpecParts {
+    const hit = this.byObject.get(spec)
+    if (hit !== undefined && hit.namespace === namespace && (hit.labels === null || hit.labels === labels)) return hit.parts
+    const json = JSON.stringify(spec)
+    const byLabels = labelKeysPattern.test(json)
+    const text = byLabels ? `${namespace}\0${JSON.stringify(labels)}\0${json}` : `${namespace}\0${json}`
+    let parts = this.byText.get(text)
+    if (parts === undefined) {
+      // Distinct specs are few (one per template, or per StatefulSet ordinal); bound the table anyway.
+      if (this.byText.size >= 4096) this.byText.clear()
+      this.byText.set(text, (parts = specParts(spec, namespace, labels)))
+    }
+    this.byObject.set(spec, {namespace, labels: byLabels ? labels : null, parts})
+    return parts
+  }
+}
+
+/** Parse a Pod object. Throws nothing: a missing or odd field counts as absent. */
+export function podInfoOf(pod: KubeObject, cache: SpecCache = new SpecCache()): PodInfo {
+  const spec = ((pod as {spec?: SchedulingPodSpec}).spec ?? {containers: []}) as SchedulingPodSpec
+  const namespace = pod.metadata.namespace || 'default'
+  const labels = pod.metadata.labels ?? {}
+  const key = `${namespace}/${pod.metadata.name}`
+  const parts = cache.get(spec, namespace, labels)
   const spreadOwner = spreadOwnerOf(pod)
   const indexKeys: string[] = []
   for (const k in labels) indexKeys.push(`${k}=${labels[k]}`)
   if (spreadOwner) indexKeys.push(ownerBucket(spreadOwner))
-  const ports = hostPorts(spec)
-  const claims = (spec.volumes ?? []).filter((v) => v.persistentVolumeClaim?.claimName)
-  const scalarNames = Object.keys(request.scalar).filter((k) => request.scalar[k] > 0)
   return {
     pod,
     key,
@@ -248,17 +315,18 @@ export function podInfoOf(pod: KubeObject): PodInfo {
     labels,
     spec,
     hash: fnv1a(pod.metadata.uid || key),
-    request,
-    nonZero,
-    hostPorts: ports.length > 0 ? ports : none,
-    claims: mapOrNone(claims, (v) => `${namespace}/${v.persistentVolumeClaim!.claimName}`),
+    parts,
+    request: parts.request,
+    nonZero: parts.nonZero,
+    hostPorts: parts.hostPorts,
+    claims: parts.claims,
     spreadOwner,
-    requiredAffinity: mapOrNone(aff?.requiredDuringSchedulingIgnoredDuringExecution, (t) => compileTerm(t, owner)),
-    requiredAntiAffinity: mapOrNone(anti?.requiredDuringSchedulingIgnoredDuringExecution, (t) => compileTerm(t, owner)),
-    preferredAffinity: mapOrNone(aff?.preferredDuringSchedulingIgnoredDuringExecution, weighted),
-    preferredAntiAffinity: mapOrNone(anti?.preferredDuringSchedulingIgnoredDuringExecution, weighted),
-    spread: (spec.topologySpreadConstraints?.length ?? 0) > 0 ? spreadConstraints(spec, labels) : none,
-    scalarNames: scalarNames.length > 0 ? scalarNames : none,
+    requiredAffinity: parts.requiredAffinity,
+    requiredAntiAffinity: parts.requiredAntiAffinity,
+    preferredAffinity: parts.preferredAffinity,
+    preferredAntiAffinity: parts.preferredAntiAffinity,
+    spread: parts.spread,
+    scalarNames: parts.scalarNames,
     indexKeys,
     node: -1,
   }

@@ -108,14 +108,14 @@ function scratch(s: Snapshot): Scratch {
   return x
 }
 
-const templateKeyOf = new WeakMap<PodInfo, string>()
 const templateCacheSize = 256
 
 /** The static plugins' verdicts for this pod's template, computed on first use. */
 function templateFor(s: Snapshot, cycle: Cycle, cand: Candidates): Template {
   const pod = cycle.pod
-  let key = templateKeyOf.get(pod)
-  if (key === undefined) templateKeyOf.set(pod, (key = staticKeyed.map((p) => p.staticKey!(pod)).join('\u0001')))
+  // Kept on the pod's SpecParts: replicas share it, so it is built once per template.
+  let key = pod.parts.templateKey
+  if (key === undefined) pod.parts.templateKey = key = staticKeyed.map((p) => p.staticKey!(pod)).join('\u0001')
   const cached = s.templates.get(key)
   if (cached) return cached
   const n = s.nodes.length

@@ -12,7 +12,7 @@ import {bytes, milliCPU, parseQuantity} from '../../manifests/quantity.js'
 import type {AffinityTerm, ClusterView, ExistingTerm, ExistingTermKind, ExistingTermsView, NodeCounts, NodeInfo, NodeValues, PodCounter, PodInfo, ResourceArrays, Resources, SchedulerNode, Taint, Template, TopologyIndex} from './framework.js'
 import {fnv1a} from './hash.js'
 import {LabelIndex} from './labelIndex.js'
-import {isTerminal, LabelHostname, podInfoOf} from './podInfo.js'
+import {isTerminal, LabelHostname, podInfoOf, SpecCache} from './podInfo.js'
 
 /** The taint kube's node lifecycle controller puts on a node that is not Ready. */
 export const TaintNodeNotReady = 'node.kubernetes.io/not-ready'
@@ -97,6 +97,7 @@ export class Snapshot implements ClusterView, ExistingTermsView {
   /** pods by LabelIndex bucket key, so a new counter scans only the pods its bucket admits */
   private readonly podsByKey = new Map<string, Set<PodInfo>>()
   private readonly infos = new WeakMap<KubeObject, PodInfo>()
+  private readonly specs = new SpecCache()
   private readonly topologies = new Map<string, TopologyIndex>()
   private readonly counters = new Map<string, Counter>()
   private readonly counterIndex = new LabelIndex<Counter>()
@@ -144,7 +145,7 @@ export class Snapshot implements ClusterView, ExistingTermsView {
   /** The parsed form of a pod object, cached per object. */
   info(pod: KubeObject): PodInfo {
     let info = this.infos.get(pod)
-    if (!info) this.infos.set(pod, (info = podInfoOf(pod)))
+    if (!info) this.infos.set(pod, (info = podInfoOf(pod, this.specs)))
     return info
   }
 
