@@ -64,8 +64,8 @@ export interface Resources {
 
 /**
  * One node with everything bound to it. Static fields never change during a
- * snapshot's life; `requested`, `nonZeroRequested`, `usedPorts` and `pods`
- * change on assume/forget.
+ * snapshot's life; `requested`, `nonZeroRequested` and `usedPorts` change
+ * on assume/forget. (Which pods sit where is the Snapshot's: `nodeOf`.)
  */
 export interface NodeInfo {
   /** position in `Snapshot.nodes` (nodes are sorted by name) */
@@ -82,8 +82,6 @@ export interface NodeInfo {
   readonly nonZeroRequested: {milliCPU: number; memory: number}
   /** `protocol/port/hostIP` → number of pods using it */
   readonly usedPorts: Map<string, number>
-  /** pods bound or assumed here, by `namespace/name` */
-  readonly pods: Map<string, PodInfo>
   /** FNV-1a of the name: the node half of the tie-break hash */
   readonly hash: number
 }

@@ -17,7 +17,7 @@
  * Pure: no I/O, no clock, no randomness. Same snapshot and pod, same answer.
  */
 import type {KubeObject} from '../../manifests/object.js'
-import type {Candidates, ClusterView, CycleState, FilterPlugin, PodInfo, PreFilterResult, SchedulerNode, Template} from './framework.js'
+import type {Candidates, ClusterView, CycleState, FilterPlugin, NodeInfo, PodInfo, PreFilterResult, SchedulerNode, Template} from './framework.js'
 import {reasonId, reasonText} from './framework.js'
 import {tieHash} from './hash.js'
 import {dynamicFilters, scorers, staticFilters, staticKeyed} from './registry.js'
@@ -92,7 +92,10 @@ interface Scratch {
   total: Float64Array
   scores: Float64Array[]
   ran: Uint8Array
-  /** all zeros: pads sumWeighted's fixed six inputs */
+  /** the score arrays of the scorers that ran, then `zero`; their weights, then 0 */
+  arrays: Float64Array[]
+  weights: Float64Array
+  /** all zeros: pads sumAndPick's fixed six inputs */
   zero: Float64Array
 }
 
@@ -102,7 +105,8 @@ function scratch(s: Snapshot): Scratch {
   let x = scratchOf.get(s)
   if (!x) {
     const n = s.nodes.length
-    x = {cycle: new Cycle(s), cand: {idx: new Int32Array(n), n: 0}, total: new Float64Array(n), scores: scorers.map(() => new Float64Array(n)), ran: new Uint8Array(scorers.length), zero: new Float64Array(n)}
+    const zero = new Float64Array(n)
+    x = {cycle: new Cycle(s), cand: {idx: new Int32Array(n), n: 0}, total: new Float64Array(n), scores: scorers.map(() => new Float64Array(n)), ran: new Uint8Array(scorers.length), arrays: [zero, zero, zero, zero, zero, zero], weights: new Float64Array(6), zero}
     scratchOf.set(s, x)
   }
   return x
@@ -199,11 +203,10 @@ function runFilters(s: Snapshot, x: Scratch, info: PodInfo): string | undefined 
   return undefined
 }
 
-/** Run the scorers into x.scores and their weighted sum into x.total; x.ran[k] says whether scorer k ran. */
+/** Run the scorers into x.scores; x.ran[k] says whether scorer k ran, x.arrays/x.weights list those that did. */
 function runScorers(x: Scratch): void {
-  const {cycle, cand, ran} = x
-  const arrays: Float64Array[] = []
-  const weights: number[] = []
+  const {cycle, cand, ran, arrays, weights} = x
+  let m = 0
   for (let k = 0; k < scorers.length; k++) {
     const p = scorers[k]
     ran[k] = 0
@@ -212,30 +215,51 @@ function runScorers(x: Scratch): void {
     const buf = x.scores[k]
     p.score(cycle, cand, buf)
     p.normalize?.(cycle, cand, buf)
-    arrays.push(buf)
-    weights.push(p.weight)
+    arrays[m] = buf
+    weights[m++] = p.weight
   }
-  sumWeighted(x.total, arrays, weights, cand.n, x.zero)
+  // Pad with the zero array: sumAndPick always reads six inputs (one loop shape, no per-count variants).
+  for (; m < arrays.length; m++) {
+    arrays[m] = x.zero
+    weights[m] = 0
+  }
 }
 
 /**
- * total[j] = Σ weights[k] × arrays[k][j], in one pass for up to six scorers
- * (padded with a zero array), instead of one pass per scorer. Integers, so
- * the order of the additions does not matter.
+ * total[j] = Σ weights[k] × arrays[k][j] for the six scorer slots, and the
+ * winning candidate position, in one pass: highest total; among equal
+ * totals the larger tieHash(pod, node) (computed only for ties with the
+ * running best); candidates are in name order, so on equal hashes the
+ * earlier one — the smaller name — stays. Scores are integers, so the order
+ * of the additions does not matter.
  */
-function sumWeighted(total: Float64Array, arrays: Float64Array[], weights: number[], n: number, zero: Float64Array): void {
-  let from = 0
-  let assign = true
-  while (from < arrays.length || assign) {
-    const at = (k: number) => (from + k < arrays.length ? arrays[from + k] : zero)
-    const w = (k: number) => (from + k < arrays.length ? weights[from + k] : 0)
-    const [a0, a1, a2, a3, a4, a5] = [at(0), at(1), at(2), at(3), at(4), at(5)]
-    const [w0, w1, w2, w3, w4, w5] = [w(0), w(1), w(2), w(3), w(4), w(5)]
-    if (assign) for (let j = 0; j < n; j++) total[j] = a0[j] * w0 + a1[j] * w1 + a2[j] * w2 + a3[j] * w3 + a4[j] * w4 + a5[j] * w5
-    else for (let j = 0; j < n; j++) total[j] += a0[j] * w0 + a1[j] * w1 + a2[j] * w2 + a3[j] * w3 + a4[j] * w4 + a5[j] * w5
-    assign = false
-    from += 6
+function sumAndPick(x: Scratch, podHash: number, nodes: readonly NodeInfo[]): number {
+  const {total, arrays, weights, cand} = x
+  const idx = cand.idx
+  const n = cand.n
+  const a0 = arrays[0], a1 = arrays[1], a2 = arrays[2], a3 = arrays[3], a4 = arrays[4], a5 = arrays[5]
+  const w0 = weights[0], w1 = weights[1], w2 = weights[2], w3 = weights[3], w4 = weights[4], w5 = weights[5]
+  let best = 0
+  let bestTotal = -Infinity
+  // -1: the best's tie hash is not computed yet (hashes are unsigned 32-bit)
+  let bestTie = -1
+  for (let j = 0; j < n; j++) {
+    const t = a0[j] * w0 + a1[j] * w1 + a2[j] * w2 + a3[j] * w3 + a4[j] * w4 + a5[j] * w5
+    total[j] = t
+    if (t > bestTotal) {
+      best = j
+      bestTotal = t
+      bestTie = -1
+    } else if (t === bestTotal) {
+      if (bestTie === -1) bestTie = tieHash(podHash, nodes[idx[best]].hash)
+      const h = tieHash(podHash, nodes[idx[j]].hash)
+      if (h > bestTie) {
+        best = j
+        bestTie = h
+      }
+    }
   }
+  return best
 }
 
 /**
@@ -257,22 +281,10 @@ export function schedulePod(snapshot: Snapshot, pod: KubeObject): ScheduleResult
   // kube skips scoring when one node is left: there is nothing to compare.
   if (cand.n === 1) return {ok: true, node: nodes[cand.idx[0]].name, feasible: 1}
   runScorers(x)
-  // Highest total wins; ties go to the larger tieHash(pod, node), then the smaller name.
+  const best = sumAndPick(x, info.hash, nodes)
   const total = x.total
-  let best = 0
-  let bestTie = tieHash(info.hash, nodes[cand.idx[0]].hash)
-  for (let j = 1; j < cand.n; j++) {
-    if (total[j] < total[best]) continue
-    const h = tieHash(info.hash, nodes[cand.idx[j]].hash)
-    if (total[j] > total[best] || h > bestTie || (h === bestTie && nodes[cand.idx[j]].name < nodes[cand.idx[best]].name)) {
-      best = j
-      bestTie = h
-    }
-  }
   const plugins: Record<string, number> = {}
-  scorers.forEach((p, k) => {
-    if (x.ran[k]) plugins[p.name] = x.scores[k][best] * p.weight
-  })
+  for (let k = 0; k < scorers.length; k++) if (x.ran[k]) plugins[scorers[k].name] = x.scores[k][best] * scorers[k].weight
   return {ok: true, node: nodes[cand.idx[best]].name, scores: {total: total[best], plugins}, feasible: cand.n}
 }
 
@@ -338,6 +350,7 @@ export function explain(snapshot: Snapshot, pod: KubeObject): {nodes: Record<str
   }
   if (runFilters(snapshot, x, info) === undefined && cand.n > 0) {
     runScorers(x)
+    sumAndPick(x, info.hash, snapshot.nodes)
     for (let j = 0; j < cand.n; j++) {
       const scores: Record<string, number> = {}
       scorers.forEach((p, k) => {

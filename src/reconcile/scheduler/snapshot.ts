@@ -74,7 +74,6 @@ function toNodeInfo(n: SchedulerNode, index: number): NodeInfo {
     requested: {milliCPU: 0, memory: 0, pods: 0, scalar: {}},
     nonZeroRequested: {milliCPU: 0, memory: 0},
     usedPorts: new Map(),
-    pods: new Map(),
     hash: fnv1a(n.name),
   }
 }
@@ -94,14 +93,20 @@ export class Snapshot implements ClusterView, ExistingTermsView {
   readonly existingTerms: ExistingTermsView = this
   private readonly byName = new Map<string, number>()
   private readonly pods = new Map<string, PodInfo>()
-  /** pods by LabelIndex bucket key, so a new counter scans only the pods its bucket admits */
-  private readonly podsByKey = new Map<string, Set<PodInfo>>()
+  /**
+   * pods by LabelIndex bucket key, so a new counter scans only the pods its
+   * bucket admits. Arrays, not Sets: assume appends (the hot path, once per
+   * label of every pod); forget, which is rare, splices.
+   */
+  private readonly podsByKey = new Map<string, PodInfo[]>()
   private readonly infos = new WeakMap<KubeObject, PodInfo>()
   private readonly specs = new SpecCache()
   private readonly topologies = new Map<string, TopologyIndex>()
   private readonly counters = new Map<string, Counter>()
   private readonly counterIndex = new LabelIndex<Counter>()
   private readonly terms = new Map<string, TermEntry>()
+  /** the entry of each compiled term object seen (replicas share their term objects), to skip building its key */
+  private readonly termOf = new Map<AffinityTerm, TermEntry>()
   private readonly termIndex: Record<ExistingTermKind, LabelIndex<TermEntry>> = {
     requiredAnti: new LabelIndex(),
     requiredAffinity: new LabelIndex(),
@@ -247,16 +252,17 @@ export class Snapshot implements ClusterView, ExistingTermsView {
   private add(info: PodInfo, i: number, assumed: boolean): void {
     const node = this.nodes[i]
     this.update(info, node, 1)
-    for (const hp of info.hostPorts) {
-      const k = portKey(hp.protocol, hp.port, hp.ip)
-      node.usedPorts.set(k, (node.usedPorts.get(k) ?? 0) + 1)
+    for (let k = 0; k < info.hostPorts.length; k++) {
+      const hp = info.hostPorts[k]
+      const pk = portKey(hp.protocol, hp.port, hp.ip)
+      node.usedPorts.set(pk, (node.usedPorts.get(pk) ?? 0) + 1)
     }
-    node.pods.set(info.key, info)
     this.pods.set(info.key, info)
-    for (const k of info.indexKeys) {
-      const set = this.podsByKey.get(k)
-      if (set) set.add(info)
-      else this.podsByKey.set(k, new Set([info]))
+    const keys = info.indexKeys
+    for (let k = 0; k < keys.length; k++) {
+      const list = this.podsByKey.get(keys[k])
+      if (list) list.push(info)
+      else this.podsByKey.set(keys[k], [info])
     }
     info.node = i
     for (const c of info.claims)
@@ -275,9 +281,12 @@ export class Snapshot implements ClusterView, ExistingTermsView {
       if (left > 0) node.usedPorts.set(k, left)
       else node.usedPorts.delete(k)
     }
-    node.pods.delete(info.key)
     this.pods.delete(info.key)
-    for (const k of info.indexKeys) this.podsByKey.get(k)?.delete(info)
+    for (const k of info.indexKeys) {
+      const list = this.podsByKey.get(k)
+      const at = list ? list.indexOf(info) : -1
+      if (at >= 0) list!.splice(at, 1)
+    }
     for (const c of info.claims)
       if (this.claimBoundBy.get(c) === info.key) {
         this.claimBoundBy.delete(c)
@@ -303,24 +312,33 @@ export class Snapshot implements ClusterView, ExistingTermsView {
     a.nzCPU[i] = node.nonZeroRequested.milliCPU
     a.nzMem[i] = node.nonZeroRequested.memory
     a.version[i]++
-    this.counterIndex.forEach(info.indexKeys, (c) => {
-      if (c.match(info)) bump(c, i, d)
-    })
-    for (const t of info.requiredAntiAffinity) this.carry('requiredAnti', 0, t, i, d)
+    // Plain loops (no forEach callbacks): this runs once per assumed pod.
+    const counters = this.counterIndex.candidates(info.indexKeys)
+    for (let q = 0; q < counters.length; q++) if (counters[q].match(info)) bump(counters[q], i, d)
+    const anti = info.requiredAntiAffinity
+    for (let k = 0; k < anti.length; k++) this.carry('requiredAnti', 0, anti[k], i, d)
     // kube's HardPodAffinityWeight (default 1) scores the existing pods' required affinity.
-    for (const t of info.requiredAffinity) this.carry('requiredAffinity', 1, t, i, d)
-    for (const t of info.preferredAffinity) this.carry('preferredAffinity', t.weight, t, i, d)
-    for (const t of info.preferredAntiAffinity) this.carry('preferredAnti', t.weight, t, i, d)
+    const aff = info.requiredAffinity
+    for (let k = 0; k < aff.length; k++) this.carry('requiredAffinity', 1, aff[k], i, d)
+    const pa = info.preferredAffinity
+    for (let k = 0; k < pa.length; k++) this.carry('preferredAffinity', pa[k].weight, pa[k], i, d)
+    const pn = info.preferredAntiAffinity
+    for (let k = 0; k < pn.length; k++) this.carry('preferredAnti', pn[k].weight, pn[k], i, d)
   }
 
   private carry(kind: ExistingTermKind, weight: number, term: AffinityTerm, i: number, d: 1 | -1): void {
-    const key = `${kind}|${weight}|${term.topologyKey}|${term.matchKey}`
-    let e = this.terms.get(key)
+    // A term object sits in one list of one pod spec, so it always comes with the same kind and weight.
+    let e = this.termOf.get(term)
     if (!e) {
-      if (d < 0) return
-      e = {key, kind, weight, term, ...nodeCounts(this.nodes.length)}
-      this.terms.set(key, e)
-      this.termIndex[kind].add(e, term.selector.bucket)
+      const key = `${kind}|${weight}|${term.topologyKey}|${term.matchKey}`
+      e = this.terms.get(key)
+      if (!e) {
+        if (d < 0) return
+        e = {key, kind, weight, term, ...nodeCounts(this.nodes.length)}
+        this.terms.set(key, e)
+        this.termIndex[kind].add(e, term.selector.bucket)
+      }
+      this.termOf.set(term, e)
     }
     bump(e, i, d)
   }

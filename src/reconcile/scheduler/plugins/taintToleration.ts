@@ -43,22 +43,35 @@ export function toleratesNode(cycle: CycleState): Uint8Array {
   return ok
 }
 
-/** Raw score per node: untolerated PreferNoSchedule taints, counting only tolerations with effect PreferNoSchedule or none. */
-function preferNoScheduleCounts(cycle: CycleState): Int32Array {
+interface Prefer {
+  /** raw score per node: untolerated PreferNoSchedule taints, counting only tolerations with effect PreferNoSchedule or none */
+  counts: Int32Array
+  /** the largest count over the template's feasible nodes */
+  max: number
+  /** the normalised score per node when the candidates' max is `max` (kube's reverse DefaultNormalizeScore) */
+  norm: Float64Array
+}
+
+/** Per template: the counts never change, and neither does their normalisation while the candidates' max is the template's. */
+function prefer(cycle: CycleState): Prefer {
   const memo = cycle.template.memo
-  let counts = memo.get('TaintToleration/score') as Int32Array | undefined
-  if (!counts) {
+  let p = memo.get('TaintToleration/score') as Prefer | undefined
+  if (!p) {
     const tolerations = (cycle.pod.spec.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule')
     const nodes = cycle.cluster.nodes
-    counts = new Int32Array(nodes.length)
+    const counts = new Int32Array(nodes.length)
     for (const n of nodes) {
       let c = 0
       for (const t of n.taints) if (t.effect === 'PreferNoSchedule' && !tolerated(tolerations, t)) c++
       counts[n.index] = c
     }
-    memo.set('TaintToleration/score', counts)
+    let max = 0
+    for (const i of cycle.template.feasible) if (counts[i] > max) max = counts[i]
+    const norm = new Float64Array(nodes.length)
+    for (let i = 0; i < nodes.length; i++) norm[i] = max === 0 ? MaxNodeScore : MaxNodeScore - Math.trunc((MaxNodeScore * counts[i]) / max)
+    memo.set('TaintToleration/score', (p = {counts, max, norm}))
   }
-  return counts
+  return p
 }
 
 export const TaintToleration: FilterPlugin & ScorePlugin = {
@@ -84,20 +97,23 @@ export const TaintToleration: FilterPlugin & ScorePlugin = {
     cand.n = k
   },
   score(cycle: CycleState, cand: Candidates, out: Float64Array) {
-    const counts = preferNoScheduleCounts(cycle)
+    // Score and normalise in one pass from the template's table; the table is exact only if some
+    // candidate still has the template's max count (the filters may have dropped all of them).
+    const {counts, max, norm} = prefer(cycle)
     const idx = cand.idx
-    let max = 0
-    for (let j = 0; j < cand.n; j++) {
-      const c = counts[idx[j]]
-      out[j] = c
-      if (c > max) max = c
+    if (max === 0) {
+      out.fill(MaxNodeScore, 0, cand.n)
+      return
     }
-    cycle.data.set('TaintToleration/max', max)
-  },
-  normalize(cycle, cand, scores) {
-    // defaultNormalize(reverse), with the max found while scoring.
-    const max = cycle.data.get('TaintToleration/max') as number
-    if (max === 0) scores.fill(MaxNodeScore, 0, cand.n)
-    else for (let j = 0; j < cand.n; j++) scores[j] = MaxNodeScore - Math.trunc((MaxNodeScore * scores[j]) / max)
+    let seen = false
+    for (let j = 0; j < cand.n; j++) {
+      const i = idx[j]
+      out[j] = norm[i]
+      if (counts[i] === max) seen = true
+    }
+    if (seen) return
+    let m = 0
+    for (let j = 0; j < cand.n; j++) if (counts[idx[j]] > m) m = counts[idx[j]]
+    for (let j = 0; j < cand.n; j++) out[j] = m === 0 ? MaxNodeScore : MaxNodeScore - Math.trunc((MaxNodeScore * counts[idx[j]]) / m)
   },
 }
