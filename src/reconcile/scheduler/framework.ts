@@ -267,6 +267,8 @@ export interface ExistingTerm extends NodeCounts {
 export interface ExistingTermsView {
   /** calls fn for each live term of this kind whose bucket the pod may match (caller re-checks the match) */
   forEachCandidate(kind: ExistingTermKind, pod: PodInfo, fn: (t: ExistingTerm) => void): void
+  /** the same terms as an array (reused: valid until the next call); lets a plugin see at once that there are none */
+  candidates(kind: ExistingTermKind, pod: PodInfo): readonly ExistingTerm[]
 }
 
 /** Per-pod-template results of the static plugins (NodeName … NodeAffinity), and their memo slots. */

@@ -107,6 +107,7 @@ export class Snapshot implements ClusterView, ExistingTermsView {
   private readonly terms = new Map<string, TermEntry>()
   /** the entry of each compiled term object seen (replicas share their term objects), to skip building its key */
   private readonly termOf = new Map<AffinityTerm, TermEntry>()
+  private readonly liveTerms: ExistingTerm[] = []
   private readonly termIndex: Record<ExistingTermKind, LabelIndex<TermEntry>> = {
     requiredAnti: new LabelIndex(),
     requiredAffinity: new LabelIndex(),
@@ -247,6 +248,14 @@ export class Snapshot implements ClusterView, ExistingTermsView {
     this.termIndex[kind].forEach(pod.indexKeys, (t) => {
       if (t.total > 0) fn(t)
     })
+  }
+
+  candidates(kind: ExistingTermKind, pod: PodInfo): readonly ExistingTerm[] {
+    const all = this.termIndex[kind].candidates(pod.indexKeys)
+    const out = this.liveTerms
+    out.length = 0
+    for (let k = 0; k < all.length; k++) if (all[k].total > 0) out.push(all[k])
+    return out
   }
 
   private add(info: PodInfo, i: number, assumed: boolean): void {

@@ -78,15 +78,22 @@ const scoredKinds: [ExistingTermKind, number][] = [
   ['preferredAnti', -1],
 ]
 
+/** Does any bound pod carry a scored term that may select this pod (bucket hit; the match is checked later)? */
+function carriesScoredTerms(cycle: CycleState): boolean {
+  for (const [kind] of scoredKinds) if (cycle.cluster.existingTerms.candidates(kind, cycle.pod).length > 0) return true
+  return false
+}
+
 export const InterPodAffinity: FilterPlugin & ScorePlugin = {
   name: 'InterPodAffinity',
   weight: 2,
   preFilter(cycle: CycleState): PreFilterResult {
     const pod = cycle.pod
+    // Most pods carry no terms and meet none: say so before allocating anything.
+    const carried = cycle.cluster.existingTerms.candidates('requiredAnti', pod)
+    if (carried.length === 0 && pod.requiredAffinity.length === 0 && pod.requiredAntiAffinity.length === 0) return 'skip'
     const existing = new Map<string, Marked>()
-    cycle.cluster.existingTerms.forEachCandidate('requiredAnti', pod, (t: ExistingTerm) => {
-      if (termMatches(t.term, pod)) mark(cycle, existing, t.term.topologyKey, t)
-    })
+    for (const t of carried) if (termMatches(t.term, pod)) mark(cycle, existing, t.term.topologyKey, t)
     const affinity: FilterState['affinity'] = []
     let affinityEmpty = true
     let selfMatch = false
@@ -141,6 +148,7 @@ export const InterPodAffinity: FilterPlugin & ScorePlugin = {
   },
   preScore(cycle: CycleState): boolean {
     const pod = cycle.pod
+    if (pod.preferredAffinity.length === 0 && pod.preferredAntiAffinity.length === 0 && !carriesScoredTerms(cycle)) return false
     const scores = new Map<string, {topo: TopologyIndex; sum: Float64Array}>()
     const add = (key: string, c: NodeCounts, w: number) => {
       let e = scores.get(key)

@@ -42,10 +42,19 @@ interface FilterState {
   self: number[]
 }
 
+/** One scored constraint, ready for the per-node loop: its raw value on node i is (count × w + base) where the node has the key, else 0. */
+interface ScoreTerm {
+  has: Uint8Array
+  domainOf: Int32Array
+  /** per node (hostname: the counter's own array) or per domain */
+  counts: Int32Array
+  byNode: boolean
+  w: number
+  base: number
+}
+
 interface ScoreState {
-  cs: Constraint[]
-  counts: Int32Array[]
-  weight: number[]
+  terms: ScoreTerm[]
   /** 1 at candidate positions whose node lacks a required key; null when none does */
   ignored: Uint8Array | null
   /** over the scored nodes, set by score */
@@ -175,18 +184,17 @@ export const PodTopologySpread: FilterPlugin & ScorePlugin = {
           live--
         }
     const m = masks(cycle, cs)
-    const weight: number[] = []
-    const counts: Int32Array[] = []
+    const terms: ScoreTerm[] = []
     for (const x of cs) {
+      const {has, domainOf} = x.topo
+      const base = x.c.maxSkew - 1
       if (x.c.topologyKey === LabelHostname) {
-        weight.push(Math.log(live + 2))
-        counts.push(new Int32Array(0))
+        terms.push({has, domainOf, counts: x.counter.perNode, byNode: true, w: Math.log(live + 2), base})
         continue
       }
       // Domains among the scored nodes (a node without the label is in domain ""), and their counts over all nodes that count.
       const inCand = new Uint8Array(x.topo.values.length)
       let size = 0
-      const {domainOf} = x.topo
       for (let j = 0; j < cand.n; j++) {
         if (ignored && ignored[j]) continue
         const d = domainOf[cand.idx[j]]
@@ -195,45 +203,39 @@ export const PodTopologySpread: FilterPlugin & ScorePlugin = {
           size++
         }
       }
-      weight.push(Math.log(size + 2))
       const c = domainCounts(x, m, cs, requireAll)
       for (let d = 0; d < c.length; d++) if (inCand[d] === 0) c[d] = 0
-      counts.push(c)
+      terms.push({has, domainOf, counts: c, byNode: false, w: Math.log(size + 2), base})
     }
-    cycle.data.set('PodTopologySpread/score', {cs, counts, weight, ignored, min: 0, max: 0} satisfies ScoreState)
+    cycle.data.set('PodTopologySpread/score', {terms, ignored, min: 0, max: 0} satisfies ScoreState)
     return true
   },
   score(cycle: CycleState, cand: Candidates, out: Float64Array) {
     const s = cycle.data.get('PodTopologySpread/score') as ScoreState
     const idx = cand.idx
     const n = cand.n
-    const last = s.cs.length - 1
+    const terms = s.terms
     const ignored = s.ignored
     let min = Infinity
     let max = 0
-    // One pass per constraint, each on a few typed arrays; the first assigns, the last also rounds
-    // and notes min and max over the scored nodes for normalize.
-    for (let k = 0; k <= last; k++) {
-      const {c, topo, counter} = s.cs[k]
-      const {has, domainOf} = topo
-      const w = s.weight[k]
-      const base = c.maxSkew - 1
-      const counts = c.topologyKey === LabelHostname ? counter.perNode : s.counts[k]
-      const byNode = c.topologyKey === LabelHostname
-      for (let j = 0; j < n; j++) {
-        const i = idx[j]
-        const v = has[i] ? (byNode ? counts[i] : counts[domainOf[i]]) * w + base : 0
-        let sum = k === 0 ? v : out[j] + v
-        if (k === last) {
-          if (ignored && ignored[j]) sum = -1
-          else {
-            sum = Math.round(sum)
-            if (sum < min) min = sum
-            if (sum > max) max = sum
-          }
-        }
-        out[j] = sum
+    // One pass over the nodes for all constraints (usually two: hostname and zone), adding their
+    // values in constraint order as kube does, then rounding; min and max over the scored nodes
+    // are noted for normalize.
+    for (let j = 0; j < n; j++) {
+      if (ignored !== null && ignored[j] === 1) {
+        out[j] = -1
+        continue
       }
+      const i = idx[j]
+      let sum = 0
+      for (let k = 0; k < terms.length; k++) {
+        const t = terms[k]
+        if (t.has[i] === 1) sum += (t.byNode ? t.counts[i] : t.counts[t.domainOf[i]]) * t.w + t.base
+      }
+      sum = Math.round(sum)
+      if (sum < min) min = sum
+      if (sum > max) max = sum
+      out[j] = sum
     }
     s.min = min
     s.max = max
