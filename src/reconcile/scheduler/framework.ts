@@ -278,6 +278,9 @@ export interface Template {
   readonly feasible: Int32Array
   /** reason id → nodes rejected for it, by the static filters */
   readonly reasons: ReadonlyMap<number, number>
+  /** the same as two parallel arrays, for the per-pod replay (no Map iterator per pod) */
+  readonly reasonIds: Int32Array
+  readonly reasonCounts: Int32Array
   /** a static PreFilter said no node can fit */
   readonly unschedulable?: string
   /** per-template values a plugin computes once (e.g. per-node raw scores) */

@@ -228,6 +228,9 @@ export interface SpecParts {
   readonly preferredAntiAffinity: readonly WeightedAffinityTerm[]
   readonly spread: readonly SpreadConstraint[]
   readonly scalarNames: readonly string[]
+  /** `milliCPU|memory` of request and of nonZero: the keys of the per-node value caches (built once here, not per pod) */
+  readonly requestKey: string
+  readonly nonZeroKey: string
   /** the static plugins' key (schedule.ts fills it on first use; it is a function of the spec) */
   templateKey: string | undefined
 }
@@ -263,6 +266,8 @@ function specParts(spec: SchedulingPodSpec, namespace: string, labels: Record<st
     preferredAntiAffinity: mapOrNone(anti?.preferredDuringSchedulingIgnoredDuringExecution, weighted),
     spread: (spec.topologySpreadConstraints?.length ?? 0) > 0 ? spreadConstraints(spec, labels) : none,
     scalarNames: scalarNames.length > 0 ? scalarNames : none,
+    requestKey: `${request.milliCPU}|${request.memory}`,
+    nonZeroKey: `${nonZero.milliCPU}|${nonZero.memory}`,
     templateKey: undefined,
   }
 }

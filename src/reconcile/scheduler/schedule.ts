@@ -124,7 +124,16 @@ function templateFor(s: Snapshot, cycle: Cycle, cand: Candidates): Template {
   if (cached) return cached
   const n = s.nodes.length
   const reasons = new Map<number, number>()
-  const template: {key: string; feasible: Int32Array; reasons: Map<number, number>; unschedulable?: string; memo: Map<string, unknown>} = {key, feasible: new Int32Array(0), reasons, memo: new Map()}
+  // Every field set up front, so all templates share one hidden class.
+  const template: {key: string; feasible: Int32Array; reasons: Map<number, number>; reasonIds: Int32Array; reasonCounts: Int32Array; unschedulable: string | undefined; memo: Map<string, unknown>} = {
+    key,
+    feasible: new Int32Array(0),
+    reasons,
+    reasonIds: new Int32Array(0),
+    reasonCounts: new Int32Array(0),
+    unschedulable: undefined,
+    memo: new Map(),
+  }
   cycle.template = template
   for (let i = 0; i < n; i++) cand.idx[i] = i
   cand.n = n
@@ -155,6 +164,8 @@ function templateFor(s: Snapshot, cycle: Cycle, cand: Candidates): Template {
     for (const r of cycle.touched.slice(before)) reasons.set(r, (reasons.get(r) ?? 0) + cycle.hist[r])
   }
   template.feasible = cand.idx.slice(0, cand.n)
+  template.reasonIds = Int32Array.from(reasons.keys())
+  template.reasonCounts = Int32Array.from(reasons.values())
   // Full: start over. (Evicting the oldest through Map.keys() walks the deleted slots V8 leaves at the front: quadratic.)
   if (s.templates.size >= templateCacheSize) s.templates.clear()
   s.templates.set(key, template)
@@ -178,7 +189,7 @@ function runFilters(s: Snapshot, x: Scratch, info: PodInfo): string | undefined 
   cycle.template = t
   cycle.reset(info)
   if (t.unschedulable) return t.unschedulable
-  for (const [r, count] of t.reasons) cycle.count(r, count)
+  for (let k = 0; k < t.reasonIds.length; k++) cycle.count(t.reasonIds[k], t.reasonCounts[k])
   cand.idx.set(t.feasible)
   cand.n = t.feasible.length
   if (cand.n === 0) return undefined

@@ -119,7 +119,7 @@ export class Snapshot implements ClusterView, ExistingTermsView {
   private readonly claimBoundBy = new Map<string, string>()
   /** static-plugin results per pod template */
   readonly templates = new Map<string, Template>()
-  private readonly valueCaches = new Map<string, NodeValues>()
+  private readonly valueCaches = new Map<string, Map<string, NodeValues>>()
 
   constructor(nodes: SchedulerNode[], boundPods: KubeObject[], claims: Record<string, string> = {}) {
     const sorted = [...nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
@@ -198,12 +198,14 @@ export class Snapshot implements ClusterView, ExistingTermsView {
   }
 
   nodeValues(plugin: string, key: string): NodeValues {
-    const k = `${plugin}|${key}`
-    let v = this.valueCaches.get(k)
+    // Two levels, so the hot path looks up two existing strings instead of building `plugin|key` per pod.
+    let byKey = this.valueCaches.get(plugin)
+    if (!byKey) this.valueCaches.set(plugin, (byKey = new Map()))
+    let v = byKey.get(key)
     if (!v) {
       // Each holds two arrays of node length; distinct pod requests are few, but bound them anyway.
-      if (this.valueCaches.size >= 128) this.valueCaches.clear()
-      this.valueCaches.set(k, (v = {ver: new Int32Array(this.nodes.length).fill(-1), val: new Float64Array(this.nodes.length)}))
+      if (byKey.size >= 128) byKey.clear()
+      byKey.set(key, (v = {ver: new Int32Array(this.nodes.length).fill(-1), val: new Float64Array(this.nodes.length)}))
     }
     return v
   }

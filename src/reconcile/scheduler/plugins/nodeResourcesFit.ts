@@ -32,7 +32,7 @@ export const NodeResourcesFit: FilterPlugin & ScorePlugin = {
     const scalars = cycle.pod.scalarNames
     const {allocCPU, allocMem, allocPods, reqCPU, reqMem, reqPods, version} = cycle.cluster.resources
     // The verdict per node (bits: pods, cpu, memory) changes only when the node's requests do.
-    const {ver, val} = cycle.cluster.nodeValues('NodeResourcesFit/filter', `${cpu}|${mem}`)
+    const {ver, val} = cycle.cluster.nodeValues('NodeResourcesFit/filter', cycle.pod.parts.requestKey)
     const nodes = cycle.cluster.nodes
     const idx = cand.idx
     let k = 0
@@ -74,7 +74,7 @@ export const NodeResourcesFit: FilterPlugin & ScorePlugin = {
     const mem = cycle.pod.nonZero.memory
     const {allocCPU, allocMem, nzCPU, nzMem, version} = cycle.cluster.resources
     // A node's score changes only when its requests do: recompute just those (replicas share the cache).
-    const {ver, val} = cycle.cluster.nodeValues('NodeResourcesFit', `${cpu}|${mem}`)
+    const {ver, val} = cycle.cluster.nodeValues('NodeResourcesFit', cycle.pod.parts.nonZeroKey)
     const idx = cand.idx
     for (let j = 0; j < cand.n; j++) {
       const i = idx[j]

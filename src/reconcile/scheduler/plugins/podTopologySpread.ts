@@ -81,10 +81,13 @@ function defaultConstraints(pod: PodInfo): readonly SpreadConstraint[] {
 
 /** Which nodes count toward a constraint's domains: kube's nodeAffinityPolicy / nodeTaintsPolicy. */
 function masks(cycle: CycleState, cs: readonly Constraint[]): {aff?: Uint8Array; taints?: Uint8Array} {
-  return {
-    aff: cs.some((x) => x.c.honorNodeAffinity) ? requiredNodeAffinity(cycle) : undefined,
-    taints: cs.some((x) => x.c.honorNodeTaints) ? toleratesNode(cycle) : undefined,
+  let aff = false
+  let taints = false
+  for (let k = 0; k < cs.length; k++) {
+    aff ||= cs[k].c.honorNodeAffinity
+    taints ||= cs[k].c.honorNodeTaints
   }
+  return {aff: aff ? requiredNodeAffinity(cycle) : undefined, taints: taints ? toleratesNode(cycle) : undefined}
 }
 
 function hasAllKeys(cs: readonly Constraint[], i: number): boolean {
@@ -173,7 +176,10 @@ export const PodTopologySpread: FilterPlugin & ScorePlugin = {
     if (soft.length === 0) return false
     // Only user constraints require every key; the system defaults let zone-less nodes still spread by host.
     const requireAll = explicit
-    const cs: Constraint[] = soft.map((c) => ({c, topo: cycle.cluster.topology(c.topologyKey), counter: counterFor(cycle, c, explicit ? undefined : pod.spreadOwner)}))
+    // The system defaults all count the owner's pods: one counter lookup serves both.
+    const owned = explicit ? undefined : counterFor(cycle, soft[0], pod.spreadOwner)
+    const cs: Constraint[] = []
+    for (const c of soft) cs.push({c, topo: cycle.cluster.topology(c.topologyKey), counter: owned ?? counterFor(cycle, c)})
     let ignored: Uint8Array | null = null
     let live = cand.n
     if (requireAll)
