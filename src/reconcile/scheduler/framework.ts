@@ -82,7 +82,7 @@ export interface NodeInfo {
   readonly nonZeroRequested: {milliCPU: number; memory: number}
   /** `protocol/port/hostIP` → number of pods using it */
   readonly usedPorts: Map<string, number>
-  /** FNV-1a of the name: the node half of the tie-break hash */
+  /** FNV-1a of the name as an int32: the node half of the tie-break hash */
   readonly hash: number
 }
 
@@ -134,7 +134,7 @@ export interface PodInfo {
   readonly namespace: string
   readonly labels: Readonly<Record<string, string>>
   readonly spec: SchedulingPodSpec
-  /** FNV-1a of the uid (or key when there is no uid): the pod half of the tie-break hash */
+  /** FNV-1a of the uid (or key when there is no uid) as an int32: the pod half of the tie-break hash */
   readonly hash: number
   /** what the fields below are copied from: shared by pods with equal specs (replicas) */
   readonly parts: SpecParts

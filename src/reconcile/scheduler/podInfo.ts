@@ -319,7 +319,8 @@ export function podInfoOf(pod: KubeObject, cache: SpecCache = new SpecCache()): 
     namespace,
     labels,
     spec,
-    hash: fnv1a(pod.metadata.uid || key),
+    // int32, not uint32: same bits for tieHash, and always a small integer (see toNodeInfo).
+    hash: fnv1a(pod.metadata.uid || key) | 0,
     parts,
     request: parts.request,
     nonZero: parts.nonZero,

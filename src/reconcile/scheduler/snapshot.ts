@@ -74,7 +74,9 @@ function toNodeInfo(n: SchedulerNode, index: number): NodeInfo {
     requested: {milliCPU: 0, memory: 0, pods: 0, scalar: {}},
     nonZeroRequested: {milliCPU: 0, memory: 0},
     usedPorts: new Map(),
-    hash: fnv1a(n.name),
+    // Stored as int32 (`| 0`: the same bits; tieHash XORs them) so the field is always a small integer:
+    // a uint32 above 2^31 would be a heap number and change the object's shape mid-pass (deopts).
+    hash: fnv1a(n.name) | 0,
   }
 }
 
