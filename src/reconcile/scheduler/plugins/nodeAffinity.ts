@@ -82,7 +82,13 @@ export const NodeAffinity: FilterPlugin & ScorePlugin = {
     const nodes = cycle.cluster.nodes
     keepIf(cycle, cand, reason, (i) => matches(r, nodes[i]))
   },
-  preScore: (cycle) => preferred(cycle.pod).length > 0,
+  preScore(cycle: CycleState): boolean {
+    // Per template (node affinity is part of its key), so the per-pod call does not read the spec.
+    const memo = cycle.template.memo
+    let has = memo.get('NodeAffinity/preferred') as boolean | undefined
+    if (has === undefined) memo.set('NodeAffinity/preferred', (has = preferred(cycle.pod).length > 0))
+    return has
+  },
   score(cycle: CycleState, cand: Candidates, out: Float64Array) {
     const memo = cycle.template.memo
     let raw = memo.get('NodeAffinity/score') as Int32Array | undefined

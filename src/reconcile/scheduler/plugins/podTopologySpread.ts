@@ -171,7 +171,9 @@ export const PodTopologySpread: FilterPlugin & ScorePlugin = {
   },
   preScore(cycle: CycleState, cand: Candidates): boolean {
     const pod = cycle.pod
-    const explicit = (pod.spec.topologySpreadConstraints?.length ?? 0) > 0
+    // pod.spread has one entry per spec constraint; read it, not the spec: spec objects come in many
+    // shapes, and a read of them here would make this per-pod function polymorphic (deopts).
+    const explicit = pod.spread.length > 0
     const soft = explicit ? pod.spread.filter((c) => !c.hard) : defaultConstraints(pod)
     if (soft.length === 0) return false
     // Only user constraints require every key; the system defaults let zone-less nodes still spread by host.
