@@ -10,6 +10,7 @@
  *
  *   bench scheduler nodes=1000 pods=10000 pods_per_s=… pass_ms=… peak_rss_mb=… …
  *   bench scheduler-growth nodes=100->1000 nodes_x_pods_ratio=10 warm_cpu_ratio=… per_node_pod_ns=…
+ *   bench reconcile nodes=1000 pods=… first_pass_ms=… …   (bench/reconcile.js, the whole pass)
  *   bench cli tsctl_ms=… node_ms=… overhead_ms=…
  *
  * `pass_ms` is the first pass in a fresh process (what one `tsctl` run
@@ -210,6 +211,18 @@ function cli(): void {
   process.stdout.write(`bench cli tsctl_ms=${t.toFixed(1)} node_ms=${b.toFixed(1)} overhead_ms=${(t - b).toFixed(1)}\n`)
 }
 
+/**
+ * The scheduler in context: bench/reconcile.js (the whole pure pass —
+ * controllers, scheduling, plan — at 100 and 1,000 nodes) in its own
+ * process, its `bench reconcile …` lines passed through. About 5 s.
+ */
+function reconcileLines(): void {
+  const script = fileURLToPath(new URL('./reconcile.js', import.meta.url))
+  const res = spawnSync(process.execPath, [script], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']})
+  if (res.status !== 0) throw new Error(`bench/reconcile.js exited ${res.status}`)
+  process.stdout.write(res.stdout)
+}
+
 function main(): void {
   const self = fileURLToPath(import.meta.url)
   // --passes N SIZE: just run N passes (for a profiler), print nothing.
@@ -278,6 +291,7 @@ function main(): void {
     const ratio = (passMs.get(b) ?? NaN) / (passMs.get(a) ?? NaN)
     process.stdout.write(`bench scheduler-growth nodes=${a}->${b} nodes_x_pods_ratio=${b / a} warm_cpu_ratio=${ratio.toFixed(2)} per_node_pod_ns=${(((passMs.get(b) ?? NaN) * 1e6) / (b * POD_COUNT)).toFixed(1)}\n`)
   }
+  reconcileLines()
   cli()
 }
 
