@@ -200,7 +200,8 @@ export const PodTopologySpread: FilterPlugin & ScorePlugin = {
         terms.push({has, domainOf, counts: x.counter.perNode, byNode: true, w: Math.log(live + 2), base})
         continue
       }
-      // Domains among the scored nodes (a node without the label is in domain ""), and their counts over all nodes that count.
+      // Domains among the scored nodes (a node without the label is in domain ""), for the weight; the counts are over all
+      // nodes that count (score reads only the scored nodes' domains, so other domains' counts never matter).
       const inCand = new Uint8Array(x.topo.values.length)
       let size = 0
       for (let j = 0; j < cand.n; j++) {
@@ -212,7 +213,6 @@ export const PodTopologySpread: FilterPlugin & ScorePlugin = {
         }
       }
       const c = domainCounts(x, m, cs, requireAll)
-      for (let d = 0; d < c.length; d++) if (inCand[d] === 0) c[d] = 0
       terms.push({has, domainOf, counts: c, byNode: false, w: Math.log(size + 2), base})
     }
     cycle.data.set('PodTopologySpread/score', {terms, ignored, min: 0, max: 0} satisfies ScoreState)
