@@ -325,6 +325,15 @@ export interface ScorePlugin extends Plugin {
   score(cycle: CycleState, cand: Candidates, out: Float64Array): void
   /** map raw scores onto 0..MaxNodeScore in place */
   normalize?(cycle: CycleState, cand: Candidates, scores: Float64Array): void
+  /**
+   * For a score of one node that depends only on that node's requests and
+   * the pod (no normalisation across nodes): `value` is node i's final
+   * score, equal to what `score` writes, and `key` names the part of the pod
+   * it reads. schedulePod sums all such scorers into one per-node cache
+   * behind the node version, so together they cost one pass per pod;
+   * `score` stays for explain.
+   */
+  readonly nodeLocal?: {key(pod: PodInfo): string; value(cycle: CycleState, i: number): number}
 }
 
 export function isFilter(p: Plugin): p is FilterPlugin {

@@ -17,7 +17,7 @@
  * Pure: no I/O, no clock, no randomness. Same snapshot and pod, same answer.
  */
 import type {KubeObject} from '../../manifests/object.js'
-import type {Candidates, ClusterView, CycleState, FilterPlugin, NodeInfo, PodInfo, PreFilterResult, SchedulerNode, Template} from './framework.js'
+import type {Candidates, ClusterView, CycleState, FilterPlugin, NodeInfo, PodInfo, ScorePlugin, PreFilterResult, SchedulerNode, Template} from './framework.js'
 import {reasonId, reasonText} from './framework.js'
 import {tieHash} from './hash.js'
 import {dynamicFilters, scorers, staticFilters, staticKeyed} from './registry.js'
@@ -97,6 +97,9 @@ interface Scratch {
   weights: Float64Array
   /** all zeros: pads sumAndPick's fixed six inputs */
   zero: Float64Array
+  /** the node-local scorers that ran (fused path), and their summed scores per candidate */
+  localPlugins: ScorePlugin[]
+  local: Float64Array
 }
 
 const scratchOf = new WeakMap<Snapshot, Scratch>()
@@ -106,7 +109,7 @@ function scratch(s: Snapshot): Scratch {
   if (!x) {
     const n = s.nodes.length
     const zero = new Float64Array(n)
-    x = {cycle: new Cycle(s), cand: {idx: new Int32Array(n), n: 0}, total: new Float64Array(n), scores: scorers.map(() => new Float64Array(n)), ran: new Uint8Array(scorers.length), arrays: [zero, zero, zero, zero, zero, zero], weights: new Float64Array(6), zero}
+    x = {cycle: new Cycle(s), cand: {idx: new Int32Array(n), n: 0}, total: new Float64Array(n), scores: scorers.map(() => new Float64Array(n)), ran: new Uint8Array(scorers.length), arrays: [zero, zero, zero, zero, zero, zero], weights: new Float64Array(6), zero, localPlugins: [], local: new Float64Array(n)}
     scratchOf.set(s, x)
   }
   return x
@@ -214,25 +217,65 @@ function runFilters(s: Snapshot, x: Scratch, info: PodInfo): string | undefined 
   return undefined
 }
 
-/** Run the scorers into x.scores; x.ran[k] says whether scorer k ran, x.arrays/x.weights list those that did. */
-function runScorers(x: Scratch): void {
-  const {cycle, cand, ran, arrays, weights} = x
+/**
+ * Run the scorers into x.scores; x.ran[k] says whether scorer k ran,
+ * x.arrays/x.weights list the arrays to sum. With `fuseLocal` (schedulePod),
+ * the scorers with `nodeLocal` that ran are summed into one per-node cache
+ * and one array (x.local) instead of one pass each; their x.scores stay
+ * unfilled (schedulePod asks `nodeLocal.value` for the chosen node).
+ */
+function runScorers(x: Scratch, fuseLocal: boolean): void {
+  const {cycle, cand, ran, arrays, weights, localPlugins} = x
   let m = 0
+  let localKey = ''
+  localPlugins.length = 0
   for (let k = 0; k < scorers.length; k++) {
     const p = scorers[k]
     ran[k] = 0
     if (p.preScore && !p.preScore(cycle, cand)) continue
     ran[k] = 1
+    if (fuseLocal && p.nodeLocal) {
+      localPlugins.push(p)
+      localKey += `${k}:${p.nodeLocal.key(cycle.pod)};`
+      continue
+    }
     const buf = x.scores[k]
     p.score(cycle, cand, buf)
     p.normalize?.(cycle, cand, buf)
     arrays[m] = buf
     weights[m++] = p.weight
   }
+  if (localPlugins.length > 0) {
+    sumLocal(x, localKey)
+    arrays[m] = x.local
+    weights[m++] = 1
+  }
   // Pad with the zero array: sumAndPick always reads six inputs (one loop shape, no per-count variants).
   for (; m < arrays.length; m++) {
     arrays[m] = x.zero
     weights[m] = 0
+  }
+}
+
+/**
+ * x.local[j] = Σ weight × nodeLocal.value over x.localPlugins, from a cache
+ * per node version: replicas recompute only the nodes that changed, and the
+ * node-local scorers (Fit, BalancedAllocation) cost one pass, not one each.
+ */
+function sumLocal(x: Scratch, key: string): void {
+  const {cycle, cand, localPlugins, local} = x
+  const {ver, val} = cycle.cluster.nodeValues('schedule/local', key)
+  const version = cycle.cluster.resources.version
+  const idx = cand.idx
+  for (let j = 0; j < cand.n; j++) {
+    const i = idx[j]
+    if (ver[i] !== version[i]) {
+      let v = 0
+      for (let q = 0; q < localPlugins.length; q++) v += localPlugins[q].weight * localPlugins[q].nodeLocal!.value(cycle, i)
+      val[i] = v
+      ver[i] = version[i]
+    }
+    local[j] = val[i]
   }
 }
 
@@ -291,11 +334,15 @@ export function schedulePod(snapshot: Snapshot, pod: KubeObject): ScheduleResult
   if (cand.n === 0) return failure(nodes.length, cycle)
   // kube skips scoring when one node is left: there is nothing to compare.
   if (cand.n === 1) return {ok: true, node: nodes[cand.idx[0]].name, feasible: 1}
-  runScorers(x)
+  runScorers(x, true)
   const best = sumAndPick(x, info.hash, nodes)
   const total = x.total
   const plugins: Record<string, number> = {}
-  for (let k = 0; k < scorers.length; k++) if (x.ran[k]) plugins[scorers[k].name] = x.scores[k][best] * scorers[k].weight
+  for (let k = 0; k < scorers.length; k++) {
+    if (!x.ran[k]) continue
+    const p = scorers[k]
+    plugins[p.name] = (p.nodeLocal ? p.nodeLocal.value(cycle, cand.idx[best]) : x.scores[k][best]) * p.weight
+  }
   return {ok: true, node: nodes[cand.idx[best]].name, scores: {total: total[best], plugins}, feasible: cand.n}
 }
 
@@ -360,7 +407,7 @@ export function explain(snapshot: Snapshot, pod: KubeObject): {nodes: Record<str
     out[n.name] = verdict
   }
   if (runFilters(snapshot, x, info) === undefined && cand.n > 0) {
-    runScorers(x)
+    runScorers(x, false)
     sumAndPick(x, info.hash, snapshot.nodes)
     for (let j = 0; j < cand.n; j++) {
       const scores: Record<string, number> = {}

@@ -70,32 +70,37 @@ export const NodeResourcesFit: FilterPlugin & ScorePlugin = {
     cand.n = k
   },
   score(cycle: CycleState, cand: Candidates, out: Float64Array) {
-    const cpu = cycle.pod.nonZero.milliCPU
-    const mem = cycle.pod.nonZero.memory
-    const {allocCPU, allocMem, nzCPU, nzMem, version} = cycle.cluster.resources
+    const {version} = cycle.cluster.resources
     // A node's score changes only when its requests do: recompute just those (replicas share the cache).
     const {ver, val} = cycle.cluster.nodeValues('NodeResourcesFit', cycle.pod.parts.nonZeroKey)
     const idx = cand.idx
     for (let j = 0; j < cand.n; j++) {
       const i = idx[j]
       if (ver[i] !== version[i]) {
-        const ac = allocCPU[i]
-        const am = allocMem[i]
-        let sum = 0
-        let weights = 0
-        // Resources with zero allocatable are left out of the average, as in kube.
-        if (ac !== 0) {
-          sum += leastRequestedScore(nzCPU[i] + cpu, ac)
-          weights++
-        }
-        if (am !== 0) {
-          sum += leastRequestedScore(nzMem[i] + mem, am)
-          weights++
-        }
-        val[i] = weights === 0 ? 0 : (sum / weights) | 0
+        val[i] = fitScore(cycle, i)
         ver[i] = version[i]
       }
       out[j] = val[i]
     }
   },
+  nodeLocal: {key: (pod) => pod.parts.nonZeroKey, value: fitScore},
+}
+
+/** LeastAllocated over cpu and memory on the non-zero requests, for node i. */
+function fitScore(cycle: CycleState, i: number): number {
+  const {allocCPU, allocMem, nzCPU, nzMem} = cycle.cluster.resources
+  const ac = allocCPU[i]
+  const am = allocMem[i]
+  let sum = 0
+  let weights = 0
+  // Resources with zero allocatable are left out of the average, as in kube.
+  if (ac !== 0) {
+    sum += leastRequestedScore(nzCPU[i] + cycle.pod.nonZero.milliCPU, ac)
+    weights++
+  }
+  if (am !== 0) {
+    sum += leastRequestedScore(nzMem[i] + cycle.pod.nonZero.memory, am)
+    weights++
+  }
+  return weights === 0 ? 0 : (sum / weights) | 0
 }
