@@ -68,6 +68,12 @@ export async function observe(nodes: KubeObject[], opts: ObserveOptions): Promis
         const r = await client.run(['status'], {timeoutMs})
         if (r.code !== 0) throw new HostError(name, `tsctl-runtime status failed (exit ${r.code}): ${r.stderr.trim()}`)
         const pods = parseStatus(r.stdout.toString())
+        // Unknown = its supervisor is gone: the last "ready" the host recorded is stale.
+        for (const p of pods) {
+          if (p.phase !== 'Unknown') continue
+          p.ready = false
+          for (const c of [...p.initContainers, ...p.containers]) c.ready = false
+        }
         let capacity = caps.get(name)
         if (!capacity && !opts.capacityKnown?.(name)) {
           capacity = capacityFromInfo(await client.info())
