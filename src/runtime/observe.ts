@@ -3,6 +3,7 @@ import type {KubeObject} from '../manifests/object.js'
 import type {Observed, ObservedNode} from '../reconcile/observed.js'
 import type {Hosts} from './executor/hosts.js'
 import {parseStatus} from './status.js'
+import {isLocalNode} from './transport/index.js'
 
 export type NodeCapacity = NonNullable<ObservedNode['capacity']>
 
@@ -59,6 +60,9 @@ export async function observe(nodes: KubeObject[], opts: ObserveOptions): Promis
   const one = async (node: KubeObject): Promise<ObservedNode> => {
     const name = node.metadata.name
     try {
+      if (isLocalNode(node) && process.getuid?.() !== 0) {
+        throw new Error('running pods on this machine needs root (mounts, cgroups, namespaces): run tsctl as root, e.g. with sudo')
+      }
       const client = opts.hosts.client(name)
       const work = async (): Promise<ObservedNode> => {
         if (opts.install === false) {
