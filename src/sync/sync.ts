@@ -206,7 +206,17 @@ export async function sync(opts: SyncOptions): Promise<SyncResult> {
 
     for (;;) {
       passes++
-      const observed: Observed = await observe(nodes, {hosts, now, timeoutMs: opts.hostTimeoutMs, capacities, capacityKnown, install: !dryRun})
+      // A node found unreachable earlier in this run gets a short bound, so it does not hold up every polling round.
+      const lost = new Set(unreachable.keys())
+      const observed: Observed = await observe(nodes, {
+        hosts,
+        now,
+        timeoutMs: opts.hostTimeoutMs,
+        timeoutFor: (n) => (lost.has(n) ? Math.min(opts.hostTimeoutMs ?? 30_000, 3_000) : undefined),
+        capacities,
+        capacityKnown,
+        install: !dryRun,
+      })
       unreachable = new Map()
       for (const n of Object.values(observed.nodes)) {
         if (!n.reachable) {
