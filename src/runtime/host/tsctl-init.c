@@ -361,6 +361,39 @@ static void bind_mount(const char *src, const char *dst, int ro) {
 	if (ro && mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0) die("remount ro %s", dst);
 }
 
+static void mkdir_p(const char *path) {
+	char *p = strdup(path);
+	for (char *q = p + 1; *q; q++) {
+		if (*q != '/') continue;
+		*q = 0;
+		if (mkdir(p, 0755) < 0 && errno != EEXIST) die("mkdir %s", p);
+		*q = '/';
+	}
+	if (mkdir(p, 0755) < 0 && errno != EEXIST) die("mkdir %s", p);
+	errno = 0;
+	free(p);
+}
+
+/* hostPath `type`, as the kubelet checks it (and creates for the *OrCreate types). */
+static void host_path_type(const char *path, const char *type) {
+	struct stat st;
+	if (!strcmp(type, "DirectoryOrCreate")) mkdir_p(path);
+	if (!strcmp(type, "FileOrCreate") && stat(path, &st) < 0) {
+		int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+		if (fd < 0) die("hostPath FileOrCreate %s", path);
+		close(fd);
+	}
+	if (!*type) return;
+	if (stat(path, &st) < 0) die("hostPath %s (type %s)", path, type);
+	int ok = 1;
+	if (!strcmp(type, "Directory") || !strcmp(type, "DirectoryOrCreate")) ok = S_ISDIR(st.st_mode);
+	else if (!strcmp(type, "File") || !strcmp(type, "FileOrCreate")) ok = S_ISREG(st.st_mode);
+	else if (!strcmp(type, "Socket")) ok = S_ISSOCK(st.st_mode);
+	else if (!strcmp(type, "CharDevice")) ok = S_ISCHR(st.st_mode);
+	else if (!strcmp(type, "BlockDevice")) ok = S_ISBLK(st.st_mode);
+	if (!ok) { errno = 0; die("hostPath %s is not a %s", path, type); }
+}
+
 static void setup_volumes(const char *cdir, const char *poddir, const char *rootfs) {
 	int n = 0;
 	char **f = nul_list(pathcat(cdir, "mounts"), &n);
@@ -374,6 +407,7 @@ static void setup_volumes(const char *cdir, const char *poddir, const char *root
 		if (!strcmp(kind, "hostPath")) {
 			src = slurp(pathcat(vdir, "source"), NULL);
 			if (!src) die("hostPath source");
+			host_path_type(src, line_of(pathcat(vdir, "type"), ""));
 		} else {
 			char vol[4096];
 			snprintf(vol, sizeof vol, "%s/vol/%s", poddir, vidx);
