@@ -56,6 +56,27 @@ extern char **environ;
 #define MNT_DETACH 2
 #endif
 
+/* Set by `run`: where the shim records an exit, so a failure before the
+ * container exists still reaches the supervisor as exit code 127. */
+static char *shim_exit_file;
+static pid_t shim_pid;
+
+static void record_start_failure(void) {
+	if (!shim_exit_file || getpid() != shim_pid) return;
+	char tmp[4200], buf[64];
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(buf, sizeof buf, "127 0 %lld\n", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	snprintf(tmp, sizeof tmp, "%s.tmp.%d", shim_exit_file, (int)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) return;
+	if (write(fd, buf, strlen(buf)) < 0) {}
+	close(fd);
+	rename(tmp, shim_exit_file);
+	const char *notify = getenv("TSCTL_NOTIFY_PID");
+	if (notify && atoi(notify) > 1 && atoi(notify) == (int)getppid()) kill(getppid(), SIGUSR1);
+}
+
 static void die(const char *fmt, ...) {
 	va_list ap;
 	va_start(ap, fmt);
@@ -64,6 +85,7 @@ static void die(const char *fmt, ...) {
 	if (errno) fprintf(stderr, ": %s", strerror(errno));
 	fputc('\n', stderr);
 	va_end(ap);
+	record_start_failure();
 	exit(127);
 }
 
@@ -532,6 +554,9 @@ static int cmd_run(int argc, char **argv) {
 	if (argc != 10) die("usage: run CDIR RUNDIR PODDIR LAYERS NSPID NSLIST CGFILE LOGFILE");
 	const char *cdir = argv[2], *rundir = argv[3], *poddir = argv[4], *layers = argv[5];
 	const char *nspid = argv[6], *nslist = argv[7], *cgfile = argv[8], *logfile = argv[9];
+	shim_pid = getpid();
+	shim_exit_file = malloc(strlen(rundir) + 6);
+	sprintf(shim_exit_file, "%s/exit", rundir);
 	int logfd = open(logfile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (logfd < 0) die("open log %s", logfile);
 	int nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
