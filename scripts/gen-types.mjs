@@ -36,7 +36,7 @@ function readSchemas(dir) {
  * file itself (named by its title) become root definitions; `FILE#/definitions/X`
  * and `#/definitions/X` both become `#/definitions/X`.
  */
-function merge(files, title) {
+function merge(files, title, suffix) {
   const definitions = {}
   const add = (name, schema, from) => {
     if (definitions[name]) throw new Error(`gen-types: definition ${name} is declared twice (${from})`)
@@ -45,12 +45,10 @@ function merge(files, title) {
   for (const [file, schema] of files) {
     const {definitions: own = {}, $schema, $id, ...rest} = schema
     for (const [name, def] of Object.entries(own)) add(name, def, file)
-    if (file !== 'definitions.json') {
-      if (!rest.title) throw new Error(`gen-types: ${file} has no title (it names the type)`)
-      add(rest.title, rest, file)
-    }
+    // definitions.json and _*.json only hold shared definitions
+    if (file !== 'definitions.json' && !file.startsWith('_')) add(typeName(file, rest.title, suffix), rest, file)
   }
-  const text = JSON.stringify({title, definitions}).replace(/"\$ref":"[a-z0-9-]*\.json#\/definitions\//g, '"$ref":"#/definitions/')
+  const text = JSON.stringify({title, definitions}).replace(/"\$ref":"[A-Za-z0-9_.-]*\.json#\/definitions\//g, '"$ref":"#/definitions/')
   const merged = JSON.parse(text)
   stripRefAnnotations(merged)
   // Give each definition its key as title so the type is named after it and emitted once.
@@ -74,8 +72,18 @@ function stripRefAnnotations(node) {
   for (const v of Object.values(node)) stripRefAnnotations(v)
 }
 
-async function generate(files, title) {
-  const schema = merge(files, title)
+/**
+ * A kind schema's title is its type name (`Deployment`); a title that is a
+ * sentence (`tsctl diff -o json …`) gives way to the file name in
+ * PascalCase plus the folder's suffix (`diff.json` → `DiffOutput`).
+ */
+function typeName(file, title, suffix) {
+  if (typeof title === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(title)) return title
+  return file.replace(/\.json$/, '').split(/[^A-Za-z0-9]+/).filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join('') + suffix
+}
+
+async function generate(files, title, suffix = '') {
+  const schema = merge(files, title, suffix)
   let ts = await compile(schema, title, {
     bannerComment: '',
     unreachableDefinitions: true,
@@ -95,7 +103,7 @@ async function generate(files, title) {
 const outputs = new Map()
 const kinds = readSchemas(schemaDir)
 outputs.set('kinds.ts', await generate(kinds, 'TsctlKinds'))
-const kindNames = kinds.filter(([f]) => f !== 'definitions.json').map(([, s]) => s.title)
+const kindNames = kinds.filter(([f]) => f !== 'definitions.json' && !f.startsWith('_')).map(([f, s]) => typeName(f, s.title, ''))
 const index = [
   banner,
   `export * from './kinds.js'`,
@@ -109,8 +117,16 @@ const index = [
 ]
 const outputDir = join(schemaDir, 'output')
 if (existsSync(outputDir) && readSchemas(outputDir).length > 0) {
-  outputs.set('output.ts', await generate(readSchemas(outputDir), 'TsctlOutput'))
+  outputs.set('output.ts', await generate(readSchemas(outputDir), 'TsctlOutput', 'Output'))
   index.splice(2, 0, `export * from './output.js'`)
+  // `export *` of two modules that share a name is a compile error far from the cause: say it here.
+  const exported = (ts) => new Set([...ts.matchAll(/^export (?:interface|type) (\w+)/gm)].map((m) => m[1]))
+  const kindTypes = exported(outputs.get('kinds.ts'))
+  const clash = [...exported(outputs.get('output.ts'))].filter((n) => kindTypes.has(n))
+  if (clash.length) {
+    process.stderr.write(`gen-types: schemas/output/ and schemas/ both define ${clash.join(', ')}; rename one (type names come from titles and definition keys)\n`)
+    process.exit(1)
+  }
 }
 outputs.set('index.ts', index.join('\n') + '\n')
 

@@ -60,7 +60,8 @@ export function validateDocuments(docs: YamlDoc[]): {objects: ValidObject[]; dia
     const key = typeof name === 'string' ? objectKey(kind, namespace, name) : undefined
     const keyed = {doc, ...(key ? {key} : {})}
     const want = kindSchemas().apiVersions.get(kind)
-    if (v.apiVersion !== want) {
+    // a missing apiVersion is the schema's "missing required field"
+    if (v.apiVersion !== undefined && v.apiVersion !== want) {
       report.error(keyed, '/apiVersion', `${kind} is ${want}, not ${JSON.stringify(v.apiVersion ?? null)}`, `write apiVersion: ${want}`)
     }
     validateSchema(kind, v, keyed, report)

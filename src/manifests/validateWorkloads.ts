@@ -66,6 +66,8 @@ export function validateWorkload(c: Checked, report: Report): void {
 function checkSelector(c: Checked, selPointer: string, labelsPointer: string, report: Report): void {
   const sel = selPointer.split('/').slice(1).reduce((v: Loose, k) => v?.[k], c.object) ?? {}
   const labels = labelsPointer.split('/').slice(1).reduce((v: Loose, k) => v?.[k], c.object) ?? {}
+  // wrong types were reported by the schema; comparing them would only add noise
+  if (typeof sel !== 'object' || Array.isArray(sel) || typeof labels !== 'object' || Array.isArray(labels)) return
   for (const p of selectorProblems(sel)) report.error(c.at, `${selPointer}/matchExpressions/${p.index}`, p.message)
   if (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0) {
     report.error(c.at, selPointer, 'an empty selector would select every pod', 'select the template\'s labels, e.g. matchLabels: {app: NAME}')

@@ -11,10 +11,10 @@ import {keyOf} from '../manifests/object.js'
 import {A, type Ctx} from './context.js'
 import {contentHash, stableUid} from './hash.js'
 import {podSpecHash} from './specHash.js'
-import {ann, type Any, clone, nodeNameOf, setAnn} from './util.js'
+import {ann, type Any, clone, nodeNameOf, RESTARTED_AT, setAnn} from './util.js'
 
 /** Annotations and status a controller keeps on a git object across applies. */
-const kept = (k: string) => k.startsWith('deployment.kubernetes.io/') || k === A.slot
+const kept = (k: string) => k.startsWith('deployment.kubernetes.io/') || k === RESTARTED_AT
 
 function specOf(o: Any): unknown {
   const {metadata: _m, status: _s, ...rest} = o
@@ -23,6 +23,14 @@ function specOf(o: Any): unknown {
 
 export function applyGit(ctx: Ctx): void {
   const seen = new Set<string>()
+  const gitHash = new Map(ctx.desired.objects.map((d) => [keyOf(d.object), contentHash(d.object)]))
+  /** a ConfigMap/Secret restored by `rollout undo` stays as restored while its workload stays pinned */
+  const pinHolds = (o: KubeObject) => {
+    const pin = ann(o, A.pinnedRevision)
+    if (!pin?.includes('@')) return true
+    const w = ctx.get(pin.slice(0, pin.lastIndexOf('@')))
+    return !!w && !!ann(w, A.pinnedRevision) && ann(w, A.appliedHash) === gitHash.get(keyOf(w))
+  }
   // ConfigMaps and Secrets first: a bare Pod's spec hash reads their content
   const rank = (k: string) => (k === 'ConfigMap' || k === 'Secret' ? 0 : 1)
   const objs = [...ctx.desired.objects].sort(
@@ -33,7 +41,7 @@ export function applyGit(ctx: Ctx): void {
     seen.add(key)
     const prev = ctx.get(key) as Any
     const hash = contentHash(d.object)
-    if (prev && ann(prev, A.managedBy) === 'git' && ann(prev, A.appliedHash) === hash && !ann(prev, A.orphaned)) {
+    if (prev && ann(prev, A.managedBy) === 'git' && ann(prev, A.appliedHash) === hash && !ann(prev, A.orphaned) && pinHolds(prev)) {
       if (ann(prev, A.source) !== `${d.source.file}:${d.source.line}`) {
         const p = clone(prev)
         setAnn(p, A.source, `${d.source.file}:${d.source.line}`)
@@ -44,14 +52,14 @@ export function applyGit(ctx: Ctx): void {
     const o = clone(d.object) as Any
     const ns = o.metadata.namespace
     if (ns === undefined && !['Node', 'Namespace', 'PersistentVolume'].includes(o.kind)) o.metadata.namespace = 'default'
-    const specChanged = !prev || contentHash(specOf(o)) !== ann(prev, 'tsctl.io/spec-content')
+    const specChanged = !prev || contentHash(specOf(o)) !== ann(prev, A.specContent)
     o.metadata.uid = prev?.metadata.uid ?? stableUid('object', key)
     o.metadata.creationTimestamp = prev?.metadata.creationTimestamp ?? ctx.nowIso
     o.metadata.generation = (prev?.metadata.generation ?? 0) + (specChanged ? 1 : 0)
     for (const [k, v] of Object.entries(prev?.metadata.annotations ?? {})) if (kept(k)) setAnn(o, k, v as string)
     setAnn(o, A.managedBy, 'git')
     setAnn(o, A.appliedHash, hash)
-    setAnn(o, 'tsctl.io/spec-content', contentHash(specOf(o)))
+    setAnn(o, A.specContent, contentHash(specOf(o)))
     setAnn(o, A.source, `${d.source.file}:${d.source.line}`)
     setAnn(o, A.commit, ctx.desired.commit.sha)
     setAnn(o, A.commitSubject, ctx.desired.commit.subject)

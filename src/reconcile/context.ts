@@ -9,7 +9,7 @@ import {keyOf} from '../manifests/object.js'
 import type {State, StateEvent} from '../state/model.js'
 import type {Action} from './plan.js'
 import type {Observed} from './observed.js'
-import {byKey, clone, controllerRef, isoAt, nodeNameOf, setAnn} from './util.js'
+import {clone, controllerRef, isoAt, nodeNameOf, setAnn} from './util.js'
 
 /** Annotations tsctl writes (reconcile/README.md "Vocabulary"). */
 export const A = {
@@ -27,6 +27,9 @@ export const A = {
   revision: 'deployment.kubernetes.io/revision',
   selectedNode: 'volume.kubernetes.io/selected-node',
   targetNode: 'tsctl.io/target-node',
+  configSnapshot: 'tsctl.io/config-snapshot',
+  pinnedRevision: 'tsctl.io/pinned-revision',
+  specContent: 'tsctl.io/spec-content',
 } as const
 
 /** Events kept in the state; older ones are dropped (newest last). */
@@ -39,6 +42,10 @@ export class Ctx {
   /** actions that are not about pods on hosts (DeleteClaim), added to the plan as they are */
   readonly extraActions: Action[] = []
   private uidIndex = new Map<string, string>()
+  /** kind → keys, and the sorted key list cached until the set changes */
+  private kindIndex = new Map<string, {keys: Set<string>; sorted?: string[]}>()
+  /** controller owner UID → keys of the objects it owns */
+  private ownerIndex = new Map<string, {keys: Set<string>; sorted?: string[]}>()
 
   constructor(
     state: State,
@@ -50,7 +57,40 @@ export class Ctx {
   ) {
     this.state = clone(state)
     this.nowIso = isoAt(now)
-    for (const [k, o] of Object.entries(this.state.objects)) if (o.metadata.uid) this.uidIndex.set(o.metadata.uid, k)
+    for (const [k, o] of Object.entries(this.state.objects)) this.index(k, o)
+  }
+
+  private static add(m: Map<string, {keys: Set<string>; sorted?: string[]}>, id: string, key: string): void {
+    let e = m.get(id)
+    if (!e) m.set(id, (e = {keys: new Set()}))
+    if (!e.keys.has(key)) {
+      e.keys.add(key)
+      e.sorted = undefined
+    }
+  }
+
+  private static drop(m: Map<string, {keys: Set<string>; sorted?: string[]}>, id: string, key: string): void {
+    const e = m.get(id)
+    if (e?.keys.delete(key)) e.sorted = undefined
+  }
+
+  private static sorted(e: {keys: Set<string>; sorted?: string[]} | undefined): string[] {
+    if (!e) return []
+    return (e.sorted ??= [...e.keys].sort())
+  }
+
+  private index(key: string, o: KubeObject): void {
+    if (o.metadata.uid) this.uidIndex.set(o.metadata.uid, key)
+    Ctx.add(this.kindIndex, o.kind, key)
+    const owner = controllerRef(o)?.uid
+    if (owner) Ctx.add(this.ownerIndex, owner, key)
+  }
+
+  private unindex(key: string, o: KubeObject): void {
+    if (o.metadata.uid && this.uidIndex.get(o.metadata.uid) === key) this.uidIndex.delete(o.metadata.uid)
+    Ctx.drop(this.kindIndex, o.kind, key)
+    const owner = controllerRef(o)?.uid
+    if (owner) Ctx.drop(this.ownerIndex, owner, key)
   }
 
   get(key: string): KubeObject | undefined {
@@ -65,32 +105,31 @@ export class Ctx {
   put(o: KubeObject): void {
     const k = keyOf(o)
     const prev = this.state.objects[k]
-    if (prev?.metadata.uid && prev.metadata.uid !== o.metadata.uid) this.uidIndex.delete(prev.metadata.uid)
+    if (prev) this.unindex(k, prev)
     this.state.objects[k] = o
-    if (o.metadata.uid) this.uidIndex.set(o.metadata.uid, k)
+    this.index(k, o)
   }
 
   remove(key: string): void {
     const o = this.state.objects[key]
     if (!o) return
-    if (o.metadata.uid) this.uidIndex.delete(o.metadata.uid)
+    this.unindex(key, o)
     delete this.state.objects[key]
   }
 
   /** Objects of a kind, sorted by key (the only iteration order reconcile uses). */
   list(kind: string): KubeObject[] {
-    return Object.keys(this.state.objects)
-      .filter((k) => k.startsWith(kind + '/'))
-      .sort()
-      .map((k) => this.state.objects[k])
-      .filter((o) => o.kind === kind)
+    return Ctx.sorted(this.kindIndex.get(kind)).map((k) => this.state.objects[k])
   }
 
   /** Objects whose controller owner reference points at `uid`. */
   ownedBy(uid: string, kind?: string): KubeObject[] {
-    return (kind ? this.list(kind) : Object.keys(this.state.objects).sort().map((k) => this.state.objects[k])).filter(
-      (o) => controllerRef(o)?.uid === uid,
-    )
+    const out: KubeObject[] = []
+    for (const k of Ctx.sorted(this.ownerIndex.get(uid))) {
+      const o = this.state.objects[k]
+      if (!kind || o.kind === kind) out.push(o)
+    }
+    return out
   }
 
   /** The git object at the top of the owner chain (Deployment for its pods), or the object itself. */
@@ -154,4 +193,3 @@ export class Ctx {
   }
 }
 
-export const sortByName = byKey((o: KubeObject) => o.metadata.name)

@@ -6,15 +6,13 @@
  * a rollout waits for availability, until a pass plans nothing.
  * Unreachable nodes stay unreachable. Pure, like reconcile.
  */
-import {objectKey} from '../manifests/object.js'
 import type {State} from '../state/model.js'
-import {A} from './context.js'
 import type {Observed, ObservedPod} from './observed.js'
 import type {Plan} from './plan.js'
 import {UNOWNED} from './planner.js'
 import {reconcile, type ReconcileInput, type ReconcileResult} from './reconcile.js'
 import {podVolumeHashes} from './specHash.js'
-import {type Any, ann, clone, controllerRef, podCondition} from './util.js'
+import {type Any, clone, controllerRef, podCondition} from './util.js'
 
 export interface ConvergeResult {
   /** the first pass: exactly what `sync` would execute first */
@@ -26,7 +24,7 @@ export interface ConvergeResult {
   stuck: string[]
 }
 
-const DEFAULT_MAX_PASSES = 100
+const DEFAULT_MAX_PASSES = 200
 
 /** Apply a plan to a simulated fleet: every action succeeds at once. */
 export function simulateApply(observed: Observed, plan: Plan, state: State, now: number): Observed {
@@ -117,11 +115,6 @@ export function converge(input: ReconcileInput, opts?: {maxPasses?: number}): Co
       stuck.push(`${key}${wl !== UNOWNED && wl !== key ? ` (${wl})` : ''}: ${why}`)
     }
   }
-  for (const key of Object.keys(cur.state.objects).sort()) {
-    const o = cur.state.objects[key] as Any
-    if (o.kind !== 'Deployment' || ann(o, A.orphaned)) continue
-    const p = (o.status?.conditions ?? []).find((c: Any) => c.type === 'Progressing')
-    if (p?.reason === 'ProgressDeadlineExceeded') stuck.push(`${objectKey('Deployment', o.metadata.namespace, o.metadata.name)}: ${p.message}`)
-  }
+  for (const r of cur.rollouts) if (!r.done) stuck.push(`${r.workload}: ${r.message}`)
   return {first, final: cur, passes, stuck}
 }

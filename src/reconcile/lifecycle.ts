@@ -36,6 +36,18 @@ export function updateNodes(ctx: Ctx): void {
       }
     }
     ctx.state.nodes[name] = rec
+    // the Node object's status, as `kubectl get nodes` would show it
+    const n = ctx.get(`Node/${name}`) as Any
+    if (n) {
+      const ready = rec.unreachableSince
+        ? {type: 'Ready', status: rec.ready ? 'True' : 'Unknown', reason: 'NodeStatusUnknown', message: `unreachable since ${rec.unreachableSince}`}
+        : rec.lastSeen
+          ? {type: 'Ready', status: 'True', reason: 'HostReady', message: 'tsctl reached the host', lastHeartbeatTime: rec.lastSeen}
+          : {type: 'Ready', status: 'Unknown', reason: 'NotObservedYet', message: 'tsctl has not reached the host yet'}
+      n.status = {...(n.status ?? {}), conditions: setCondition(n.status?.conditions ?? [], ready, ctx.nowIso)}
+      const cap = {...(rec.capacity ?? {}), ...(n.spec?.capacity ?? {})}
+      if (Object.keys(cap).length) n.status.capacity = cap
+    }
   }
 }
 

@@ -46,6 +46,12 @@ export const UNOWNED = '(unowned)'
 
 const order: Record<Action['type'], number> = {delete: 0, replace: 1, create: 2, updateFiles: 3, deleteClaim: 4}
 
+/** The pod as the host should run it: spec and metadata; status is what the host reports, not an order. */
+function toRun(pod: KubeObject): KubeObject {
+  const {status: _status, ...rest} = clone(pod) as Any
+  return rest
+}
+
 function grace(pod: KubeObject): number {
   return (pod as Any).spec?.terminationGracePeriodSeconds ?? 30
 }
@@ -83,14 +89,14 @@ export function buildPlan(ctx: Ctx): {plan: Plan; summary: PlanSummary} {
         b.ignore.push(key)
         continue
       }
-      const fresh = pod.metadata.creationTimestamp === ctx.nowIso || ann(pod, 'tsctl.io/replaces') !== undefined
+      const drift = (pod as Any).status?.reason === 'Missing'
       actions.push({
         type: 'create',
         node,
         target: key,
-        pod: clone(pod),
+        pod: toRun(pod),
         specHash,
-        reason: fresh ? `new pod of ${ctx.workloadOf(pod)}` : `not running on ${node}: start it again (drift)`,
+        reason: drift ? `not running on ${node} any more: start it again (drift)` : `new pod of ${ctx.workloadOf(pod)}`,
       })
       b.place.push(key)
       continue
@@ -102,7 +108,7 @@ export function buildPlan(ctx: Ctx): {plan: Plan; summary: PlanSummary} {
         target: key,
         oldUid: o.uid,
         oldSpecHash: o.specHash,
-        pod: clone(pod),
+        pod: toRun(pod),
         specHash,
         gracePeriodSeconds: grace(pod),
         reason: `spec of ${ctx.workloadOf(pod)} changed (${o.specHash.slice(0, 8)} → ${specHash.slice(0, 8)})`,

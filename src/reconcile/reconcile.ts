@@ -12,8 +12,8 @@
 import type {Desired} from '../manifests/desired.js'
 import type {State, StateEvent} from '../state/model.js'
 import {applyGit} from './applyGit.js'
-import {Ctx, MAX_EVENTS} from './context.js'
-import {syncCronJob} from './controllers/cronjob.js'
+import {A, Ctx, MAX_EVENTS} from './context.js'
+import {finishCronJob, syncCronJob} from './controllers/cronjob.js'
 import {syncDaemonSet} from './controllers/daemonset.js'
 import {syncDeployment} from './controllers/deployment.js'
 import {syncEndpoints} from './controllers/endpoints.js'
@@ -25,6 +25,7 @@ import type {Observed} from './observed.js'
 import type {Plan} from './plan.js'
 import {buildPlan, type PlanSummary} from './planner.js'
 import {finalizeDeleted, refreshPods} from './refresh.js'
+import {rolloutStatus, type RolloutStatus} from './rollout.js'
 import {schedulePending} from './scheduling.js'
 
 export interface ReconcileOptions {
@@ -52,6 +53,17 @@ export interface ReconcileResult {
   events: StateEvent[]
   /** per workload: which pods are placed, stopped, updated, replaced, left alone, pending */
   summary: PlanSummary
+  /**
+   * Every Deployment, StatefulSet and DaemonSet with its rollout status in
+   * kubectl's words, sorted by key. A `sync` round is converged when the
+   * plan is empty and every rollout is `done`; `failed` (progress deadline
+   * exceeded) is exit 5.
+   */
+  rollouts: RolloutProgress[]
+}
+
+export interface RolloutProgress extends RolloutStatus {
+  workload: string
 }
 
 export const DEFAULT_NODE_GRACE_MS = 40_000
@@ -75,6 +87,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   for (const o of ctx.list('StatefulSet')) syncStatefulSet(ctx, o)
   for (const o of ctx.list('DaemonSet')) syncDaemonSet(ctx, o)
   for (const o of ctx.list('Job')) syncJob(ctx, o)
+  for (const o of ctx.list('CronJob')) finishCronJob(ctx, o)
   schedulePending(ctx)
   for (const o of ctx.list('Service')) syncEndpoints(ctx, o)
   for (const o of ctx.list('Endpoints')) if (!ctx.byUid(o.metadata.ownerReferences?.[0]?.uid ?? '')) ctx.remove(`Endpoints/${o.metadata.namespace}/${o.metadata.name}`)
@@ -87,5 +100,12 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   const nodes: State['nodes'] = {}
   for (const k of Object.keys(state.nodes).sort()) nodes[k] = state.nodes[k]
   const out: State = {...state, objects, nodes, events: [...state.events, ...ctx.events].slice(-MAX_EVENTS)}
-  return {state: out, plan, events: ctx.events, summary}
+  const rollouts: RolloutProgress[] = []
+  for (const key of Object.keys(objects)) {
+    const o = objects[key]
+    if (!['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind) || o.metadata.annotations?.[A.orphaned]) continue
+    const st = rolloutStatus(out, key)
+    if (!('error' in st)) rollouts.push({workload: key, ...st})
+  }
+  return {state: out, plan, events: ctx.events, summary, rollouts}
 }

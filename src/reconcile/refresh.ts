@@ -29,6 +29,10 @@ function statusFrom(o: ObservedPod, prev: Any, nowIso: string): Any {
     name: c.name,
     ready: c.ready,
     restartCount: c.restartCount,
+    // why the previous run ended, when the runtime says (OOMKilled while in CrashLoopBackOff)
+    ...(((c as Any).lastTerminationReason ?? (c as Any).lastExitCode) !== undefined
+      ? {lastState: {terminated: {reason: (c as Any).lastTerminationReason, exitCode: (c as Any).lastExitCode}}}
+      : {}),
     state:
       c.state === 'running'
         ? {running: {startedAt: c.startedAt !== undefined ? isoAt(c.startedAt) : undefined}}
@@ -57,6 +61,8 @@ function notRunning(prev: Any, nowIso: string): Any {
   delete s.initContainerStatuses
   delete s.podIP
   delete s.startTime
+  delete s.reason
+  delete s.message
   s.conditions = setCondition(s.conditions ?? [], {type: 'Ready', status: 'False'}, nowIso)
   s.conditions = s.conditions.filter((c: Any) => c.type !== 'ContainersReady')
   return s
@@ -83,11 +89,20 @@ export function refreshPods(ctx: Ctx): void {
       if (!o) ctx.remove(keyOf(pod))
       continue
     }
-    const p = clone(pod) as Any
+    // the pass owns its copy of the state: edit in place (no clone per pod)
+    const p = pod as Any
     if (o && sameIncarnation(pod, o)) p.status = statusFrom(o, p.status, ctx.nowIso)
     else if (!o && isTerminal(pod) && (p.spec.restartPolicy ?? 'Always') !== 'Always') continue
-    else p.status = notRunning(p.status, ctx.nowIso)
-    ctx.put(p)
+    else {
+      const wasRunning = !o && (p.status?.containerStatuses || p.status?.reason === 'Missing')
+      p.status = notRunning(p.status, ctx.nowIso)
+      if (wasRunning) {
+        // drift: it ran here and is gone; the plan starts it again
+        p.status.reason = 'Missing'
+        p.status.message = `not running on ${node} any more`
+        ctx.eventOnce('Warning', 'Missing', keyOf(pod), `pod is no longer running on ${node}; starting it again`)
+      }
+    }
   }
 }
 

@@ -83,3 +83,22 @@ export function podVolumeHashes(pod: KubeObject, objects: ObjectIndex): Record<s
   }
   return out
 }
+
+/**
+ * The ConfigMaps and Secrets a pod template reads (env and volumes), with
+ * their content as the state holds it now, by `Kind/name`. Stored on each
+ * ReplicaSet and ControllerRevision (`tsctl.io/config-snapshot`) so
+ * `rollout undo` can restore what that revision's pods used.
+ */
+export function configSnapshot(template: Any, namespace: string, objects: ObjectIndex): Record<string, unknown> {
+  const refs = new Set<string>()
+  for (const [kind, name] of envRefs(template?.spec)) refs.add(`${kind}/${name}`)
+  for (const v of (template?.spec?.volumes ?? []) as Any[]) for (const s of volumeSources(v)) refs.add(`${s.kind}/${s.name}`)
+  const out: Record<string, unknown> = {}
+  for (const ref of [...refs].sort()) {
+    const [kind, name] = ref.split('/') as ['ConfigMap' | 'Secret', string]
+    const c = configContent(objects, kind, namespace, name)
+    if (c) out[ref] = c
+  }
+  return out
+}

@@ -146,3 +146,20 @@ export function setCondition(conds: Any[], c: Any, nowIso: string): Any[] {
   out.push({...c, lastTransitionTime: changed ? nowIso : prev.lastTransitionTime ?? nowIso})
   return out.sort(byKey((x: Any) => x.type))
 }
+
+/** Set by `tsctl rollout restart` on a workload in the state; kept across applies of git. */
+export const RESTARTED_AT = 'tsctl.io/restarted-at'
+
+/**
+ * The pod template a workload rolls out: its spec.template, plus
+ * kubectl's restartedAt annotation when `rollout restart` asked for one
+ * (a restart is rolled out like any template change).
+ */
+export function effectiveTemplate(o: KubeObject): Any {
+  const t = (o as Any).spec?.template ?? {}
+  const at = o.metadata.annotations?.[RESTARTED_AT]
+  if (!at) return t
+  const c = clone(t)
+  c.metadata = {...(c.metadata ?? {}), annotations: {...(c.metadata?.annotations ?? {}), 'kubectl.kubernetes.io/restartedAt': at}}
+  return c
+}

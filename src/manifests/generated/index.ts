@@ -3,6 +3,7 @@
 // Regenerate with `npm run gen:types`; CI runs `npm run check:types`.
 
 export * from './kinds.js'
+export * from './output.js'
 import type {ConfigMap, CronJob, DaemonSet, Deployment, Job, Namespace, Node, PersistentVolumeClaim, Pod, ReplicaSet, Secret, Service, StatefulSet} from './kinds.js'
 
 /** Every kind tsctl runs, as written in a manifest. */

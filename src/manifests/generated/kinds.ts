@@ -671,6 +671,14 @@ export interface NodeSSH {
    * Passed to ssh -i; otherwise ~/.ssh/config and the agent decide.
    */
   identityFile?: string
+  /**
+   * ssh -J: [user@]host[:port][,…] bastions to jump through.
+   */
+  proxyJump?: string
+  /**
+   * Pinned host public key(s), e.g. "ssh-ed25519 AAAA…"; when set, only these are trusted for this node.
+   */
+  hostKey?: string | [string, ...string[]]
 }
 export interface NodeCapacity {
   cpu?: Quantity

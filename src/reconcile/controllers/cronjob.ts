@@ -38,24 +38,6 @@ export function syncCronJob(ctx: Ctx, c0: KubeObject): void {
   const status: Any = {...(cj.status ?? {})}
   const jobs = () => ctx.ownedBy(uid, 'Job')
 
-  // finished jobs: record success, then trim history
-  for (const j of jobs()) {
-    if (jobFinished(j) === 'Complete') {
-      const t = (j as Any).status?.completionTime
-      if (t && (!status.lastSuccessfulTime || t > status.lastSuccessfulTime)) status.lastSuccessfulTime = t
-    }
-  }
-  const byTime = (a: KubeObject, b: KubeObject) => (a.metadata.name < b.metadata.name ? -1 : 1)
-  const trim = (state: 'Complete' | 'Failed', limit: number) => {
-    const done = jobs().filter((j) => jobFinished(j) === state).sort(byTime)
-    for (const j of done.slice(0, Math.max(0, done.length - limit))) {
-      ctx.deleteObject(j, `CronJob ${cj.metadata.name} history limit`)
-      ctx.event('Normal', 'SawCompletedJob', key, `Deleted job ${j.metadata.name} beyond the ${state === 'Complete' ? 'successful' : 'failed'} jobs history limit`)
-    }
-  }
-  trim('Complete', spec.successfulJobsHistoryLimit ?? 3)
-  trim('Failed', spec.failedJobsHistoryLimit ?? 1)
-
   const parsed = parseCron(spec.schedule ?? '')
   if (!parsed.ok) {
     ctx.eventOnce('Warning', 'UnparseableSchedule', key, `unparseable schedule "${spec.schedule}": ${parsed.error}`)
@@ -113,6 +95,41 @@ export function syncCronJob(ctx: Ctx, c0: KubeObject): void {
       }
     }
   }
+  cj.status = status
+  ctx.put(cj)
+}
+
+/**
+ * After the Job controller ran (so Jobs finished in this pass count): record
+ * the last success, trim the history, list the active Jobs.
+ */
+export function finishCronJob(ctx: Ctx, c0: KubeObject): void {
+  if (ann(c0, A.orphaned)) return
+  const cj = clone(c0) as Any
+  const key = keyOf(c0)
+  const uid = cj.metadata.uid as string
+  const ns = cj.metadata.namespace as string
+  const spec = cj.spec ?? {}
+  const status: Any = {...(cj.status ?? {})}
+  const jobs = () => ctx.ownedBy(uid, 'Job')
+  // finished jobs: record success, then trim history
+  for (const j of jobs()) {
+    if (jobFinished(j) === 'Complete') {
+      const t = (j as Any).status?.completionTime
+      if (t && (!status.lastSuccessfulTime || t > status.lastSuccessfulTime)) status.lastSuccessfulTime = t
+    }
+  }
+  const byTime = (a: KubeObject, b: KubeObject) => (a.metadata.name < b.metadata.name ? -1 : 1)
+  const trim = (state: 'Complete' | 'Failed', limit: number) => {
+    const done = jobs().filter((j) => jobFinished(j) === state).sort(byTime)
+    for (const j of done.slice(0, Math.max(0, done.length - limit))) {
+      ctx.deleteObject(j, `CronJob ${cj.metadata.name} history limit`)
+      ctx.event('Normal', 'SawCompletedJob', key, `Deleted job ${j.metadata.name} beyond the ${state === 'Complete' ? 'successful' : 'failed'} jobs history limit`)
+    }
+  }
+  trim('Complete', spec.successfulJobsHistoryLimit ?? 3)
+  trim('Failed', spec.failedJobsHistoryLimit ?? 1)
+
   status.active = jobs()
     .filter((j) => !jobFinished(j))
     .map((j) => ({kind: 'Job', namespace: ns, name: j.metadata.name, uid: j.metadata.uid}))

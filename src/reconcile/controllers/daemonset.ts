@@ -21,7 +21,7 @@ import {keyOf} from '../../manifests/object.js'
 import {A, type Ctx} from '../context.js'
 import {nameSuffix, stableUid} from '../hash.js'
 import {schedulerNodes} from '../scheduling.js'
-import {type Any, ann, clone, isActive, isAvailable, isReady, nodeNameOf, scaledValue} from '../util.js'
+import {type Any, ann, clone, effectiveTemplate, isActive, isAvailable, isReady, nodeNameOf, scaledValue} from '../util.js'
 import {createSnapshot, explain} from '../scheduler/schedule.js'
 import {podFromTemplate} from './podFromTemplate.js'
 import {ensureRevision} from './revisions.js'
@@ -46,7 +46,7 @@ export function syncDaemonSet(ctx: Ctx, d0: KubeObject): void {
   const ds = clone(d0) as Any
   const key = keyOf(d0)
   const uid = ds.metadata.uid as string
-  const template = ds.spec?.template ?? {}
+  const template = effectiveTemplate(ds)
   const minReady: number = ds.spec?.minReadySeconds ?? 0
   const rev = ensureRevision(ctx, ds, template, ds.spec?.revisionHistoryLimit ?? 10)
   const nodes = schedulerNodes(ctx)
@@ -57,7 +57,11 @@ export function syncDaemonSet(ctx: Ctx, d0: KubeObject): void {
     spec: {...(template.spec ?? {}), nodeName: undefined, tolerations: [...(template.spec?.tolerations ?? []), ...daemonTolerations]},
   }
   const verdicts = explain(createSnapshot(schedulerNodes(ctx, true), []), probe).nodes
-  const onNode = (n: string) => ctx.ownedBy(uid, 'Pod').filter((p) => (nodeNameOf(p) ?? ann(p, A.targetNode)) === n)
+  const podNode = (p: KubeObject) => nodeNameOf(p) ?? ann(p, A.targetNode) ?? ''
+  const grouped = new Map<string, string[]>()
+  for (const p of ctx.ownedBy(uid, 'Pod')) grouped.set(podNode(p), [...(grouped.get(podNode(p)) ?? []), keyOf(p)])
+  // the pods of one node, as they are now (deletions in this loop only touch that node)
+  const onNode = (n: string) => (grouped.get(n) ?? []).map((k) => ctx.get(k)).filter((p): p is KubeObject => !!p)
 
   const eligible: string[] = []
   let misscheduled = 0

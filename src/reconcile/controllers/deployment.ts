@@ -17,6 +17,8 @@
  *   rollout continue in the next pass.
  * - Recreate: old ReplicaSets go to 0; the new one scales up only once no
  *   old pod runs any more (observed gone from its host).
+ * - A change of spec.replicas (a scaling event) is shared among the active
+ *   ReplicaSets in proportion to their size before any rollout step.
  * - paused: no new ReplicaSet, no rollout; only replicas follow spec.replicas.
  * - Conditions: Available (minimum replicas available) and Progressing,
  *   which turns False/ProgressDeadlineExceeded when no progress was seen for
@@ -28,10 +30,13 @@ import type {KubeObject} from '../../manifests/object.js'
 import {objectKey} from '../../manifests/object.js'
 import {A, type Ctx} from '../context.js'
 import {stableStringify, stableUid, templateHash} from '../hash.js'
-import {type Any, ann, clone, msOf, ownerRefTo, scaledValue, setAnn, setCondition} from '../util.js'
+import {type Any, ann, clone, effectiveTemplate, msOf, ownerRefTo, scaledValue, setAnn, setCondition} from '../util.js'
+import {stampCommit} from './revisions.js'
 import {replicaCounts, syncReplicaSet} from './replicaset.js'
 
 const HASH = 'pod-template-hash'
+const DESIRED = 'deployment.kubernetes.io/desired-replicas'
+const MAX_REPLICAS = 'deployment.kubernetes.io/max-replicas'
 
 function stripHash(template: Any): string {
   const t = clone(template ?? {})
@@ -64,7 +69,7 @@ export function syncDeployment(ctx: Ctx, d0: KubeObject): void {
   const d = clone(d0) as Any
   const uid = d.metadata.uid as string
   const replicas: number = d.spec?.replicas ?? 1
-  const template = d.spec?.template ?? {}
+  const template = effectiveTemplate(d)
   const minReady: number = d.spec?.minReadySeconds ?? 0
   const paused = !!d.spec?.paused
   const recreate = d.spec?.strategy?.type === 'Recreate'
@@ -76,13 +81,9 @@ export function syncDeployment(ctx: Ctx, d0: KubeObject): void {
 
   let newRS = owned().find((rs) => stripHash((rs as Any).spec?.template) === want)
   const maxOldRevision = () => Math.max(0, ...owned().filter((rs) => rs !== newRS && rs.metadata.uid !== newRS?.metadata.uid).map(revisionOf))
-  const commit = ctx.desired.commit
-  const stampCommit = (rs: Any) => {
-    setAnn(rs, A.commit, commit.sha)
-    setAnn(rs, A.commitSubject, commit.subject)
-    setAnn(rs, A.commitAuthor, commit.author)
-    setAnn(rs, A.commitDate, commit.date)
-    setAnn(rs, 'kubernetes.io/change-cause', commit.subject)
+  const stamp = (rs: Any) => {
+    stampCommit(ctx, rs, template)
+    setAnn(rs, 'kubernetes.io/change-cause', ctx.desired.commit.subject)
   }
 
   if (!newRS && !paused) {
@@ -105,7 +106,11 @@ export function syncDeployment(ctx: Ctx, d0: KubeObject): void {
         creationTimestamp: ctx.nowIso,
         generation: 1,
         labels: {...(template.metadata?.labels ?? {}), [HASH]: hash},
-        annotations: {[A.revision]: String(maxOldRevision() + 1)},
+        annotations: {
+          [A.revision]: String(maxOldRevision() + 1),
+          [DESIRED]: String(replicas),
+          [MAX_REPLICAS]: String(replicas + resolveFenceposts(d).surge),
+        },
         ownerReferences: [ownerRefTo(d)],
       },
       spec: {
@@ -115,7 +120,7 @@ export function syncDeployment(ctx: Ctx, d0: KubeObject): void {
         template: t,
       },
     }
-    stampCommit(rs)
+    stamp(rs)
     ctx.put(rs)
     newRS = rs as KubeObject
     progressReason = 'NewReplicaSetCreated'
@@ -126,7 +131,8 @@ export function syncDeployment(ctx: Ctx, d0: KubeObject): void {
     let changed = false
     if (revisionOf(rs) <= maxOld) {
       setAnn(rs, A.revision, String(maxOld + 1))
-      stampCommit(rs)
+      // a rollback (pinned) keeps the commit that first made that template
+      if (!ann(d, A.pinnedRevision)) stamp(rs)
       changed = true
       progressReason = 'FoundNewReplicaSet'
     }
@@ -149,18 +155,23 @@ export function syncDeployment(ctx: Ctx, d0: KubeObject): void {
     if (cur === n) return false
     const r = clone(fresh(rs)) as Any
     r.spec.replicas = n
-    setAnn(r, 'deployment.kubernetes.io/desired-replicas', String(replicas))
+    setAnn(r, DESIRED, String(replicas))
+    setAnn(r, MAX_REPLICAS, String(replicas + resolveFenceposts(d).surge))
     ctx.put(r)
     ctx.event('Normal', 'ScalingReplicaSet', dKey, `Scaled ${n > cur ? 'up' : 'down'} replica set ${r.metadata.name} from ${cur} to ${n}`)
     syncReplicaSet(ctx, r)
     return true
   }
 
+  const scalingEvent = owned()
+    .filter((rs) => spec(rs) > 0)
+    .some((rs) => {
+      const want = ann(fresh(rs), DESIRED)
+      return want !== undefined && Number(want) !== replicas
+    })
+  if (scalingEvent) proportionalScale(ctx, d, newRS, olds(), spec, scale)
   if (paused) {
-    // only scaling: the newest ReplicaSet with pods (or the new one) follows spec.replicas
-    const active = owned().filter((rs) => spec(rs) > 0).sort((a, b) => revisionOf(b) - revisionOf(a))
-    const target = newRS ?? active[0]
-    if (target && active.length <= 1) scale(target, replicas)
+    // no rollout while paused
   } else if (recreate) {
     for (const rs of olds()) scale(rs, 0)
     const oldRunning = olds().some((rs) => ctx.ownedBy(rs.metadata.uid ?? '', 'Pod').some((p) => {
@@ -233,6 +244,65 @@ export function syncDeployment(ctx: Ctx, d0: KubeObject): void {
   ctx.put(d)
 
   if (complete || paused) cleanupOld(ctx, d, newRS)
+}
+
+/**
+ * sync.go `scale()`: spec.replicas changed (or the Deployment is paused).
+ * One active ReplicaSet (or none: the newest) takes the whole count; with a
+ * saturated new ReplicaSet the old ones go to zero; otherwise, for
+ * RollingUpdate, the difference to replicas + maxSurge is shared in
+ * proportion to each ReplicaSet's size (deploymentutil.GetProportion), the
+ * rounding leftover going to the largest.
+ */
+function proportionalScale(
+  ctx: Ctx,
+  d: Any,
+  newRS: KubeObject | undefined,
+  olds: KubeObject[],
+  spec: (rs: KubeObject) => number,
+  scale: (rs: KubeObject, n: number) => boolean,
+): void {
+  const replicas: number = d.spec?.replicas ?? 1
+  const active = [...(newRS ? [newRS] : []), ...olds].filter((rs) => spec(rs) > 0)
+  if (active.length <= 1) {
+    const target = active[0] ?? newRS ?? [...olds].sort(byCreation).at(-1)
+    if (target) scale(target, replicas)
+    return
+  }
+  const fresh = (rs: KubeObject) => ctx.get(rsKey(rs)) ?? rs
+  if (newRS && Number(ann(fresh(newRS), DESIRED)) === replicas && spec(newRS) === replicas && replicaCounts(ctx, fresh(newRS)).available === replicas) {
+    for (const rs of olds) scale(rs, 0)
+    return
+  }
+  if (d.spec?.strategy?.type === 'Recreate') return
+  const total = active.reduce((a, rs) => a + spec(rs), 0)
+  const {surge} = resolveFenceposts(d)
+  const allowed = replicas > 0 ? replicas + surge : 0
+  const toAdd = allowed - total
+  if (toAdd === 0) return
+  // larger first; ties: newer first when scaling up, older first when down
+  const sorted = [...active].sort((a, b) => spec(b) - spec(a) || (toAdd > 0 ? -byCreation(a, b) : byCreation(a, b)))
+  const size = new Map<KubeObject, number>()
+  let added = 0
+  for (const rs of sorted) {
+    let proportion = 0
+    if (spec(rs) > 0 && added !== toAdd) {
+      let fraction: number
+      if (replicas === 0) fraction = -spec(rs)
+      else {
+        const before = Number(ann(fresh(rs), MAX_REPLICAS)) || d.status?.replicas || 0
+        fraction = before === 0 ? 0 : Math.round((spec(rs) * (replicas + surge)) / before) - spec(rs)
+      }
+      proportion = toAdd > 0 ? Math.min(fraction, toAdd - added) : Math.max(fraction, toAdd - added)
+    }
+    size.set(rs, spec(rs) + proportion)
+    added += proportion
+  }
+  sorted.forEach((rs, i) => {
+    let n = size.get(rs)!
+    if (i === 0) n = Math.max(0, n + toAdd - added)
+    scale(rs, n)
+  })
 }
 
 function byCreation(a: KubeObject, b: KubeObject): number {

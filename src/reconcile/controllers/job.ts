@@ -12,8 +12,10 @@
  *   the Job is deleted (by git or a CronJob's history limit).
  * - Pod names are `<job>-<hash(job uid, attempt)>`; attempt numbers are
  *   never reused while the Job lives.
- * - Not yet: the exponential delay between retries (pods are retried on the
- *   next pass), podFailurePolicy, indexed completion mode.
+ * - A pod after failures waits 10 s × 2^(failures−1), at most 6 min, from the
+ *   last failure's finish time (the Job controller's backoff); a pass in that
+ *   window plans nothing for the Job.
+ * - Not yet: podFailurePolicy, indexed completion mode.
  */
 import type {KubeObject} from '../../manifests/object.js'
 import {keyOf} from '../../manifests/object.js'
@@ -21,6 +23,15 @@ import {A, type Ctx} from '../context.js'
 import {nameSuffix, stableUid} from '../hash.js'
 import {type Any, ann, clone, isActive, msOf, podPhase, restartCount, setCondition} from '../util.js'
 import {podFromTemplate} from './podFromTemplate.js'
+
+const BACKOFF_BASE_MS = 10_000
+const BACKOFF_MAX_MS = 360_000
+
+/** When a failed pod's last container finished (0 when nobody said). */
+function finishedAt(p: KubeObject): number {
+  const times = (((p as Any).status?.containerStatuses ?? []) as Any[]).map((c) => msOf(c.state?.terminated?.finishedAt) ?? 0)
+  return Math.max(0, ...times)
+}
 
 export function jobFinished(job: KubeObject): 'Complete' | 'Failed' | undefined {
   for (const c of ((job as Any).status?.conditions ?? []) as Any[]) {
@@ -70,7 +81,11 @@ export function syncJob(ctx: Ctx, j0: KubeObject): void {
       ctx.event('Normal', 'Completed', key, 'Job completed')
     } else {
       const wantActive = completions === null ? (succeeded > 0 ? 0 : parallelism) : Math.min(parallelism, completions - succeeded)
-      if (active.length < wantActive) {
+      const lastFailure = Math.max(0, ...all.filter((p) => podPhase(p) === 'Failed').map(finishedAt))
+      const delay = failures > 0 ? Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (failures - 1)) : 0
+      if (active.length < wantActive && lastFailure > 0 && ctx.now < lastFailure + delay) {
+        ctx.eventOnce('Normal', 'BackoffWait', key, `waiting ${delay / 1000}s after ${failures} failure(s) before the next pod`)
+      } else if (active.length < wantActive) {
         const used = new Set(all.map((p) => Number(ann(p, A.slot))))
         let attempt = 0
         for (let n = active.length; n < wantActive; n++) {

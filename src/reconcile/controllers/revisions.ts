@@ -9,10 +9,25 @@ import type {KubeObject} from '../../manifests/object.js'
 import {objectKey} from '../../manifests/object.js'
 import {A, type Ctx} from '../context.js'
 import {stableStringify, stableUid, templateHash} from '../hash.js'
-import {type Any, clone, ownerRefTo, setAnn} from '../util.js'
+import {type Any, ann, clone, ownerRefTo, setAnn} from '../util.js'
+import {configSnapshot} from '../specHash.js'
 
 export function revisionsOf(ctx: Ctx, owner: KubeObject): KubeObject[] {
   return ctx.ownedBy(owner.metadata.uid ?? '', 'ControllerRevision').sort((a, b) => ((a as Any).revision ?? 0) - ((b as Any).revision ?? 0))
+}
+
+/**
+ * Record on a ReplicaSet or ControllerRevision the commit that produced it
+ * (for `rollout history`) and the ConfigMaps/Secrets its template reads
+ * (for `rollout undo`).
+ */
+export function stampCommit(ctx: Ctx, o: KubeObject, template: Any): void {
+  const commit = ctx.desired.commit
+  setAnn(o, A.configSnapshot, JSON.stringify(configSnapshot(template, o.metadata.namespace ?? 'default', ctx.state.objects)))
+  setAnn(o, A.commit, commit.sha)
+  setAnn(o, A.commitSubject, commit.subject)
+  setAnn(o, A.commitAuthor, commit.author)
+  setAnn(o, A.commitDate, commit.date)
 }
 
 /** The revision holding `template`, created or renumbered as needed; returns its name. */
@@ -21,19 +36,13 @@ export function ensureRevision(ctx: Ctx, owner: KubeObject, template: Any, histo
   const text = stableStringify(data)
   const revs = revisionsOf(ctx, owner)
   const max = Math.max(0, ...revs.map((r) => (r as Any).revision ?? 0))
-  const commit = ctx.desired.commit
-  const stamp = (r: Any) => {
-    setAnn(r, A.commit, commit.sha)
-    setAnn(r, A.commitSubject, commit.subject)
-    setAnn(r, A.commitAuthor, commit.author)
-    setAnn(r, A.commitDate, commit.date)
-  }
+  const stamp = (r: Any) => stampCommit(ctx, r, template)
   let found = revs.find((r) => stableStringify((r as Any).data) === text)
   if (found) {
     if ((found as Any).revision !== max) {
       const r = clone(found) as Any
       r.revision = max + 1
-      stamp(r)
+      if (!ann(owner, A.pinnedRevision)) stamp(r)
       ctx.put(r)
       found = r
     }

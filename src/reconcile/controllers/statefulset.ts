@@ -19,7 +19,7 @@ import type {KubeObject} from '../../manifests/object.js'
 import {keyOf, objectKey} from '../../manifests/object.js'
 import {A, type Ctx} from '../context.js'
 import {stableUid} from '../hash.js'
-import {type Any, ann, clone, isActive, isReady, podPhase, setAnn} from '../util.js'
+import {type Any, ann, clone, effectiveTemplate, isActive, isReady, podPhase, setAnn} from '../util.js'
 import {podFromTemplate} from './podFromTemplate.js'
 import {ensureRevision} from './revisions.js'
 
@@ -40,7 +40,7 @@ export function syncStatefulSet(ctx: Ctx, s0: KubeObject): void {
   const parallel = sts.spec?.podManagementPolicy === 'Parallel'
   const strategy = sts.spec?.updateStrategy?.type ?? 'RollingUpdate'
   const partition: number = sts.spec?.updateStrategy?.rollingUpdate?.partition ?? 0
-  const template = sts.spec?.template ?? {}
+  const template = effectiveTemplate(sts)
   const updateRev = ensureRevision(ctx, sts, template, sts.spec?.revisionHistoryLimit ?? 10)
   const currentRevName: string = sts.status?.currentRevision ?? updateRev.metadata.name
   const currentRev = ctx.get(objectKey('ControllerRevision', ns, currentRevName)) ?? updateRev

@@ -236,6 +236,8 @@ export interface PodInfo {
   readonly preferredAffinity: readonly WeightedAffinityTerm[]
   readonly preferredAntiAffinity: readonly WeightedAffinityTerm[]
   readonly spread: readonly SpreadConstraint[]
+  /** names of the requested resources other than cpu and memory (extended, ephemeral-storage, hugepages) */
+  readonly scalarNames: readonly string[]
   /** `key=value` for every label, plus the owner key: the buckets of LabelIndex lookups */
   readonly indexKeys: readonly string[]
   /** node index while bound or assumed, else -1 */
@@ -267,6 +269,7 @@ export type PreFilterResult =
  */
 export interface ClusterView {
   readonly nodes: readonly NodeInfo[]
+  readonly resources: ResourceArrays
   /** the domain index for a topology key (built on first use; nodes never change) */
   topology(key: string): TopologyIndex
   /** per-node count of pods that `match` accepts, kept current on assume/forget; `key` names the predicate */
@@ -288,22 +291,47 @@ export interface TopologyIndex {
   readonly values: readonly string[]
 }
 
-/** Per-node counts of the pods matching one predicate. */
-export interface PodCounter {
-  readonly key: string
+/**
+ * Per-node counts of something (pods matching a predicate, pods carrying a
+ * term), with the list of nodes where the count is not zero, so readers
+ * visit only those: a group of 30 replicas costs 30 steps, not one per node.
+ */
+export interface NodeCounts {
   readonly perNode: Int32Array
+  /** `nodes[0..size)` are the node indices with perNode > 0, in no particular order */
+  readonly nodes: Int32Array
+  size: number
   total: number
+}
+
+/** Per-node counts of the pods matching one predicate. */
+export interface PodCounter extends NodeCounts {
+  readonly key: string
+}
+
+/**
+ * Node resources as flat arrays indexed by node, mirroring NodeInfo's
+ * objects, for the per-node loops of NodeResourcesFit and
+ * BalancedAllocation.
+ */
+export interface ResourceArrays {
+  allocCPU: Float64Array
+  allocMem: Float64Array
+  allocPods: Float64Array
+  reqCPU: Float64Array
+  reqMem: Float64Array
+  reqPods: Float64Array
+  nzCPU: Float64Array
+  nzMem: Float64Array
 }
 
 export type ExistingTermKind = 'requiredAnti' | 'requiredAffinity' | 'preferredAffinity' | 'preferredAnti'
 
 /** A term some bound pods carry, with how many carry it on each node. */
-export interface ExistingTerm {
+export interface ExistingTerm extends NodeCounts {
   readonly kind: ExistingTermKind
   readonly weight: number
   readonly term: AffinityTerm
-  readonly perNode: Int32Array
-  total: number
 }
 
 export interface ExistingTermsView {

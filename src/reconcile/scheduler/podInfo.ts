@@ -21,6 +21,29 @@ export const LabelZone = 'topology.kubernetes.io/zone'
 /** Owner kinds whose pods get kube's default spreading (DefaultSelector: RC, RS, StatefulSet). */
 const spreadOwnerKinds = new Set(['ReplicaSet', 'StatefulSet', 'ReplicationController'])
 
+// Quantity strings repeat across every replica of a template: parse each once.
+const cpuCache = new Map<string | number, number>()
+const byteCache = new Map<string | number, number>()
+function cachedCPU(q: string | number): number {
+  let v = cpuCache.get(q)
+  if (v === undefined) cpuCache.set(q, (v = milliCPU(q)))
+  return v
+}
+function cachedBytes(q: string | number): number {
+  let v = byteCache.get(q)
+  if (v === undefined) byteCache.set(q, (v = bytes(q)))
+  return v
+}
+
+/** JSON of a spec fragment, cached per object: replicas often share their template's objects. */
+const jsonCache = new WeakMap<object, string>()
+export function stableJSON(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v ?? null)
+  let s = jsonCache.get(v)
+  if (s === undefined) jsonCache.set(v, (s = JSON.stringify(v)))
+  return s
+}
+
 interface Amount {
   milliCPU: number
   memory: number
@@ -30,9 +53,10 @@ interface Amount {
 function containerRequest(c: ContainerSpec, nonZero: boolean): Amount {
   const req = c.resources?.requests ?? {}
   const out: Amount = {milliCPU: 0, memory: 0, scalar: {}}
-  for (const [name, q] of Object.entries(req)) {
-    if (name === 'cpu') out.milliCPU = milliCPU(q)
-    else if (name === 'memory') out.memory = bytes(q)
+  for (const name in req) {
+    const q = req[name]
+    if (name === 'cpu') out.milliCPU = cachedCPU(q)
+    else if (name === 'memory') out.memory = cachedBytes(q)
     else out.scalar[name] = name.startsWith('hugepages-') || name === 'ephemeral-storage' || name.includes('/') ? bytes(q) : (parseQuantity(q) ?? 0)
   }
   // GetNonzeroRequests: only a missing request gets the default, not an explicit 0.
@@ -181,6 +205,7 @@ export function podInfoOf(pod: KubeObject): PodInfo {
     preferredAffinity: weighted(aff?.preferredDuringSchedulingIgnoredDuringExecution),
     preferredAntiAffinity: weighted(anti?.preferredDuringSchedulingIgnoredDuringExecution),
     spread: spreadConstraints(spec, labels),
+    scalarNames: Object.keys(req.scalar).filter((k) => req.scalar[k] > 0),
     indexKeys,
     node: -1,
   }

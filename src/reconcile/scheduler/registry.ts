@@ -47,3 +47,14 @@ export const scorers: readonly ScorePlugin[] = plugins.filter(isScorer)
 
 /** Plugins whose staticKey makes up the template key (static filters and static scorers alike). */
 export const staticKeyed: readonly Plugin[] = plugins.filter((p) => p.staticKey)
+
+/**
+ * Templates memoise the static filters' verdicts, which is only exact if
+ * every static filter runs before every dynamic one — as kube's order has
+ * it. Checked by a unit test so a reordering cannot slip in.
+ */
+export function registryOrderIsKubes(): boolean {
+  const filters = plugins.filter(isFilter)
+  const firstDynamic = filters.findIndex((p) => !p.staticKey)
+  return filters.slice(firstDynamic).every((p) => !p.staticKey) && filters.map((p) => p.name).join(',') === 'NodeUnschedulable,NodeName,TaintToleration,NodeAffinity,NodePorts,NodeResourcesFit,ClaimNode,PodTopologySpread,InterPodAffinity'
+}

@@ -17,7 +17,7 @@
  * Pure: no I/O, no clock, no randomness. Same snapshot and pod, same answer.
  */
 import type {KubeObject} from '../../manifests/object.js'
-import type {Candidates, ClusterView, CycleState, PodInfo, PreFilterResult, SchedulerNode, Template} from './framework.js'
+import type {Candidates, ClusterView, CycleState, FilterPlugin, PodInfo, PreFilterResult, SchedulerNode, Template} from './framework.js'
 import {reasonId, reasonText} from './framework.js'
 import {tieHash} from './hash.js'
 import {dynamicFilters, scorers, staticFilters, staticKeyed} from './registry.js'
@@ -91,6 +91,7 @@ interface Scratch {
   cand: Candidates
   total: Float64Array
   scores: Float64Array[]
+  ran: Uint8Array
 }
 
 const scratchOf = new WeakMap<Snapshot, Scratch>()
@@ -99,7 +100,7 @@ function scratch(s: Snapshot): Scratch {
   let x = scratchOf.get(s)
   if (!x) {
     const n = s.nodes.length
-    x = {cycle: new Cycle(s), cand: {idx: new Int32Array(n), n: 0}, total: new Float64Array(n), scores: scorers.map(() => new Float64Array(n))}
+    x = {cycle: new Cycle(s), cand: {idx: new Int32Array(n), n: 0}, total: new Float64Array(n), scores: scorers.map(() => new Float64Array(n)), ran: new Uint8Array(scorers.length)}
     scratchOf.set(s, x)
   }
   return x
@@ -138,14 +139,14 @@ function templateFor(s: Snapshot, cycle: Cycle, cand: Candidates): Template {
       cand.n = 0
       break
     }
-    const absent = reasonId(`node(s) didn't satisfy plugin(s) [${p.name}]`)
-    let k = 0
-    for (let j = 0; j < cand.n; j++) {
-      const i = cand.idx[j]
-      if (r.nodeNames.has(s.nodes[i].name)) cand.idx[k++] = i
-      else reasons.set(absent, (reasons.get(absent) ?? 0) + 1)
-    }
-    cand.n = k
+    // Look the few named nodes up rather than walking every node (DaemonSet pods name one each).
+    const named = [...r.nodeNames].map((name) => s.nodeIndex(name)).filter((i): i is number => i !== undefined)
+    const inCand = cand.n === n ? null : new Set(Array.from(cand.idx.subarray(0, cand.n)))
+    const kept = Int32Array.from(new Set(named.filter((i) => !inCand || inCand.has(i)))).sort()
+    const absent = cand.n - kept.length
+    if (absent > 0) reasons.set(reasonId(`node(s) didn't satisfy plugin(s) [${p.name}]`), absent)
+    cand.idx.set(kept)
+    cand.n = kept.length
   }
   if (!template.unschedulable) {
     const before = cycle.touched.length
@@ -200,19 +201,24 @@ function runFilters(s: Snapshot, x: Scratch, info: PodInfo): string | undefined 
   return undefined
 }
 
-/** Score the candidates; returns, per scorer, whether it ran. Fills x.total and x.scores. */
-function runScorers(x: Scratch): boolean[] {
-  const {cycle, cand, total} = x
+/** Run the scorers into x.scores and their weighted sum into x.total; x.ran[k] says whether scorer k ran. */
+function runScorers(x: Scratch): void {
+  const {cycle, cand, ran, total} = x
   total.fill(0, 0, cand.n)
-  return scorers.map((p, k) => {
-    if (p.preScore && !p.preScore(cycle, cand)) return false
+  for (let k = 0; k < scorers.length; k++) {
+    const p = scorers[k]
+    ran[k] = 0
+    if (p.preScore && !p.preScore(cycle, cand)) continue
+    ran[k] = 1
     const buf = x.scores[k]
     p.score(cycle, cand, buf)
     p.normalize?.(cycle, cand, buf)
-    const w = p.weight
-    for (let j = 0; j < cand.n; j++) total[j] += buf[j] * w
-    return true
-  })
+    addWeighted(total, buf, p.weight, cand.n)
+  }
+}
+
+function addWeighted(total: Float64Array, buf: Float64Array, w: number, n: number): void {
+  for (let j = 0; j < n; j++) total[j] += buf[j] * w
 }
 
 /**
@@ -230,7 +236,8 @@ export function schedulePod(snapshot: Snapshot, pod: KubeObject): ScheduleResult
   if (cand.n === 0) return failure(nodes.length, cycle)
   // kube skips scoring when one node is left: there is nothing to compare.
   if (cand.n === 1) return {ok: true, node: nodes[cand.idx[0]].name, feasible: 1}
-  const ran = runScorers(x)
+  runScorers(x)
+  // Highest total wins; ties go to the larger tieHash(pod, node), then the smaller name.
   const total = x.total
   let best = 0
   let bestTie = tieHash(info.hash, nodes[cand.idx[0]].hash)
@@ -244,7 +251,7 @@ export function schedulePod(snapshot: Snapshot, pod: KubeObject): ScheduleResult
   }
   const plugins: Record<string, number> = {}
   scorers.forEach((p, k) => {
-    if (ran[k]) plugins[p.name] = x.scores[k][best] * p.weight
+    if (x.ran[k]) plugins[p.name] = x.scores[k][best] * p.weight
   })
   return {ok: true, node: nodes[cand.idx[best]].name, scores: {total: total[best], plugins}, feasible: cand.n}
 }
@@ -261,33 +268,36 @@ export interface NodeVerdict {
 }
 
 /**
- * Every node's verdict for a pod, for `tsctl describe` and tests: which
- * plugin rejected each node and why, and the score breakdown of the nodes
- * that fit. Slower than schedulePod (one filter pass per node); the chosen
- * node is the same.
+ * Every node's verdict for a pod, for `tsctl describe`, the DaemonSet
+ * controller and tests: which plugin rejected each node and why, and the
+ * score breakdown of the nodes that fit. PreFilters run once; Filters run
+ * one node at a time (O(nodes × filters)); the chosen node is
+ * schedulePod's.
  */
 export function explain(snapshot: Snapshot, pod: KubeObject): {nodes: Record<string, NodeVerdict>; result: ScheduleResult} {
   const result = schedulePod(snapshot, pod)
   const x = scratch(snapshot)
   const info = snapshot.info(pod)
   const out: Record<string, NodeVerdict> = {}
-  const pre = runFilters(snapshot, x, info)
   const {cycle, cand} = x
-  const feasible = cand.idx.slice(0, cand.n)
-  if (pre !== undefined) {
-    for (const n of snapshot.nodes) out[n.name] = {fits: false, reasons: [pre]}
-    return {nodes: out, result}
-  }
-  // Re-run the filters one node at a time to see who rejects whom.
   cycle.reset(info)
   const template = templateFor(snapshot, cycle, cand)
+  cycle.reset(info)
+  cycle.template = template
   const filters = [...staticFilters, ...dynamicFilters]
+  const pre = new Map<FilterPlugin, PreFilterResult>()
+  for (const p of filters) {
+    const r = p.preFilter?.(cycle)
+    pre.set(p, r)
+    if (r !== undefined && r !== 'skip' && 'unschedulable' in r) {
+      for (const n of snapshot.nodes) out[n.name] = {fits: false, plugin: p.name, reasons: [r.unschedulable]}
+      return {nodes: out, result}
+    }
+  }
   for (const n of snapshot.nodes) {
-    cycle.reset(info)
-    cycle.template = template
     const verdict: NodeVerdict = {fits: true}
     for (const p of filters) {
-      const r = p.preFilter?.(cycle)
+      const r = pre.get(p)
       if (r === 'skip') continue
       if (r !== undefined && 'nodeNames' in r && !r.nodeNames.has(n.name)) {
         Object.assign(verdict, {fits: false, plugin: p.name, reasons: [`node(s) didn't satisfy plugin(s) [${p.name}]`]})
@@ -306,13 +316,12 @@ export function explain(snapshot: Snapshot, pod: KubeObject): {nodes: Record<str
     }
     out[n.name] = verdict
   }
-  if (feasible.length > 0) {
-    runFilters(snapshot, x, info)
-    const ran = runScorers(x)
+  if (runFilters(snapshot, x, info) === undefined && cand.n > 0) {
+    runScorers(x)
     for (let j = 0; j < cand.n; j++) {
       const scores: Record<string, number> = {}
       scorers.forEach((p, k) => {
-        if (ran[k]) scores[p.name] = x.scores[k][j] * p.weight
+        if (x.ran[k]) scores[p.name] = x.scores[k][j] * p.weight
       })
       Object.assign(out[snapshot.nodes[cand.idx[j]].name], {scores, total: x.total[j]})
     }

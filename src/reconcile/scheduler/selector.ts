@@ -63,21 +63,29 @@ function matchOne(r: Requirement, labels: Readonly<Record<string, string>>): boo
   }
 }
 
-/** A compiled label selector. */
+const interned = new Map<string, Selector>()
+/** Distinct selectors kept; a long-running watch clears the table when it fills. */
+const internLimit = 10_000
+
+/** A compiled label selector (immutable, so equal ones are shared). */
 export class Selector {
-  /** canonical text: selectors with equal keys select the same label sets */
-  readonly key: string
   /** `key=value` of a single-valued In requirement, for LabelIndex buckets; null when there is none */
   readonly bucket: string | null
+  private canonical: string | undefined
 
   private constructor(
     private readonly reqs: readonly Requirement[],
     /** nil selector: matches nothing */
     readonly nothing: boolean,
   ) {
-    this.key = nothing ? '<nothing>' : reqs.map((r) => `${r.key} ${r.op} ${[...r.values].sort().join(',')}`).sort().join(';')
     const first = reqs.find((r) => r.op === Op.In && r.one !== undefined)
     this.bucket = nothing || !first ? null : `${first.key}=${first.one}`
+  }
+
+  /** canonical text: selectors with equal keys select the same label sets */
+  get key(): string {
+    this.canonical ??= this.nothing ? '<nothing>' : this.reqs.map((r) => `${r.key} ${r.op} ${[...r.values].sort().join(',')}`).sort().join(';')
+    return this.canonical
   }
 
   static readonly nothing = new Selector([], true)
@@ -88,6 +96,17 @@ export class Selector {
    * merged in as `key In (value)`, mismatchLabelKeys as `key NotIn (value)`).
    */
   static from(sel: LabelSelector | null | undefined, extra: {key: string; operator: string; values: string[]}[] = []): Selector {
+    // Every replica carries the same selectors: compile each distinct one once.
+    const text = JSON.stringify([sel ?? null, extra])
+    let s = interned.get(text)
+    if (!s) {
+      if (interned.size >= internLimit) interned.clear()
+      interned.set(text, (s = Selector.compile(sel, extra)))
+    }
+    return s
+  }
+
+  private static compile(sel: LabelSelector | null | undefined, extra: {key: string; operator: string; values: string[]}[]): Selector {
     if (sel === null || sel === undefined) return extra.length === 0 ? Selector.nothing : new Selector(extra.map((e) => requirement(e.key, e.operator, e.values)), false)
     const reqs: Requirement[] = []
     for (const [k, v] of Object.entries(sel.matchLabels ?? {})) reqs.push(requirement(k, 'In', [v]))

@@ -9,7 +9,7 @@
  */
 import type {KubeObject} from '../../manifests/object.js'
 import {bytes, milliCPU, parseQuantity} from '../../manifests/quantity.js'
-import type {AffinityTerm, ClusterView, ExistingTerm, ExistingTermKind, ExistingTermsView, NodeInfo, PodCounter, PodInfo, Resources, SchedulerNode, Taint, Template, TopologyIndex} from './framework.js'
+import type {AffinityTerm, ClusterView, ExistingTerm, ExistingTermKind, ExistingTermsView, NodeCounts, NodeInfo, PodCounter, PodInfo, ResourceArrays, Resources, SchedulerNode, Taint, Template, TopologyIndex} from './framework.js'
 import {fnv1a} from './hash.js'
 import {LabelIndex} from './labelIndex.js'
 import {isTerminal, LabelHostname, podInfoOf} from './podInfo.js'
@@ -21,10 +21,33 @@ export const DefaultMaxPods = 110
 
 interface Counter extends PodCounter {
   readonly match: (p: PodInfo) => boolean
+  readonly pos: Int32Array
 }
 
 interface TermEntry extends ExistingTerm {
   readonly key: string
+  readonly pos: Int32Array
+}
+
+function nodeCounts(n: number): NodeCounts & {pos: Int32Array} {
+  return {perNode: new Int32Array(n), nodes: new Int32Array(n), pos: new Int32Array(n), size: 0, total: 0}
+}
+
+/** Add d to node i's count, keeping the list of non-zero nodes (swap-remove on reaching zero). */
+function bump(c: NodeCounts & {pos: Int32Array}, i: number, d: number): void {
+  const before = c.perNode[i]
+  const after = before + d
+  c.perNode[i] = after
+  c.total += d
+  if (before === 0 && after !== 0) {
+    c.pos[i] = c.size
+    c.nodes[c.size++] = i
+  } else if (after === 0 && before !== 0) {
+    const p = c.pos[i]
+    const last = c.nodes[--c.size]
+    c.nodes[p] = last
+    c.pos[last] = p
+  }
 }
 
 function toNodeInfo(n: SchedulerNode, index: number): NodeInfo {
@@ -67,9 +90,12 @@ export function portKey(protocol: string, port: number, ip: string): string {
  */
 export class Snapshot implements ClusterView, ExistingTermsView {
   readonly nodes: readonly NodeInfo[]
+  readonly resources: ResourceArrays
   readonly existingTerms: ExistingTermsView = this
   private readonly byName = new Map<string, number>()
   private readonly pods = new Map<string, PodInfo>()
+  /** pods by LabelIndex bucket key, so a new counter scans only the pods its bucket admits */
+  private readonly podsByKey = new Map<string, Set<PodInfo>>()
   private readonly infos = new WeakMap<KubeObject, PodInfo>()
   private readonly topologies = new Map<string, TopologyIndex>()
   private readonly counters = new Map<string, Counter>()
@@ -90,6 +116,14 @@ export class Snapshot implements ClusterView, ExistingTermsView {
   constructor(nodes: SchedulerNode[], boundPods: KubeObject[], claims: Record<string, string> = {}) {
     const sorted = [...nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     this.nodes = sorted.map(toNodeInfo)
+    const n = this.nodes.length
+    const f = () => new Float64Array(n)
+    this.resources = {allocCPU: f(), allocMem: f(), allocPods: f(), reqCPU: f(), reqMem: f(), reqPods: f(), nzCPU: f(), nzMem: f()}
+    for (const node of this.nodes) {
+      this.resources.allocCPU[node.index] = node.allocatable.milliCPU
+      this.resources.allocMem[node.index] = node.allocatable.memory
+      this.resources.allocPods[node.index] = node.allocatable.pods
+    }
     for (const n of this.nodes) {
       if (this.byName.has(n.name)) throw new Error(`scheduler: node ${n.name} given twice`)
       this.byName.set(n.name, n.index)
@@ -182,12 +216,9 @@ export class Snapshot implements ClusterView, ExistingTermsView {
   counter(key: string, bucket: string | null, match: (p: PodInfo) => boolean): PodCounter {
     let c = this.counters.get(key)
     if (!c) {
-      c = {key, match, perNode: new Int32Array(this.nodes.length), total: 0}
-      for (const p of this.pods.values())
-        if (match(p)) {
-          c.perNode[p.node]++
-          c.total++
-        }
+      c = {key, match, ...nodeCounts(this.nodes.length)}
+      const scan = bucket === null ? this.pods.values() : (this.podsByKey.get(bucket) ?? [])
+      for (const p of scan) if (match(p)) bump(c, p.node, 1)
       this.counters.set(key, c)
       this.counterIndex.add(c, bucket)
     }
@@ -209,6 +240,11 @@ export class Snapshot implements ClusterView, ExistingTermsView {
     }
     node.pods.set(info.key, info)
     this.pods.set(info.key, info)
+    for (const k of info.indexKeys) {
+      const set = this.podsByKey.get(k)
+      if (set) set.add(info)
+      else this.podsByKey.set(k, new Set([info]))
+    }
     info.node = i
     for (const c of info.claims)
       if (!this.claimBinding.has(c)) {
@@ -228,6 +264,7 @@ export class Snapshot implements ClusterView, ExistingTermsView {
     }
     node.pods.delete(info.key)
     this.pods.delete(info.key)
+    for (const k of info.indexKeys) this.podsByKey.get(k)?.delete(info)
     for (const c of info.claims)
       if (this.claimBoundBy.get(c) === info.key) {
         this.claimBoundBy.delete(c)
@@ -246,11 +283,14 @@ export class Snapshot implements ClusterView, ExistingTermsView {
     node.nonZeroRequested.milliCPU += d * info.nonZero.milliCPU
     node.nonZeroRequested.memory += d * info.nonZero.memory
     const i = node.index
+    const a = this.resources
+    a.reqCPU[i] = r.milliCPU
+    a.reqMem[i] = r.memory
+    a.reqPods[i] = r.pods
+    a.nzCPU[i] = node.nonZeroRequested.milliCPU
+    a.nzMem[i] = node.nonZeroRequested.memory
     this.counterIndex.forEach(info.indexKeys, (c) => {
-      if (c.match(info)) {
-        c.perNode[i] += d
-        c.total += d
-      }
+      if (c.match(info)) bump(c, i, d)
     })
     for (const t of info.requiredAntiAffinity) this.carry('requiredAnti', 0, t, i, d)
     // kube's HardPodAffinityWeight (default 1) scores the existing pods' required affinity.
@@ -264,11 +304,10 @@ export class Snapshot implements ClusterView, ExistingTermsView {
     let e = this.terms.get(key)
     if (!e) {
       if (d < 0) return
-      e = {key, kind, weight, term, perNode: new Int32Array(this.nodes.length), total: 0}
+      e = {key, kind, weight, term, ...nodeCounts(this.nodes.length)}
       this.terms.set(key, e)
       this.termIndex[kind].add(e, term.selector.bucket)
     }
-    e.perNode[i] += d
-    e.total += d
+    bump(e, i, d)
   }
 }

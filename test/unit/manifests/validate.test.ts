@@ -209,4 +209,56 @@ test('a document that is not an object, or has no kind', () => {
   expectDiag(ds, {file: 'x.yaml', text, needle: 'foo', message: /missing kind/})
 })
 
+test('values of the wrong type everywhere: schema errors, never a crash', () => {
+  const text = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: w, labels: [1], annotations: 3}
+spec:
+  selector: "x"
+  strategy: {rollingUpdate: [1]}
+  template:
+    metadata: {labels: 5}
+    spec:
+      containers: "abc"
+      volumes: 5
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: w2}
+spec:
+  selector: {matchLabels: {a: b}}
+  template:
+    metadata: {labels: {a: b}}
+    spec:
+      containers:
+        - {name: c, image: i, env: {a: 1}, resources: [], volumeMounts: [{name: 1, mountPath: 2}], livenessProbe: {httpGet: {port: [1]}}}
+      volumes: [{name: v, configMap: {name: 1, items: 5}}]
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: s}
+data: [1]
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: c}
+spec: {schedule: 5, jobTemplate: 3}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: null
+---
+kind: Pod
+metadata: {name: p}
+spec: 1
+`
+  const ds = errorsOf(text, 'x.yaml')
+  expectDiag(ds, {file: 'x.yaml', text, needle: 'containers: "abc"', field: 'spec.template.spec.containers', message: /must be a list, not a string/})
+  expectDiag(ds, {file: 'x.yaml', text, needle: 'env: {a: 1}', field: 'spec.template.spec.containers[0].env', message: /must be a list, not a mapping/})
+  expectDiag(ds, {file: 'x.yaml', text, needle: 'schedule: 5', field: 'spec.schedule', message: /must be a string/})
+  expectDiag(ds, {file: 'x.yaml', text, needle: 'metadata: null', field: 'metadata', message: /must be a mapping, not null/})
+  expectDiag(ds, {file: 'x.yaml', text, needle: 'kind: Pod', message: /missing required field "apiVersion"/})
+  assert.not.ok(ds.some((d) => /empty selector/.test(d.message)), 'no noise from semantic checks on wrongly typed values')
+})
+
 test.run()

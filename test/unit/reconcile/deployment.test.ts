@@ -75,6 +75,7 @@ test('rolling update of 10 replicas at 25%/25%: never above 13 pods, never below
   assert.is(d.metadata.annotations['deployment.kubernetes.io/revision'], '2')
   assert.is(d.status.updatedReplicas, 10)
   assert.is(d.status.conditions.find((c: {type: string}) => c.type === 'Progressing').reason, 'NewReplicaSetAvailable')
+  assert.equal(w.last.rollouts, [{workload: 'Deployment/default/web', done: true, failed: false, message: 'deployment "web" successfully rolled out'}])
 })
 
 test('rolling update waits for readiness: no progress while new pods are not ready', () => {
@@ -180,6 +181,65 @@ test('progressDeadlineSeconds: no progress → Progressing False ProgressDeadlin
   assert.is(p.status, 'False')
   assert.is(p.reason, 'ProgressDeadlineExceeded')
   assert.ok(w.last.events.some((e) => e.reason === 'ProgressDeadlineExceeded'))
+})
+
+test('scale down removes unscheduled, then not-ready pods first (ActivePodsWithRanks)', () => {
+  const w = new World(desired([node('a').capacity('1', '8Gi'), deployment('web').replicas(3).requests('400m', '64Mi')]))
+  w.step()
+  const pending = Object.values(w.last.summary)[0].pending
+  assert.is(pending.length, 1, 'the third pod does not fit: 2 × 400m of 1 CPU')
+  const [notReady] = w.running('web')
+  w.allReady().setReady(notReady, false)
+  w.pass()
+  w.desired = desired([node('a').capacity('1', '8Gi'), deployment('web').replicas(1).requests('400m', '64Mi')])
+  const r = w.pass()
+  assert.equal(r.plan.actions.map((a) => `${a.type} ${a.target}`), [`delete Pod/default/${notReady}`])
+  assert.is(w.get(pending[0]), undefined, 'the unscheduled pod went first, without any host action')
+})
+
+test('a newer commit mid-rollout supersedes it; the bounds hold at every step', () => {
+  const fleet3 = fleet()
+  const w = new World(desired([...fleet3, deployment('web').replicas(8)]))
+  w.step()
+  w.allReady()
+  w.pass()
+  w.desired = desired([...fleet3, deployment('web').replicas(8).image('x:2')], 'sha2', 'v2')
+  w.step({ready: false})
+  w.allReady()
+  w.step({ready: false}) // half way through v2
+  w.desired = desired([...fleet3, deployment('web').replicas(8).image('x:3')], 'sha3', 'v3')
+  for (let i = 0; i < 30; i++) {
+    const r = w.pass()
+    if (r.plan.actions.length === 0) break
+    w.apply({ready: false})
+    assert.ok(w.running('web').length <= 10, `${w.running('web').length} pods > 8 + surge 2`)
+    assert.ok(w.readyCount('web') >= 6, `${w.readyCount('web')} ready < 8 - 2`)
+    w.allReady()
+  }
+  const images = w.running('web').map((n) => w.get(`Pod/default/${n}`).spec.containers[0].image)
+  assert.equal([...new Set(images)], ['x:3'])
+  assert.is(images.length, 8)
+  const revs = w.objects('ReplicaSet').map((rs) => rs.metadata.annotations['deployment.kubernetes.io/revision']).sort()
+  assert.equal(revs, ['1', '2', '3'])
+})
+
+test('scaling 10 → 20 in the middle of a rollout is shared in proportion (old 8 + new 5 → 14 + 9)', () => {
+  const w = new World(desired([...fleet(), deployment('web').replicas(10).rolling(3, 2)]))
+  w.step()
+  w.allReady()
+  w.pass()
+  w.desired = desired([...fleet(), deployment('web').replicas(10).rolling(3, 2).image('x:2')])
+  w.step({ready: false}) // old 8, new 5 (13 = 10 + surge 3)
+  const sizes = () =>
+    w.objects('ReplicaSet')
+      .sort((a, b) => Number(a.metadata.annotations['deployment.kubernetes.io/revision']) - Number(b.metadata.annotations['deployment.kubernetes.io/revision']))
+      .map((rs) => rs.spec.replicas)
+  assert.equal(sizes(), [8, 5])
+  w.desired = desired([...fleet(), deployment('web').replicas(20).rolling(3, 2).image('x:2')])
+  w.pass()
+  // allowed 23, before 13: old 8 → round(8·23/13)=14, new 5 → round(5·23/13)=9; 14 + 9 = 23
+  assert.equal(sizes(), [14, 9])
+  assert.is(w.objects('ReplicaSet')[0].metadata.annotations['deployment.kubernetes.io/desired-replicas'], '20')
 })
 
 test.run()

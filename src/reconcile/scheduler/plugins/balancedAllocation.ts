@@ -15,17 +15,19 @@ export const NodeResourcesBalancedAllocation: ScorePlugin = {
   score(cycle: CycleState, cand: Candidates, out: Float64Array) {
     const cpu = cycle.pod.request.milliCPU
     const mem = cycle.pod.request.memory
-    const nodes = cycle.cluster.nodes
+    const {allocCPU, allocMem, reqCPU, reqMem} = cycle.cluster.resources
+    const idx = cand.idx
     for (let j = 0; j < cand.n; j++) {
-      const n = nodes[cand.idx[j]]
-      const a = n.allocatable
+      const i = idx[j]
+      const ac = allocCPU[i]
+      const am = allocMem[i]
       let std = 0
-      if (a.milliCPU !== 0 && a.memory !== 0) {
-        const fc = Math.min(1, (n.requested.milliCPU + cpu) / a.milliCPU)
-        const fm = Math.min(1, (n.requested.memory + mem) / a.memory)
+      if (ac !== 0 && am !== 0) {
+        const fc = Math.min(1, (reqCPU[i] + cpu) / ac)
+        const fm = Math.min(1, (reqMem[i] + mem) / am)
         std = Math.abs((fc - fm) / 2)
       }
-      out[j] = Math.trunc((1 - std) * MaxNodeScore)
+      out[j] = ((1 - std) * MaxNodeScore) | 0
     }
   },
 }

@@ -15,7 +15,7 @@
  * Both sides read snapshot indexes: counters of pods matching the pod's
  * terms, and the terms bound pods carry, each with per-node counts.
  */
-import type {AffinityTerm, CycleState, Candidates, ExistingTerm, ExistingTermKind, FilterPlugin, PodCounter, PreFilterResult, ScorePlugin, TopologyIndex} from '../framework.js'
+import type {AffinityTerm, CycleState, Candidates, ExistingTerm, ExistingTermKind, FilterPlugin, NodeCounts, PodCounter, PreFilterResult, ScorePlugin, TopologyIndex} from '../framework.js'
 import {MaxNodeScore, reasonId} from '../framework.js'
 import {termMatches} from '../podInfo.js'
 
@@ -46,20 +46,30 @@ function termCounter(cycle: CycleState, t: AffinityTerm): PodCounter {
   return cycle.cluster.counter(`term|${t.matchKey}`, t.selector.bucket, (p) => termMatches(t, p))
 }
 
-/** Mark, per topology key, the domains of nodes where perNode > 0 (merging terms that share a key, as kube's pair map does). */
-function mark(cycle: CycleState, byKey: Map<string, Marked>, key: string, perNode: Int32Array): void {
+/** Mark, per topology key, the domains of nodes where the count is not zero (merging terms that share a key, as kube's pair map does). */
+function mark(cycle: CycleState, byKey: Map<string, Marked>, key: string, c: NodeCounts): void {
   let m = byKey.get(key)
   if (!m) {
     const topo = cycle.cluster.topology(key)
     byKey.set(key, (m = {topo, domains: new Uint8Array(topo.values.length)}))
   }
   const {has, domainOf} = m.topo
-  for (let i = 0; i < perNode.length; i++) if (perNode[i] > 0 && has[i]) m.domains[domainOf[i]] = 1
+  for (let q = 0; q < c.size; q++) {
+    const i = c.nodes[q]
+    if (has[i]) m.domains[domainOf[i]] = 1
+  }
 }
 
 function inMarked(marked: Marked[], i: number): boolean {
   for (const m of marked) if (m.topo.has[i] && m.domains[m.topo.domainOf[i]]) return true
   return false
+}
+
+interface ScoreState {
+  /** per topology key: summed weights per domain */
+  sums: {topo: TopologyIndex; sum: Float64Array}[]
+  min: number
+  max: number
 }
 
 const scoredKinds: [ExistingTermKind, number][] = [
@@ -75,7 +85,7 @@ export const InterPodAffinity: FilterPlugin & ScorePlugin = {
     const pod = cycle.pod
     const existing = new Map<string, Marked>()
     cycle.cluster.existingTerms.forEachCandidate('requiredAnti', pod, (t: ExistingTerm) => {
-      if (termMatches(t.term, pod)) mark(cycle, existing, t.term.topologyKey, t.perNode)
+      if (termMatches(t.term, pod)) mark(cycle, existing, t.term.topologyKey, t)
     })
     const affinity: FilterState['affinity'] = []
     let affinityEmpty = true
@@ -87,17 +97,19 @@ export const InterPodAffinity: FilterPlugin & ScorePlugin = {
       for (const t of terms) {
         const topo = cycle.cluster.topology(t.topologyKey)
         const counts = new Int32Array(topo.values.length)
-        for (let i = 0; i < all.perNode.length; i++)
-          if (all.perNode[i] > 0 && topo.has[i]) {
+        for (let q = 0; q < all.size; q++) {
+          const i = all.nodes[q]
+          if (topo.has[i]) {
             counts[topo.domainOf[i]] += all.perNode[i]
             affinityEmpty = false
           }
+        }
         affinity.push({topo, counts})
       }
       selfMatch = terms.every((t) => termMatches(t, pod))
     }
     const anti = new Map<string, Marked>()
-    for (const t of pod.requiredAntiAffinity) mark(cycle, anti, t.topologyKey, termCounter(cycle, t).perNode)
+    for (const t of pod.requiredAntiAffinity) mark(cycle, anti, t.topologyKey, termCounter(cycle, t))
     if (existing.size === 0 && terms.length === 0 && pod.requiredAntiAffinity.length === 0) return 'skip'
     cycle.data.set('InterPodAffinity/filter', {affinity, affinityEmpty, selfMatch, anti: [...anti.values()], existing: [...existing.values()]} satisfies FilterState)
     return undefined
@@ -130,41 +142,46 @@ export const InterPodAffinity: FilterPlugin & ScorePlugin = {
   preScore(cycle: CycleState): boolean {
     const pod = cycle.pod
     const scores = new Map<string, {topo: TopologyIndex; sum: Float64Array}>()
-    const add = (key: string, perNode: Int32Array, w: number) => {
+    const add = (key: string, c: NodeCounts, w: number) => {
       let e = scores.get(key)
       if (!e) {
         const topo = cycle.cluster.topology(key)
         scores.set(key, (e = {topo, sum: new Float64Array(topo.values.length)}))
       }
       const {has, domainOf} = e.topo
-      for (let i = 0; i < perNode.length; i++) if (perNode[i] > 0 && has[i]) e.sum[domainOf[i]] += w * perNode[i]
+      for (let q = 0; q < c.size; q++) {
+        const i = c.nodes[q]
+        if (has[i]) e.sum[domainOf[i]] += w * c.perNode[i]
+      }
     }
-    for (const t of pod.preferredAffinity) add(t.topologyKey, termCounter(cycle, t).perNode, t.weight)
-    for (const t of pod.preferredAntiAffinity) add(t.topologyKey, termCounter(cycle, t).perNode, -t.weight)
+    for (const t of pod.preferredAffinity) add(t.topologyKey, termCounter(cycle, t), t.weight)
+    for (const t of pod.preferredAntiAffinity) add(t.topologyKey, termCounter(cycle, t), -t.weight)
     for (const [kind, sign] of scoredKinds)
       cycle.cluster.existingTerms.forEachCandidate(kind, pod, (t) => {
-        if (termMatches(t.term, pod)) add(t.term.topologyKey, t.perNode, sign * t.weight)
+        if (termMatches(t.term, pod)) add(t.term.topologyKey, t, sign * t.weight)
       })
     if (scores.size === 0) return false
-    cycle.data.set('InterPodAffinity/score', [...scores.values()])
+    cycle.data.set('InterPodAffinity/score', {sums: [...scores.values()], min: 0, max: 0} satisfies ScoreState)
     return true
   },
   score(cycle: CycleState, cand: Candidates, out: Float64Array) {
-    const s = cycle.data.get('InterPodAffinity/score') as {topo: TopologyIndex; sum: Float64Array}[]
-    for (let j = 0; j < cand.n; j++) {
-      const i = cand.idx[j]
-      let v = 0
-      for (const e of s) if (e.topo.has[i]) v += e.sum[e.topo.domainOf[i]]
-      out[j] = v
-    }
-  },
-  normalize(_cycle: CycleState, cand: Candidates, scores: Float64Array) {
+    const s = cycle.data.get('InterPodAffinity/score') as ScoreState
     let min = 0
     let max = 0
     for (let j = 0; j < cand.n; j++) {
-      if (scores[j] > max) max = scores[j]
-      if (scores[j] < min) min = scores[j]
+      const i = cand.idx[j]
+      let v = 0
+      for (const e of s.sums) if (e.topo.has[i]) v += e.sum[e.topo.domainOf[i]]
+      out[j] = v
+      if (v > max) max = v
+      if (v < min) min = v
     }
+    s.min = min
+    s.max = max
+  },
+  normalize(cycle: CycleState, cand: Candidates, scores: Float64Array) {
+    // kube starts min and max at 0, so a node with no matching pods anchors the scale.
+    const {min, max} = cycle.data.get('InterPodAffinity/score') as ScoreState
     const diff = max - min
     for (let j = 0; j < cand.n; j++) scores[j] = diff > 0 ? Math.trunc(MaxNodeScore * ((scores[j] - min) / diff)) : 0
   },

@@ -6,25 +6,45 @@
  * metadata.name` when every term names some (how DaemonSet pods pin
  * themselves), as kube's PreFilterResult does.
  */
-import {type CycleState, type Candidates, type FilterPlugin, type PodInfo, type PreFilterResult, type ScorePlugin, defaultNormalize, keepIf, reasonId} from '../framework.js'
+import {type CycleState, type Candidates, type FilterPlugin, type NodeInfo, type PodInfo, type PreFilterResult, type ScorePlugin, defaultNormalize, keepIf, reasonId} from '../framework.js'
+import {stableJSON} from '../podInfo.js'
 import {NodeTerm, Selector, anyTermMatches} from '../selector.js'
 
 export const ErrReasonPod = "node(s) didn't match Pod's node affinity/selector"
 export const ErrReasonConflict = 'pod affinity terms conflict'
 const reason = reasonId(ErrReasonPod)
 
-/** 1 where the node satisfies nodeSelector and required node affinity (kube's `GetRequiredNodeAffinity(pod).Match`). */
+interface Required {
+  selector: Selector
+  terms: NodeTerm[] | undefined
+}
+
+/** nodeSelector and required terms, compiled once per template. */
+function compiled(cycle: CycleState): Required {
+  const memo = cycle.template.memo
+  let r = memo.get('NodeAffinity/compiled') as Required | undefined
+  if (!r) {
+    const spec = cycle.pod.spec
+    const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms
+    r = {selector: Selector.fromMap(spec.nodeSelector), terms: terms ? terms.map((t) => new NodeTerm(t)) : undefined}
+    memo.set('NodeAffinity/compiled', r)
+  }
+  return r
+}
+
+function matches(r: Required, n: NodeInfo): boolean {
+  return r.selector.matches(n.labels) && (!r.terms || anyTermMatches(r.terms, n.labels, n.name))
+}
+
+/** 1 where the node satisfies nodeSelector and required node affinity (kube's `GetRequiredNodeAffinity(pod).Match`), for every node. */
 export function requiredNodeAffinity(cycle: CycleState): Uint8Array {
   const memo = cycle.template.memo
   let ok = memo.get('NodeAffinity/required') as Uint8Array | undefined
   if (!ok) {
-    const spec = cycle.pod.spec
-    const selector = Selector.fromMap(spec.nodeSelector)
-    const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms
-    const compiled = terms ? terms.map((t) => new NodeTerm(t)) : undefined
+    const r = compiled(cycle)
     const nodes = cycle.cluster.nodes
     ok = new Uint8Array(nodes.length)
-    for (const n of nodes) ok[n.index] = selector.matches(n.labels) && (!compiled || anyTermMatches(compiled, n.labels, n.name)) ? 1 : 0
+    for (const n of nodes) ok[n.index] = matches(r, n) ? 1 : 0
     memo.set('NodeAffinity/required', ok)
   }
   return ok
@@ -37,7 +57,7 @@ function preferred(pod: PodInfo) {
 export const NodeAffinity: FilterPlugin & ScorePlugin = {
   name: 'NodeAffinity',
   weight: 2,
-  staticKey: (pod) => JSON.stringify([pod.spec.nodeSelector ?? null, pod.spec.affinity?.nodeAffinity ?? null]),
+  staticKey: (pod) => `${stableJSON(pod.spec.nodeSelector)}|${stableJSON(pod.spec.affinity?.nodeAffinity)}`,
   preFilter(cycle: CycleState): PreFilterResult {
     const terms = cycle.pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms
     if (!terms || terms.length === 0) return undefined
@@ -57,8 +77,10 @@ export const NodeAffinity: FilterPlugin & ScorePlugin = {
     return names ? {nodeNames: names} : undefined
   },
   filter(cycle: CycleState, cand: Candidates) {
-    const ok = requiredNodeAffinity(cycle)
-    keepIf(cycle, cand, reason, (i) => ok[i] === 1)
+    // Only the candidates: after a PreFilterResult that may be one node of thousands.
+    const r = compiled(cycle)
+    const nodes = cycle.cluster.nodes
+    keepIf(cycle, cand, reason, (i) => matches(r, nodes[i]))
   },
   preScore: (cycle) => preferred(cycle.pod).length > 0,
   score(cycle: CycleState, cand: Candidates, out: Float64Array) {

@@ -46,8 +46,11 @@ interface ScoreState {
   cs: Constraint[]
   counts: Int32Array[]
   weight: number[]
-  /** 1 at candidate positions whose node lacks a required key */
-  ignored: Uint8Array
+  /** 1 at candidate positions whose node lacks a required key; null when none does */
+  ignored: Uint8Array | null
+  /** over the scored nodes, set by score */
+  min: number
+  max: number
 }
 
 function counterFor(cycle: CycleState, c: SpreadConstraint, owner?: string): PodCounter {
@@ -57,25 +60,46 @@ function counterFor(cycle: CycleState, c: SpreadConstraint, owner?: string): Pod
   return cycle.cluster.counter(`spread|${ns}|${sel.key}`, sel.bucket, (p: PodInfo) => p.namespace === ns && sel.matches(p.labels))
 }
 
-/** kube's system default constraints, with the pod's owner as the selector (DefaultSelector). */
-function defaultConstraints(pod: PodInfo): SpreadConstraint[] {
-  if (!pod.spreadOwner) return []
-  const base = {hard: false, selector: Selector.everything, minDomains: 1, honorNodeAffinity: true, honorNodeTaints: false}
-  return [
-    {...base, maxSkew: 3, topologyKey: LabelHostname},
-    {...base, maxSkew: 5, topologyKey: LabelZone},
-  ]
+const systemDefaults: readonly SpreadConstraint[] = [
+  {hard: false, selector: Selector.everything, minDomains: 1, honorNodeAffinity: true, honorNodeTaints: false, maxSkew: 3, topologyKey: LabelHostname},
+  {hard: false, selector: Selector.everything, minDomains: 1, honorNodeAffinity: true, honorNodeTaints: false, maxSkew: 5, topologyKey: LabelZone},
+]
+
+/** kube's system default constraints, counting the pods of the same owner (DefaultSelector), for pods that set none. */
+function defaultConstraints(pod: PodInfo): readonly SpreadConstraint[] {
+  return pod.spreadOwner ? systemDefaults : []
 }
 
-function eligible(cycle: CycleState, cs: readonly Constraint[]): (i: number, c: SpreadConstraint) => boolean {
-  const aff = cs.some((x) => x.c.honorNodeAffinity) ? requiredNodeAffinity(cycle) : undefined
-  const taints = cs.some((x) => x.c.honorNodeTaints) ? toleratesNode(cycle) : undefined
-  return (i, c) => (!c.honorNodeAffinity || aff![i] === 1) && (!c.honorNodeTaints || taints![i] === 1)
+/** Which nodes count toward a constraint's domains: kube's nodeAffinityPolicy / nodeTaintsPolicy. */
+function masks(cycle: CycleState, cs: readonly Constraint[]): {aff?: Uint8Array; taints?: Uint8Array} {
+  return {
+    aff: cs.some((x) => x.c.honorNodeAffinity) ? requiredNodeAffinity(cycle) : undefined,
+    taints: cs.some((x) => x.c.honorNodeTaints) ? toleratesNode(cycle) : undefined,
+  }
 }
 
 function hasAllKeys(cs: readonly Constraint[], i: number): boolean {
-  for (const x of cs) if (x.topo.has[i] === 0) return false
+  for (let k = 0; k < cs.length; k++) if (cs[k].topo.has[i] === 0) return false
   return true
+}
+
+/**
+ * Matching pods per domain of constraint k, over the nodes that count
+ * (policies, and all keys present when `requireAll`). Visits only the nodes
+ * holding matching pods.
+ */
+function domainCounts(x: Constraint, m: {aff?: Uint8Array; taints?: Uint8Array}, cs: readonly Constraint[], requireAll: boolean): Int32Array {
+  const counts = new Int32Array(x.topo.values.length)
+  const {perNode, nodes, size} = x.counter
+  const {domainOf} = x.topo
+  const aff = x.c.honorNodeAffinity ? m.aff : undefined
+  const taints = x.c.honorNodeTaints ? m.taints : undefined
+  for (let q = 0; q < size; q++) {
+    const i = nodes[q]
+    if ((aff && aff[i] === 0) || (taints && taints[i] === 0) || (requireAll && !hasAllKeys(cs, i))) continue
+    counts[domainOf[i]] += perNode[i]
+  }
+  return counts
 }
 
 export const PodTopologySpread: FilterPlugin & ScorePlugin = {
@@ -85,28 +109,26 @@ export const PodTopologySpread: FilterPlugin & ScorePlugin = {
     const hard = cycle.pod.spread.filter((c) => c.hard)
     if (hard.length === 0) return 'skip'
     const cs: Constraint[] = hard.map((c) => ({c, topo: cycle.cluster.topology(c.topologyKey), counter: counterFor(cycle, c)}))
-    const ok = eligible(cycle, cs)
-    const counts = cs.map((x) => new Int32Array(x.topo.values.length))
-    const present = cs.map((x) => new Uint8Array(x.topo.values.length))
-    const n = cycle.cluster.nodes.length
-    for (let i = 0; i < n; i++) {
-      if (!hasAllKeys(cs, i)) continue
-      for (let k = 0; k < cs.length; k++) {
-        if (!ok(i, cs[k].c)) continue
-        const d = cs[k].topo.domainOf[i]
-        counts[k][d] += cs[k].counter.perNode[i]
-        present[k][d] = 1
-      }
-    }
+    const m = masks(cycle, cs)
+    const counts = cs.map((x) => domainCounts(x, m, cs, true))
+    // The global minimum is over every eligible domain, empty ones included. Which domains are
+    // eligible depends only on the template and the nodes, so it is computed once per template.
+    const keys = cs.map((x) => x.topo.key).join('\u0001')
     const min = cs.map((x, k) => {
-      let m = 2 ** 31 - 1
-      let domains = 0
-      for (let d = 0; d < present[k].length; d++)
-        if (present[k][d]) {
-          domains++
-          if (counts[k][d] < m) m = counts[k][d]
-        }
-      return domains < x.c.minDomains ? 0 : m
+      const memoKey = `PodTopologySpread/domains|${keys}|${k}|${x.c.honorNodeAffinity}|${x.c.honorNodeTaints}`
+      let domains = cycle.template.memo.get(memoKey) as Int32Array | undefined
+      if (!domains) {
+        const present = new Uint8Array(x.topo.values.length)
+        const aff = x.c.honorNodeAffinity ? m.aff : undefined
+        const taints = x.c.honorNodeTaints ? m.taints : undefined
+        const n = cycle.cluster.nodes.length
+        for (let i = 0; i < n; i++) if (!((aff && aff[i] === 0) || (taints && taints[i] === 0) || !hasAllKeys(cs, i))) present[x.topo.domainOf[i]] = 1
+        domains = Int32Array.from([...present.keys()].filter((d) => present[d] === 1))
+        cycle.template.memo.set(memoKey, domains)
+      }
+      let low = 2 ** 31 - 1
+      for (const d of domains) if (counts[k][d] < low) low = counts[k][d]
+      return domains.length < x.c.minDomains ? 0 : low
     })
     const self = cs.map((x) => (x.c.selector.matches(cycle.pod.labels) ? 1 : 0))
     cycle.data.set('PodTopologySpread/filter', {cs, counts, min, self} satisfies FilterState)
@@ -140,72 +162,94 @@ export const PodTopologySpread: FilterPlugin & ScorePlugin = {
     const explicit = (pod.spec.topologySpreadConstraints?.length ?? 0) > 0
     const soft = explicit ? pod.spread.filter((c) => !c.hard) : defaultConstraints(pod)
     if (soft.length === 0) return false
+    // Only user constraints require every key; the system defaults let zone-less nodes still spread by host.
     const requireAll = explicit
     const cs: Constraint[] = soft.map((c) => ({c, topo: cycle.cluster.topology(c.topologyKey), counter: counterFor(cycle, c, explicit ? undefined : pod.spreadOwner)}))
-    const ignored = new Uint8Array(cand.n)
-    let live = 0
-    const inCand = cs.map((x) => new Uint8Array(x.topo.values.length))
-    const sizes = cs.map(() => 0)
-    for (let j = 0; j < cand.n; j++) {
-      const i = cand.idx[j]
-      if (requireAll && !hasAllKeys(cs, i)) {
-        ignored[j] = 1
+    let ignored: Uint8Array | null = null
+    let live = cand.n
+    if (requireAll)
+      for (let j = 0; j < cand.n; j++)
+        if (!hasAllKeys(cs, cand.idx[j])) {
+          ignored ??= new Uint8Array(cand.n)
+          ignored[j] = 1
+          live--
+        }
+    const m = masks(cycle, cs)
+    const weight: number[] = []
+    const counts: Int32Array[] = []
+    for (const x of cs) {
+      if (x.c.topologyKey === LabelHostname) {
+        weight.push(Math.log(live + 2))
+        counts.push(new Int32Array(0))
         continue
       }
-      live++
-      for (let k = 0; k < cs.length; k++) {
-        const d = cs[k].topo.domainOf[i]
-        if (!inCand[k][d]) {
-          inCand[k][d] = 1
-          sizes[k]++
+      // Domains among the scored nodes (a node without the label is in domain ""), and their counts over all nodes that count.
+      const inCand = new Uint8Array(x.topo.values.length)
+      let size = 0
+      const {domainOf} = x.topo
+      for (let j = 0; j < cand.n; j++) {
+        if (ignored && ignored[j]) continue
+        const d = domainOf[cand.idx[j]]
+        if (inCand[d] === 0) {
+          inCand[d] = 1
+          size++
         }
       }
+      weight.push(Math.log(size + 2))
+      const c = domainCounts(x, m, cs, requireAll)
+      for (let d = 0; d < c.length; d++) if (inCand[d] === 0) c[d] = 0
+      counts.push(c)
     }
-    const weight = cs.map((x, k) => Math.log((x.c.topologyKey === LabelHostname ? live : sizes[k]) + 2))
-    const counts = cs.map((x) => new Int32Array(x.c.topologyKey === LabelHostname ? 0 : x.topo.values.length))
-    const ok = eligible(cycle, cs)
-    const n = cycle.cluster.nodes.length
-    for (let i = 0; i < n; i++) {
-      if (requireAll && !hasAllKeys(cs, i)) continue
-      for (let k = 0; k < cs.length; k++) {
-        const x = cs[k]
-        if (x.c.topologyKey === LabelHostname || !ok(i, x.c)) continue
-        const d = x.topo.domainOf[i]
-        if (inCand[k][d]) counts[k][d] += x.counter.perNode[i]
-      }
-    }
-    cycle.data.set('PodTopologySpread/score', {cs, counts, weight, ignored} satisfies ScoreState)
+    cycle.data.set('PodTopologySpread/score', {cs, counts, weight, ignored, min: 0, max: 0} satisfies ScoreState)
     return true
   },
   score(cycle: CycleState, cand: Candidates, out: Float64Array) {
     const s = cycle.data.get('PodTopologySpread/score') as ScoreState
-    for (let j = 0; j < cand.n; j++) {
-      if (s.ignored[j]) {
+    const idx = cand.idx
+    const n = cand.n
+    out.fill(0, 0, n)
+    // One pass per constraint keeps each inner loop on a few typed arrays.
+    for (let k = 0; k < s.cs.length; k++) {
+      const {c, topo, counter} = s.cs[k]
+      const {has, domainOf} = topo
+      const w = s.weight[k]
+      const base = c.maxSkew - 1
+      if (c.topologyKey === LabelHostname) {
+        const perNode = counter.perNode
+        for (let j = 0; j < n; j++) {
+          const i = idx[j]
+          if (has[i]) out[j] += perNode[i] * w + base
+        }
+      } else {
+        const counts = s.counts[k]
+        for (let j = 0; j < n; j++) {
+          const i = idx[j]
+          if (has[i]) out[j] += counts[domainOf[i]] * w + base
+        }
+      }
+    }
+    // Round, and note min and max over the scored nodes for normalize.
+    const ignored = s.ignored
+    let min = Infinity
+    let max = 0
+    for (let j = 0; j < n; j++) {
+      if (ignored && ignored[j]) {
         out[j] = -1
         continue
       }
-      const i = cand.idx[j]
-      let score = 0
-      for (let k = 0; k < s.cs.length; k++) {
-        const {c, topo, counter} = s.cs[k]
-        if (topo.has[i] === 0) continue
-        const cnt = c.topologyKey === LabelHostname ? counter.perNode[i] : s.counts[k][topo.domainOf[i]]
-        score += cnt * s.weight[k] + (c.maxSkew - 1)
-      }
-      out[j] = Math.round(score)
+      const v = Math.round(out[j])
+      out[j] = v
+      if (v < min) min = v
+      if (v > max) max = v
     }
+    s.min = min
+    s.max = max
   },
   normalize(cycle: CycleState, cand: Candidates, scores: Float64Array) {
     const s = cycle.data.get('PodTopologySpread/score') as ScoreState
-    let min = Infinity
-    let max = 0
+    const {min, max, ignored} = s
     for (let j = 0; j < cand.n; j++) {
-      if (s.ignored[j]) continue
-      if (scores[j] < min) min = scores[j]
-      if (scores[j] > max) max = scores[j]
-    }
-    for (let j = 0; j < cand.n; j++) {
-      if (s.ignored[j]) scores[j] = 0
+      if (ignored && ignored[j]) scores[j] = 0
       else if (max === 0) scores[j] = MaxNodeScore
       else scores[j] = Math.trunc((MaxNodeScore * (max + min - scores[j])) / max)
     }

@@ -6,7 +6,8 @@
  * A node that is not ready carries `node.kubernetes.io/not-ready:NoSchedule`
  * (see snapshot.ts), so this plugin is also what keeps pods off it.
  */
-import {type CycleState, type Candidates, type FilterPlugin, type ScorePlugin, type Taint, type Toleration, defaultNormalize, reasonId} from '../framework.js'
+import {stableJSON} from '../podInfo.js'
+import {type CycleState, type Candidates, type FilterPlugin, type ScorePlugin, type Taint, type Toleration, MaxNodeScore, reasonId} from '../framework.js'
 
 /** kube's `Toleration.ToleratesTaint`. */
 export function toleratesTaint(t: Toleration, taint: {key: string; value?: string; effect: string}): boolean {
@@ -63,7 +64,7 @@ function preferNoScheduleCounts(cycle: CycleState): Int32Array {
 export const TaintToleration: FilterPlugin & ScorePlugin = {
   name: 'TaintToleration',
   weight: 3,
-  staticKey: (pod) => JSON.stringify(pod.spec.tolerations ?? []),
+  staticKey: (pod) => stableJSON(pod.spec.tolerations),
   filter(cycle: CycleState, cand: Candidates) {
     const tolerations = cycle.pod.spec.tolerations ?? []
     const nodes = cycle.cluster.nodes
@@ -84,9 +85,19 @@ export const TaintToleration: FilterPlugin & ScorePlugin = {
   },
   score(cycle: CycleState, cand: Candidates, out: Float64Array) {
     const counts = preferNoScheduleCounts(cycle)
-    for (let j = 0; j < cand.n; j++) out[j] = counts[cand.idx[j]]
+    const idx = cand.idx
+    let max = 0
+    for (let j = 0; j < cand.n; j++) {
+      const c = counts[idx[j]]
+      out[j] = c
+      if (c > max) max = c
+    }
+    cycle.data.set('TaintToleration/max', max)
   },
-  normalize(_cycle, cand, scores) {
-    defaultNormalize(cand, scores, true)
+  normalize(cycle, cand, scores) {
+    // defaultNormalize(reverse), with the max found while scoring.
+    const max = cycle.data.get('TaintToleration/max') as number
+    if (max === 0) scores.fill(MaxNodeScore, 0, cand.n)
+    else for (let j = 0; j < cand.n; j++) scores[j] = MaxNodeScore - Math.trunc((MaxNodeScore * scores[j]) / max)
   },
 }

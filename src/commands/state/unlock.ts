@@ -1,0 +1,32 @@
+import {Flags} from '@oclif/core'
+import {TsctlCommand} from '../../cli/base.js'
+
+/** `tsctl state unlock`: remove a stale lock, or anyone's with --force. */
+export default class StateUnlock extends TsctlCommand {
+  static summary = 'Remove the state lock: a stale one (its process is gone) by default, anyone\'s with --force.'
+  static description = 'Without --force the lock is removed only when its holder ran on this host and that process no longer exists; otherwise the command names the holder and exits 3. --force removes any lock: make sure its holder is really gone first.'
+  static examples = [
+    {description: 'Clear a lock left by a killed tsctl on this machine', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'Clear a lock left by a CI runner that disappeared', command: '<%= config.bin %> <%= command.id %> --force'},
+  ]
+  static flags = {
+    force: Flags.boolean({description: 'remove the lock whoever holds it', default: false}),
+    output: Flags.option({char: 'o', description: 'output format', options: ['text', 'json'] as const, default: 'text' as const})(),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(StateUnlock)
+    this.outputFormat = flags.output
+    const {openBackend} = await import('../../cli/context.js')
+    const {describeHolder} = await import('../../state/file-lock.js')
+    const warnings: string[] = []
+    const backend = await openBackend(flags, (m) => warnings.push(m))
+    const removed = await backend.unlock({force: flags.force})
+    for (const w of warnings) this.warnLine(w)
+    if (flags.output === 'json') {
+      this.printJson({apiVersion: 'tsctl.io/v1', kind: 'StateUnlock', unlocked: removed !== null, lock: removed})
+      return
+    }
+    this.print(removed ? `Unlocked: removed the lock held by ${describeHolder(removed)}.\n` : 'The state is not locked.\n')
+  }
+}

@@ -1,0 +1,223 @@
+import {type KubeObject, keyOf} from '../manifests/object.js'
+import type {State} from '../state/model.js'
+import {age} from './age.js'
+import {byNsName, containerStatuses, controllerOf, field, objectsOfKind, podStatus, unschedulableMessage} from './kube.js'
+import {maskObject} from './mask.js'
+import {renderTable} from './table.js'
+
+type Line = [label: string, value: string] | string
+
+/** kubectl's two-column layout: labels padded to one width, multi-line values indented under the value column. */
+function block(lines: Line[], indent = ''): string {
+  const pairs = lines.filter((l): l is [string, string] => Array.isArray(l))
+  const width = Math.max(0, ...pairs.map(([k]) => k.length + 1)) + 2
+  const out: string[] = []
+  for (const l of lines) {
+    if (typeof l === 'string') {
+      out.push(indent + l)
+      continue
+    }
+    const [k, v] = l
+    const [first, ...rest] = v.split('\n')
+    out.push(`${indent}${(k + ':').padEnd(width)}${first}`.trimEnd())
+    for (const r of rest) out.push(`${indent}${' '.repeat(width)}${r}`.trimEnd())
+  }
+  return out.join('\n')
+}
+
+function kv(m: Record<string, string> | undefined, sep = '='): string {
+  const e = Object.entries(m ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))
+  return e.length ? e.map(([k, v]) => `${k}${sep}${v}`).join('\n') : '<none>'
+}
+
+function resources(c: Record<string, unknown>, which: 'limits' | 'requests'): string | undefined {
+  const r = field<Record<string, string>>(c, `resources.${which}`)
+  return r && Object.keys(r).length ? kv(r, ': ') : undefined
+}
+
+function containerBlock(c: Record<string, unknown>, status: ReturnType<typeof containerStatuses>[number] | undefined): string {
+  const lines: Line[] = [`${c.name as string}:`]
+  const inner: Line[] = [['Image', String(c.image ?? '')]]
+  const ports = (c.ports as Array<{containerPort: number; protocol?: string}> | undefined) ?? []
+  if (ports.length) inner.push(['Port', ports.map((p) => `${p.containerPort}/${p.protocol ?? 'TCP'}`).join(', ')])
+  if (Array.isArray(c.command)) inner.push(['Command', (c.command as string[]).join('\n')])
+  if (Array.isArray(c.args)) inner.push(['Args', (c.args as string[]).join('\n')])
+  if (status) {
+    const st = status.state ?? {}
+    if (st.running) inner.push(['State', `Running\n  Started:  ${st.running.startedAt ?? ''}`])
+    else if (st.waiting) inner.push(['State', `Waiting\n  Reason:  ${st.waiting.reason ?? ''}`])
+    else if (st.terminated) inner.push(['State', `Terminated\n  Reason:    ${st.terminated.reason ?? ''}\n  Exit Code: ${st.terminated.exitCode ?? ''}`])
+    inner.push(['Ready', status.ready ? 'True' : 'False'])
+    inner.push(['Restart Count', String(status.restartCount ?? 0)])
+  }
+  const lim = resources(c, 'limits')
+  if (lim) inner.push(['Limits', lim])
+  const req = resources(c, 'requests')
+  if (req) inner.push(['Requests', req])
+  for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const) {
+    const p = c[probe] as Record<string, unknown> | undefined
+    if (p) inner.push([probe.replace('Probe', '').replace(/^./, (x) => x.toUpperCase()), describeProbe(p)])
+  }
+  const env = (c.env as Array<{name: string; value?: string; valueFrom?: Record<string, {name?: string; key?: string}>}> | undefined) ?? []
+  if (env.length) {
+    inner.push([
+      'Environment',
+      env
+        .map((e) => {
+          if (e.value !== undefined) return `${e.name}:  ${e.value}`
+          const [src, ref] = Object.entries(e.valueFrom ?? {})[0] ?? ['', {}]
+          return `${e.name}:  <set to the key '${ref?.key ?? ''}' in ${src === 'secretKeyRef' ? 'secret' : 'config map'} '${ref?.name ?? ''}'>`
+        })
+        .join('\n'),
+    ])
+  }
+  return [block(lines), block(inner, '  ')].join('\n')
+}
+
+function describeProbe(p: Record<string, unknown>): string {
+  const how = p.httpGet
+    ? `http-get ${(p.httpGet as {path?: string}).path ?? '/'} port ${(p.httpGet as {port: unknown}).port}`
+    : p.tcpSocket
+      ? `tcp-socket :${(p.tcpSocket as {port: unknown}).port}`
+      : p.exec
+        ? `exec [${((p.exec as {command?: string[]}).command ?? []).join(' ')}]`
+        : 'unknown'
+  return `${how} delay=${p.initialDelaySeconds ?? 0}s timeout=${p.timeoutSeconds ?? 1}s period=${p.periodSeconds ?? 10}s #success=${p.successThreshold ?? 1} #failure=${p.failureThreshold ?? 3}`
+}
+
+function podTemplate(spec: Record<string, unknown> | undefined, labels?: Record<string, string>): string {
+  if (!spec) return '<none>'
+  const parts = [block([['Labels', kv(labels)]], '  ')]
+  const cs = (spec.containers as Record<string, unknown>[] | undefined) ?? []
+  const inits = (spec.initContainers as Record<string, unknown>[] | undefined) ?? []
+  if (inits.length) parts.push('  Init Containers:', ...inits.map((c) => indentAll(containerBlock(c, undefined), '   ')))
+  parts.push('  Containers:', ...cs.map((c) => indentAll(containerBlock(c, undefined), '   ')))
+  return parts.join('\n')
+}
+
+function indentAll(s: string, ind: string): string {
+  return s
+    .split('\n')
+    .map((l) => ind + l)
+    .join('\n')
+}
+
+/**
+ * `tsctl describe KIND/NAME`: kubectl's layout (Name, Namespace, Labels,
+ * Annotations, kind-specific parts, Events) from the state. Secrets show
+ * their keys and sizes, never values.
+ */
+export function renderDescribe(obj: KubeObject, state: State, now: number): string {
+  const o = maskObject(obj)
+  const m = o.metadata
+  const head: Line[] = [['Name', m.name]]
+  if (m.namespace) head.push(['Namespace', m.namespace])
+  head.push(['Labels', kv(m.labels)], ['Annotations', kv(m.annotations, ': ')])
+  if (m.creationTimestamp) head.push(['CreationTimestamp', m.creationTimestamp])
+  const ctl = controllerOf(o)
+  if (ctl) head.push(['Controlled By', `${ctl.kind}/${ctl.name}`])
+  const sections: string[] = []
+
+  switch (o.kind) {
+    case 'Pod': {
+      const node = field<string>(o, 'spec.nodeName')
+      const nodeObj = node ? state.objects[`Node/${node}`] : undefined
+      head.push(['Node', node ? `${node}${nodeObj ? `/${field<string>(nodeObj, 'spec.address') ?? ''}` : ''}` : '<none>'])
+      head.push(['Status', podStatus(o)])
+      head.push(['IP', field<string>(o, 'status.podIP') ?? '<none>'])
+      const why = unschedulableMessage(o)
+      if (why) head.push(['Reason', why])
+      const statuses = new Map(containerStatuses(o).map((c) => [c.name, c]))
+      const initStatuses = new Map(containerStatuses(o, true).map((c) => [c.name, c]))
+      const inits = field<Record<string, unknown>[]>(o, 'spec.initContainers') ?? []
+      if (inits.length) sections.push('Init Containers:\n' + inits.map((c) => indentAll(containerBlock(c, initStatuses.get(c.name as string)), '  ')).join('\n'))
+      const cs = field<Record<string, unknown>[]>(o, 'spec.containers') ?? []
+      sections.push('Containers:\n' + cs.map((c) => indentAll(containerBlock(c, statuses.get(c.name as string)), '  ')).join('\n'))
+      const conds = field<Array<{type: string; status: string}>>(o, 'status.conditions') ?? []
+      if (conds.length) sections.push('Conditions:\n' + indentAll(renderTable(['Type', 'Status'], conds.map((c) => [c.type, c.status])).trimEnd(), '  '))
+      const vols = field<Array<Record<string, unknown>>>(o, 'spec.volumes') ?? []
+      if (vols.length) sections.push('Volumes:\n' + vols.map((v) => `  ${v.name as string}:\n    Type:  ${Object.keys(v).filter((k) => k !== 'name')[0] ?? 'unknown'}`).join('\n'))
+      const tol = field<Array<{key?: string; operator?: string; value?: string; effect?: string}>>(o, 'spec.tolerations') ?? []
+      head.push(['Node-Selectors', kv(field(o, 'spec.nodeSelector'))])
+      head.push(['Tolerations', tol.length ? tol.map((t) => `${t.key ?? ''}${t.value ? `=${t.value}` : ''}${t.effect ? `:${t.effect}` : ''}`).join('\n') : '<none>'])
+      break
+    }
+    case 'Deployment':
+    case 'ReplicaSet':
+    case 'StatefulSet':
+    case 'DaemonSet': {
+      head.push(['Selector', kv(field(o, 'spec.selector.matchLabels'))])
+      if (o.kind !== 'DaemonSet') {
+        head.push(['Replicas', `${field<number>(o, 'spec.replicas') ?? 1} desired | ${field<number>(o, 'status.updatedReplicas') ?? 0} updated | ${field<number>(o, 'status.replicas') ?? 0} total | ${field<number>(o, 'status.availableReplicas') ?? 0} available | ${field<number>(o, 'status.readyReplicas') ?? 0} ready`])
+      }
+      if (o.kind === 'Deployment') {
+        const st = field<string>(o, 'spec.strategy.type') ?? 'RollingUpdate'
+        head.push(['StrategyType', st])
+        head.push(['MinReadySeconds', String(field<number>(o, 'spec.minReadySeconds') ?? 0)])
+        if (st === 'RollingUpdate') head.push(['RollingUpdateStrategy', `${field(o, 'spec.strategy.rollingUpdate.maxUnavailable') ?? '25%'} max unavailable, ${field(o, 'spec.strategy.rollingUpdate.maxSurge') ?? '25%'} max surge`])
+        const rss = objectsOfKind(state, 'ReplicaSet').filter((rs) => controllerOf(rs)?.uid === m.uid || controllerOf(rs)?.name === m.name)
+        const newest = rss.sort((a, b) => Number(a.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0) - Number(b.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0)).at(-1)
+        if (newest) head.push(['NewReplicaSet', `${newest.metadata.name} (${field<number>(newest, 'status.replicas') ?? 0}/${field<number>(newest, 'spec.replicas') ?? 0} replicas created)`])
+      }
+      sections.push('Pod Template:\n' + podTemplate(field(o, 'spec.template.spec'), field(o, 'spec.template.metadata.labels')))
+      break
+    }
+    case 'Service': {
+      head.push(['Selector', kv(field(o, 'spec.selector'))], ['Type', field<string>(o, 'spec.type') ?? 'ClusterIP'])
+      for (const p of field<Array<{name?: string; port: number; targetPort?: unknown; nodePort?: number; protocol?: string}>>(o, 'spec.ports') ?? []) {
+        head.push(['Port', `${p.name ?? '<unset>'}  ${p.port}/${p.protocol ?? 'TCP'}`], ['TargetPort', `${p.targetPort ?? p.port}/${p.protocol ?? 'TCP'}`])
+        if (p.nodePort) head.push(['NodePort', `${p.name ?? '<unset>'}  ${p.nodePort}/${p.protocol ?? 'TCP'}`])
+      }
+      const eps = field<string[]>(o, 'status.endpoints')
+      if (eps) head.push(['Endpoints', eps.join(',') || '<none>'])
+      break
+    }
+    case 'ConfigMap':
+    case 'Secret': {
+      const data = {...(field<Record<string, string>>(obj, 'data') ?? {}), ...(field<Record<string, string>>(obj, 'stringData') ?? {})}
+      if (o.kind === 'Secret') {
+        head.push(['Type', field<string>(o, 'type') ?? 'Opaque'])
+        // sizes, as kubectl does; the values never leave the state
+        sections.push('Data\n====\n' + (Object.keys(data).sort().map((k) => `${k}:  ${Buffer.from(data[k] ?? '', 'base64').length} bytes`).join('\n') || '<none>'))
+      } else {
+        sections.push('Data\n====\n' + (Object.keys(data).sort().map((k) => `${k}:\n----\n${data[k]}`).join('\n\n') || '<none>'))
+      }
+      break
+    }
+    case 'Node': {
+      const rec = state.nodes[m.name]
+      head.push(['Address', field<string>(o, 'spec.address') ?? '<none>'])
+      head.push(['Ready', rec ? String(rec.ready) : 'Unknown'])
+      if (rec?.lastSeen) head.push(['LastSeen', rec.lastSeen])
+      if (rec?.unreachableSince) head.push(['UnreachableSince', rec.unreachableSince])
+      head.push(['Unschedulable', String(field<boolean>(o, 'spec.unschedulable') ?? false)])
+      const taints = field<Array<{key: string; value?: string; effect: string}>>(o, 'spec.taints') ?? []
+      head.push(['Taints', taints.length ? taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`).join('\n') : '<none>'])
+      const cap = field<Record<string, string>>(o, 'spec.capacity') ?? rec?.capacity
+      head.push(['Capacity', cap ? kv(cap as Record<string, string>, ': ') : '<unknown>'])
+      const pods = objectsOfKind(state, 'Pod').filter((p) => field(p, 'spec.nodeName') === m.name).sort(byNsName)
+      sections.push(
+        `Non-terminated Pods:  (${pods.length} in total)\n` +
+          (pods.length ? indentAll(renderTable(['Namespace', 'Name', 'AGE'], pods.map((p) => [p.metadata.namespace ?? '', p.metadata.name, age(p.metadata.creationTimestamp, now)])).trimEnd(), '  ') : '  <none>'),
+      )
+      break
+    }
+    case 'Job':
+    case 'CronJob': {
+      if (o.kind === 'CronJob') head.push(['Schedule', field<string>(o, 'spec.schedule') ?? ''], ['Concurrency Policy', field<string>(o, 'spec.concurrencyPolicy') ?? 'Allow'], ['Suspend', String(field<boolean>(o, 'spec.suspend') ?? false)])
+      else head.push(['Parallelism', String(field<number>(o, 'spec.parallelism') ?? 1)], ['Completions', String(field<number>(o, 'spec.completions') ?? 1)], ['Pods Statuses', `${field<number>(o, 'status.active') ?? 0} Active / ${field<number>(o, 'status.succeeded') ?? 0} Succeeded / ${field<number>(o, 'status.failed') ?? 0} Failed`])
+      const tpl = o.kind === 'CronJob' ? 'spec.jobTemplate.spec.template' : 'spec.template'
+      sections.push('Pod Template:\n' + podTemplate(field(o, `${tpl}.spec`), field(o, `${tpl}.metadata.labels`)))
+      break
+    }
+    default:
+      break
+  }
+
+  const key = keyOf(o)
+  const events = state.events.filter((e) => e.object === key)
+  const ev = events.length
+    ? 'Events:\n' + indentAll(renderTable(['Type', 'Reason', 'Age', 'From', 'Message'], [['----', '------', '----', '----', '-------'], ...events.map((e) => [e.type, e.reason, age(e.time, now), 'tsctl', e.message])]).trimEnd(), '  ')
+    : 'Events:  <none>'
+  return [block(head), ...sections, ev].join('\n') + '\n'
+}

@@ -1,0 +1,138 @@
+import {test} from 'uvu'
+import * as assert from 'uvu/assert'
+import {cronjob, desired, job, node, T0, World} from './fixtures.js'
+
+const fleet = () => [node('a'), node('b')]
+const condition = (o: {status?: {conditions?: Array<{type: string; reason?: string; status: string}>}}, type: string) =>
+  o.status?.conditions?.find((c) => c.type === type)
+
+test('Job: completions 3, parallelism 2 → two pods, then one, then Complete', () => {
+  const w = new World(desired([...fleet(), job('migrate').completions(3).parallelism(2)]))
+  const r1 = w.step() // simulated pods of Jobs succeed at once
+  assert.is(r1.plan.actions.length, 2)
+  const r2 = w.step()
+  assert.is(r2.plan.actions.length, 1)
+  w.pass()
+  const j = w.get('Job/default/migrate')
+  assert.is(j.status.succeeded, 3)
+  assert.is(condition(j, 'Complete')?.status, 'True')
+  assert.is(w.pass().plan.actions.length, 0)
+})
+
+test('Job: failed pods count against backoffLimit, then BackoffLimitExceeded', () => {
+  const w = new World(desired([...fleet(), job('flaky').backoffLimit(1)]))
+  const failNew = (r: ReturnType<World['pass']>) => {
+    w.apply()
+    for (const a of r.plan.actions) if (a.type === 'create') w.setPhase(a.pod.metadata.name, 'Failed')
+  }
+  failNew(w.pass())
+  w.advance(10_000) // the backoff delay after one failure
+  const r2 = w.pass()
+  assert.is(r2.plan.actions.length, 1, 'one failure ≤ backoffLimit 1: retry')
+  failNew(r2)
+  const r3 = w.pass()
+  assert.is(r3.plan.actions.length, 0)
+  const j = w.get('Job/default/flaky')
+  assert.is(condition(j, 'Failed')?.reason, 'BackoffLimitExceeded')
+  assert.is(j.status.failed, 2)
+})
+
+test('Job: a failed pod is retried after the backoff delay (10 s, then 20 s)', () => {
+  const w = new World(desired([...fleet(), job('retry').backoffLimit(5)]))
+  const failAll = () => {
+    for (const n of Object.values(w.observed.nodes))
+      for (const p of n.pods)
+        if (p.phase !== 'Failed') {
+          p.phase = 'Failed'
+          p.ready = false
+          p.containers = p.containers.map((c) => ({...c, state: 'terminated', exitCode: 1, finishedAt: w.now, ready: false}))
+        }
+  }
+  w.step()
+  failAll()
+  assert.is(w.pass().plan.actions.length, 0, 'within 10 s of the failure')
+  w.advance(10_000)
+  assert.is(w.step().plan.actions.length, 1)
+  failAll()
+  w.advance(10_000)
+  assert.is(w.pass().plan.actions.length, 0, 'second failure: 20 s')
+  w.advance(10_000)
+  assert.is(w.pass().plan.actions.length, 1)
+})
+
+test('Job: activeDeadlineSeconds stops the running pod', () => {
+  const w = new World(desired([...fleet(), job('slow').activeDeadline(60)]))
+  w.pass()
+  w.apply()
+  w.setPhase(w.running('slow')[0], 'Running')
+  w.advance(61_000)
+  const r = w.pass()
+  assert.equal(r.plan.actions.map((a) => a.type), ['delete'])
+  assert.is(condition(w.get('Job/default/slow'), 'Failed')?.reason, 'DeadlineExceeded')
+})
+
+test('CronJob: runs the most recent missed time once, named after it', () => {
+  const w = new World(desired([...fleet(), cronjob('report').schedule('*/5 * * * *')]))
+  w.pass() // created at T0 (12:00): nothing due yet
+  assert.is(w.objects('Job').length, 0)
+  w.advance(12 * 60_000) // 12:12 — 12:05 and 12:10 were due; only 12:10 runs
+  const r = w.pass()
+  const jobs = w.objects('Job')
+  assert.equal(jobs.map((j) => j.metadata.name), [`report-${Math.floor((T0 + 10 * 60_000) / 60_000)}`])
+  assert.is(jobs[0].metadata.annotations['batch.kubernetes.io/cronjob-scheduled-timestamp'], '2026-03-01T12:10:00.000Z')
+  assert.is(r.plan.actions.length, 1)
+  assert.is(w.get('CronJob/default/report').status.lastScheduleTime, '2026-03-01T12:10:00.000Z')
+  const again = w.pass()
+  assert.is(w.objects('Job').length, 1, 'same time: no second job')
+  assert.equal(again.plan.actions.map((a) => a.target), r.plan.actions.map((a) => a.target), 'the unapplied create is planned again, same name')
+})
+
+test('CronJob: startingDeadlineSeconds skips a time past its window', () => {
+  const w = new World(desired([...fleet(), cronjob('report').schedule('0 * * * *').startingDeadline(120)]))
+  w.pass()
+  w.advance(63 * 60_000) // 13:03, the 13:00 run is 3 min late > 120 s
+  w.pass()
+  assert.is(w.objects('Job').length, 0)
+})
+
+test('CronJob: Forbid skips while a job runs; Replace deletes it', () => {
+  for (const policy of ['Forbid', 'Replace'] as const) {
+    const w = new World(desired([...fleet(), cronjob('sync').schedule('*/5 * * * *').policy(policy)]))
+    w.pass()
+    w.advance(5 * 60_000)
+    w.pass()
+    w.apply()
+    const first = w.objects('Job')[0].metadata.name
+    for (const p of w.running('sync')) w.setPhase(p, 'Running')
+    w.advance(5 * 60_000)
+    const r = w.pass()
+    const names = w.objects('Job').map((j) => j.metadata.name).sort()
+    if (policy === 'Forbid') {
+      assert.equal(names, [first])
+      assert.is(r.plan.actions.length, 0)
+      assert.ok(w.state.events.some((e) => e.reason === 'JobAlreadyActive'))
+    } else {
+      assert.is(names.length, 1)
+      assert.is.not(names[0], first)
+      assert.equal(r.plan.actions.map((a) => a.type).sort(), ['create', 'delete'])
+    }
+  }
+})
+
+test('CronJob: suspend, and successful history limit 3', () => {
+  const w = new World(desired([...fleet(), cronjob('tick').schedule('* * * * *')]))
+  for (let i = 0; i < 6; i++) {
+    w.advance(60_000)
+    w.step()
+  }
+  w.pass()
+  const done = w.objects('Job').filter((j) => condition(j, 'Complete'))
+  assert.is(done.length, 3)
+  assert.is(w.objects('Job').length, 3, 'older finished jobs deleted')
+  w.desired = desired([...fleet(), cronjob('tick').schedule('* * * * *').suspend()])
+  w.advance(60_000)
+  w.pass()
+  assert.is(w.pass().plan.actions.filter((a) => a.type === 'create').length, 0)
+})
+
+test.run()

@@ -1,0 +1,139 @@
+import {test} from 'uvu'
+import * as assert from 'uvu/assert'
+import type {KubeObject} from '../../../src/manifests/object.js'
+import {observedFromState} from '../../../src/reconcile/assume.js'
+import {converge, simulateApply} from '../../../src/reconcile/converge.js'
+import {reconcile, type ReconcileInput} from '../../../src/reconcile/reconcile.js'
+import {emptyState} from '../../../src/state/model.js'
+import type {Action} from '../../../src/reconcile/plan.js'
+import {configMap, cronjob, daemonset, deployment, desired, job, node, pod, service, statefulset, T0} from './fixtures.js'
+
+/** A small deterministic PRNG for generating scenarios (the code under test never sees it). */
+function rng(seed: number) {
+  let s = seed >>> 0
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
+    return s / 2 ** 32
+  }
+}
+
+function scenario(seed: number): KubeObject[] {
+  const r = rng(seed)
+  const pick = <T,>(xs: T[]) => xs[Math.floor(r() * xs.length)]
+  const objs: KubeObject[] = []
+  const nodeCount = 2 + Math.floor(r() * 4)
+  for (let i = 0; i < nodeCount; i++) {
+    let n = node(`n${i}`).label('zone', pick(['a', 'b']))
+    if (r() < 0.25) n = n.taint('dedicated', 'batch')
+    objs.push(n.build())
+  }
+  objs.push(configMap('shared', {k: String(seed)}))
+  for (let i = 0; i < 1 + Math.floor(r() * 3); i++) {
+    objs.push(deployment(`web${i}`).replicas(1 + Math.floor(r() * 6)).rolling(pick([0, 1, '25%']), pick([1, '25%'])).configVolume('shared').image(pick(['a:1', 'b:2'])).build())
+    if (r() < 0.5) objs.push(service(`web${i}`, {app: `web${i}`}).build())
+  }
+  if (r() < 0.7) objs.push(statefulset('db').replicas(1 + Math.floor(r() * 3)).claim('data').build())
+  if (r() < 0.7) objs.push(daemonset('agent').build())
+  if (r() < 0.5) objs.push(job('once').completions(2).parallelism(2).build())
+  if (r() < 0.5) objs.push(cronjob('tick').schedule('*/10 * * * *').build())
+  if (r() < 0.5) objs.push(pod('tool').build())
+  return objs
+}
+
+function input(objs: KubeObject[], sha = 'a'.repeat(40)): ReconcileInput {
+  return {desired: desired(objs, sha), state: emptyState('lineage'), observed: {nodes: {}}, now: T0}
+}
+
+function shuffle<T>(xs: T[], seed: number): T[] {
+  const r = rng(seed)
+  const out = [...xs]
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1))
+    ;[out[i], out[j]] = [out[j], out[i]]
+  }
+  return out
+}
+
+const seeds = Array.from({length: 12}, (_, i) => i + 1)
+
+test('same inputs → byte-identical JSON, and the inputs are not modified', () => {
+  for (const seed of seeds) {
+    const inp = input(scenario(seed))
+    const before = JSON.stringify(inp)
+    const a = JSON.stringify(reconcile(inp))
+    const b = JSON.stringify(reconcile(structuredClone(inp)))
+    assert.is(a, b, `seed ${seed}`)
+    assert.is(JSON.stringify(inp), before, `seed ${seed}: input modified`)
+    // and again from the middle of a rollout
+    const c = converge(inp, {maxPasses: 3})
+    const mid = {...inp, state: c.final.state, observed: simulateApply({nodes: {}}, c.first.plan, c.first.state, T0)}
+    assert.is(JSON.stringify(reconcile(mid)), JSON.stringify(reconcile(structuredClone(mid))), `seed ${seed} mid`)
+  }
+})
+
+test('shuffling the order of manifests changes nothing', () => {
+  for (const seed of seeds) {
+    const objs = scenario(seed)
+    const a = JSON.stringify(converge(input(objs)).final)
+    const b = JSON.stringify(converge(input(shuffle(objs, seed * 7))).final)
+    assert.is(a, b, `seed ${seed}`)
+  }
+})
+
+test('a pass run again on its own output (nothing applied) plans the same actions, no new ones', () => {
+  for (const seed of seeds) {
+    const inp = input(scenario(seed))
+    const r1 = reconcile(inp)
+    const r2 = reconcile({...inp, state: r1.state})
+    assert.equal(r2.plan, r1.plan, `seed ${seed}`)
+    const names = (r: typeof r1) => Object.keys(r.state.objects).filter((k) => k.startsWith('Pod/') || k.startsWith('ReplicaSet/') || k.startsWith('Job/'))
+    assert.equal(names(r2), names(r1), `seed ${seed}: no new objects`)
+  }
+})
+
+test('after its plan is applied, the next pass never repeats an action of it', () => {
+  const id = (a: Action) => `${a.type} ${a.node} ${a.target} ${'specHash' in a ? a.specHash : ''} ${'uid' in a ? a.uid : ''}`
+  for (const seed of seeds) {
+    const inp = input(scenario(seed))
+    let state = inp.state
+    let observed = inp.observed
+    for (let pass = 0; pass < 6; pass++) {
+      const r = reconcile({...inp, state, observed})
+      observed = simulateApply(observed, r.plan, r.state, inp.now)
+      state = r.state
+      const next = reconcile({...inp, state, observed})
+      const done = new Set(r.plan.actions.map(id))
+      const repeated = next.plan.actions.map(id).filter((x) => done.has(x))
+      assert.equal(repeated, [], `seed ${seed} pass ${pass}`)
+    }
+  }
+})
+
+test('converge reaches a fixpoint; after it a pass (online or offline) plans nothing', () => {
+  for (const seed of seeds) {
+    const inp = input(scenario(seed))
+    const c = converge(inp)
+    assert.is(c.final.plan.actions.length, 0, `seed ${seed}: ${c.stuck.join('; ')}`)
+    assert.ok(c.passes < 100, `seed ${seed}: ${c.passes} passes`)
+    const offline = reconcile({...inp, state: c.final.state, observed: observedFromState(c.final.state, T0 + 3_600_000), now: c.final.state.events.length ? Date.parse(c.final.state.events.at(-1)!.time) : T0})
+    assert.equal(offline.plan.actions, [], `seed ${seed}: offline plan after convergence`)
+  }
+})
+
+test('a new commit converges from a converged state, and its first plan respects the rollout bounds', () => {
+  for (const seed of seeds) {
+    const objs = scenario(seed)
+    const c1 = converge(input(objs))
+    const observed = observedFromState(c1.final.state, T0)
+    const changed = objs.map((o) => (o.kind === 'Deployment' ? deployment(o.metadata.name).replicas((o as never as {spec: {replicas: number}}).spec.replicas).image('c:3').configVolume('shared').build() : o))
+    const c2 = converge({desired: desired(changed, 'b'.repeat(40)), state: c1.final.state, observed, now: T0})
+    assert.is(c2.final.plan.actions.length, 0, `seed ${seed}`)
+    for (const d of changed.filter((o) => o.kind === 'Deployment')) {
+      const key = `Deployment/default/${d.metadata.name}`
+      const st = (c2.final.state.objects[key] as never as {status: {updatedReplicas: number}}).status
+      assert.is(st.updatedReplicas, (d as never as {spec: {replicas: number}}).spec.replicas, `seed ${seed} ${key}`)
+    }
+  }
+})
+
+test.run()
