@@ -1,0 +1,28 @@
+// `tsctl nodes check local` on this machine: installs the runtime under
+// --root, reports the facts, finds nothing missing (root, overlay, cgroups).
+import {spawnSync} from 'node:child_process'
+import {existsSync, mkdtempSync, rmSync} from 'node:fs'
+import {join} from 'node:path'
+import {test} from 'uvu'
+import * as assert from 'uvu/assert'
+
+test('nodes check local: ready, exit 0, runtime installed once per content hash', () => {
+  const root = mkdtempSync('/tmp/tsctl-nodecheck-')
+  try {
+    const run = () => spawnSync(process.execPath, [join(process.cwd(), 'bin/run.js'), 'nodes', 'check', 'local', '--root', root, '-o', 'json'], {encoding: 'utf8'})
+    const r = run()
+    assert.is(r.status, 0, r.stderr)
+    const doc = JSON.parse(r.stdout)
+    assert.is(doc.kind, 'NodeCheckList')
+    assert.equal(doc.items[0].problems, [])
+    assert.is(doc.items[0].facts.overlay, 'yes')
+    assert.ok(['v1', 'hybrid', 'v2'].includes(doc.items[0].facts.cgroup_mode))
+    const installed = doc.items[0].facts.runtime as string
+    assert.ok(existsSync(join(installed, 'tsctl-runtime')))
+    assert.is(JSON.parse(run().stdout).items[0].facts.runtime, installed, 'the same install is reused')
+  } finally {
+    rmSync(root, {recursive: true, force: true})
+  }
+})
+
+test.run()
