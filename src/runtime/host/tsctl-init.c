@@ -17,6 +17,7 @@
  *   tsctl-init probe-http NSPID PORT PATH TIMEOUT
  *   tsctl-init whiteout LAYERROOT WHITEOUTSFILE OPAQUEFILE
  *   tsctl-init sleep MS
+ *   tsctl-init supervise ROOT UID      (supervise.c)
  *
  * Built static (musl-gcc -static) for amd64 and arm64 by build.sh.
  */
@@ -45,6 +46,8 @@
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <grp.h>
+
+#include "tsctl-init.h"
 
 extern char **environ;
 
@@ -77,7 +80,7 @@ static void record_start_failure(void) {
 	if (notify && atoi(notify) > 1 && atoi(notify) == (int)getppid()) kill(getppid(), SIGUSR1);
 }
 
-static void die(const char *fmt, ...) {
+void die(const char *fmt, ...) {
 	va_list ap;
 	va_start(ap, fmt);
 	fputs("tsctl-init: ", stderr);
@@ -92,7 +95,7 @@ static void die(const char *fmt, ...) {
 /* ---- small file helpers ---- */
 
 /* Reads a whole file; returns NULL (errno set) when it does not exist. */
-static char *slurp(const char *path, size_t *len) {
+char *slurp(const char *path, size_t *len) {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) return NULL;
 	size_t cap = 4096, n = 0;
@@ -110,14 +113,14 @@ static char *slurp(const char *path, size_t *len) {
 	return buf;
 }
 
-static char *pathcat(const char *a, const char *b) {
+char *pathcat(const char *a, const char *b) {
 	char *p = malloc(strlen(a) + strlen(b) + 2);
 	sprintf(p, "%s/%s", a, b);
 	return p;
 }
 
 /* Splits a NUL-separated file into a NULL-terminated vector. */
-static char **nul_list(const char *path, int *count) {
+char **nul_list(const char *path, int *count) {
 	size_t len = 0;
 	char *buf = slurp(path, &len);
 	int n = 0;
@@ -135,14 +138,14 @@ static char **nul_list(const char *path, int *count) {
 }
 
 /* First line of a file, trimmed; dflt when missing. */
-static char *line_of(const char *path, const char *dflt) {
+char *line_of(const char *path, const char *dflt) {
 	char *s = slurp(path, NULL);
 	if (!s) { errno = 0; return (char *)dflt; }
 	s[strcspn(s, "\n")] = 0;
 	return s;
 }
 
-static int has_word(const char *words, const char *w) {
+int has_word(const char *words, const char *w) {
 	if (!words) return 0;
 	size_t n = strlen(w);
 	for (const char *p = words; (p = strstr(p, w)); p += n)
@@ -151,7 +154,7 @@ static int has_word(const char *words, const char *w) {
 }
 
 /* Writes a file atomically (temp + rename) so a reader never sees half of it. */
-static void write_atomic(const char *path, const char *content) {
+void write_atomic(const char *path, const char *content) {
 	char tmp[4096];
 	snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -218,7 +221,7 @@ static void reap(int sig) {
 }
 
 /* The pod's "pause" process: holds net/ipc/uts (and pid) namespaces. */
-static int cmd_infra(int argc, char **argv) {
+int cmd_infra(int argc, char **argv) {
 	if (argc != 5) die("usage: infra PIDFILE HOSTNAMEFILE NSLIST");
 	const char *pidfile = argv[2], *nslist = argv[4];
 	int flags = 0;
@@ -332,7 +335,7 @@ static void exec_with_env(const struct ctr_config *cfg, char **args) {
 	die("exec %s", args[0]);
 }
 
-static void join_cgroups(const char *cgfile, pid_t pid) {
+void join_cgroups(const char *cgfile, pid_t pid) {
 	char *list = slurp(cgfile, NULL);
 	if (!list) { errno = 0; return; }
 	char buf[32];
@@ -539,7 +542,7 @@ static void setup_rootfs(const char *cdir, const char *rundir, const char *poddi
 		die("read-only root");
 }
 
-static long long now_ms(void) {
+long long now_ms(void) {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -550,7 +553,7 @@ static long long now_ms(void) {
  * cgroups before it runs a single instruction of the app, records its pid and
  * then its exit (code, signal, time) atomically for the supervisor.
  */
-static int cmd_run(int argc, char **argv) {
+int cmd_run(int argc, char **argv) {
 	if (argc != 10) die("usage: run CDIR RUNDIR PODDIR LAYERS NSPID NSLIST CGFILE LOGFILE");
 	const char *cdir = argv[2], *rundir = argv[3], *poddir = argv[4], *layers = argv[5];
 	const char *nspid = argv[6], *nslist = argv[7], *cgfile = argv[8], *logfile = argv[9];
@@ -600,7 +603,7 @@ static int cmd_run(int argc, char **argv) {
 }
 
 /* Runs ARG... inside a running container: its namespaces, root, cgroups, user and capabilities. */
-static int cmd_exec(int argc, char **argv) {
+int cmd_exec(int argc, char **argv) {
 	if (argc < 5) die("usage: exec CDIR RUNDIR CGFILE ARG...");
 	const char *cdir = argv[2], *rundir = argv[3];
 	char *pidline = line_of(pathcat(rundir, "pid"), NULL);
@@ -647,14 +650,14 @@ static int connect_in_pod(const char *nspid, const char *port, const char *timeo
 	return s;
 }
 
-static int cmd_probe_tcp(int argc, char **argv) {
+int cmd_probe_tcp(int argc, char **argv) {
 	if (argc != 5) die("usage: probe-tcp NSPID PORT TIMEOUT");
 	close(connect_in_pod(argv[2], argv[3], argv[4]));
 	return 0;
 }
 
 /* Kubernetes' httpGet probe: 200 <= status < 400 is success. */
-static int cmd_probe_http(int argc, char **argv) {
+int cmd_probe_http(int argc, char **argv) {
 	if (argc != 6) die("usage: probe-http NSPID PORT PATH TIMEOUT");
 	int s = connect_in_pod(argv[2], argv[3], argv[5]);
 	char req[4096];
@@ -731,7 +734,7 @@ static int cmd_sleep(int argc, char **argv) {
 
 int main(int argc, char **argv) {
 	errno = 0;
-	if (argc < 2) die("usage: tsctl-init infra|run|exec|probe-tcp|probe-http|whiteout|sleep ...");
+	if (argc < 2) die("usage: tsctl-init infra|run|exec|probe-tcp|probe-http|whiteout|sleep|supervise ...");
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "infra")) return cmd_infra(argc, argv);
 	if (!strcmp(cmd, "run")) return cmd_run(argc, argv);
@@ -740,6 +743,7 @@ int main(int argc, char **argv) {
 	if (!strcmp(cmd, "probe-http")) return cmd_probe_http(argc, argv);
 	if (!strcmp(cmd, "whiteout")) return cmd_whiteout(argc, argv);
 	if (!strcmp(cmd, "sleep")) return cmd_sleep(argc, argv);
+	if (!strcmp(cmd, "supervise")) return cmd_supervise(argc, argv);
 	die("unknown command %s", cmd);
 	return 127;
 }
