@@ -8,7 +8,7 @@ set -eu
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 out=${1:-$here/bin}
 mkdir -p "$out"
-cflags='-Os -static -Wall -Wextra -Wno-unused-parameter -s'
+cflags='-Os -static -Wall -Wextra -Werror -Wno-unused-parameter -s'
 
 if command -v musl-gcc >/dev/null 2>&1; then cc_amd64=musl-gcc; else cc_amd64=${CC:-cc}; fi
 # shellcheck disable=SC2086 # cflags is a word list on purpose

@@ -70,6 +70,19 @@ static long long started_at;
 static long long log_max = 10 * 1024 * 1024;
 static sigset_t wake_set;
 
+/*
+ * Path join into a ring of static buffers: the supervisor runs for months,
+ * so its hot paths must not allocate per tick. A result stays valid for the
+ * next 15 calls; callers use it at once.
+ */
+static char *pj(const char *a, const char *b) {
+	static char ring[16][4352];
+	static int next;
+	char *p = ring[next++ % 16];
+	snprintf(p, sizeof ring[0], "%s/%s", a, b);
+	return p;
+}
+
 static void fmt_ms(char *buf, size_t n, long long v) {
 	if (v > 0) snprintf(buf, n, "%lld", v);
 	else snprintf(buf, n, "-");
@@ -83,7 +96,7 @@ static void save(struct ctr *c) {
 	fmt_ms(fin, sizeof fin, c->finished);
 	snprintf(line, sizeof line, "%s %s %s %d %d %s %s %s %s\n", c->state, c->reason[0] ? c->reason : "-", ex, c->restarts,
 		c->ready, st, fin, c->last_reason[0] ? c->last_reason : "-", lex);
-	write_atomic(pathcat(c->rundir, "status"), line);
+	write_atomic(pj(c->rundir, "status"), line);
 }
 
 static char last_phase[128];
@@ -94,7 +107,7 @@ static void set_phase(const char *phase, int ready, long long ready_since) {
 	snprintf(line, sizeof line, "%s %d %s %lld\n", phase, ready, rs, started_at);
 	if (!strcmp(line, last_phase)) return;
 	strcpy(last_phase, line);
-	write_atomic(pathcat(pod, "phase"), line);
+	write_atomic(pj(pod, "phase"), line);
 }
 
 static int read_int(const char *path, int dflt) {
@@ -108,14 +121,14 @@ static int read_int(const char *path, int dflt) {
 
 /* How many OOM kills the container's memory cgroup has seen (v1 memory.oom_control, v2 memory.events). */
 static long oom_count(struct ctr *c) {
-	char *list = slurp(pathcat(c->rundir, "cgroups"), NULL);
+	char *list = slurp(pj(c->rundir, "cgroups"), NULL);
 	errno = 0;
 	if (!list) return 0;
 	long n = 0;
 	for (char *line = strtok(list, "\n"); line; line = strtok(NULL, "\n")) {
 		static const char *files[] = {"memory.oom_control", "memory.events"};
 		for (int i = 0; i < 2; i++) {
-			char *text = slurp(pathcat(line, files[i]), NULL);
+			char *text = slurp(pj(line, files[i]), NULL);
 			errno = 0;
 			if (!text) continue;
 			char *p = strstr(text, "oom_kill ");
@@ -129,11 +142,11 @@ static long oom_count(struct ctr *c) {
 
 /* SIGKILL every process left in the container's cgroups (v1 has no cgroup.kill). */
 static void kill_cgroup(struct ctr *c) {
-	char *list = slurp(pathcat(c->rundir, "cgroups"), NULL);
+	char *list = slurp(pj(c->rundir, "cgroups"), NULL);
 	errno = 0;
 	if (!list) return;
 	for (char *line = strtok(list, "\n"); line; line = strtok(NULL, "\n")) {
-		char *procs = slurp(pathcat(line, "cgroup.procs"), NULL);
+		char *procs = slurp(pj(line, "cgroup.procs"), NULL);
 		errno = 0;
 		if (!procs) continue;
 		for (char *p = strtok(procs, "\n"); p; p = strtok(NULL, "\n")) if (atoi(p) > 1) kill(atoi(p), SIGKILL);
@@ -143,7 +156,7 @@ static void kill_cgroup(struct ctr *c) {
 }
 
 static pid_t container_pid(struct ctr *c) {
-	return (pid_t)read_int(pathcat(c->rundir, "pid"), 0);
+	return (pid_t)read_int(pj(c->rundir, "pid"), 0);
 }
 
 /* Signals the container's pid 1 (never pid 0 or 1 of ours: kill(0, …) would hit our own group). */
@@ -167,7 +180,7 @@ static void nap(long ms) {
 }
 
 static int stop_requested(void) {
-	return access(pathcat(pod, "stop"), F_OK) == 0;
+	return access(pj(pod, "stop"), F_OK) == 0;
 }
 
 /* Reaps the shims that exited; the exit file (code, signal, time) is the shim's report. */
@@ -215,34 +228,38 @@ static int run_child(int (*fn)(int, char **), int argc, char **argv, int timeout
 
 /* An exec hook or probe inside the container: `tsctl-init exec CDIR RUNDIR CGFILE --argv-file FILE`. */
 static int exec_in(struct ctr *c, const char *argvfile, int timeout_s, const char *log) {
-	char *args[] = {"tsctl-init", "exec", c->cdir, c->rundir, pathcat(c->rundir, "cgroups"), "--argv-file", (char *)argvfile, NULL};
+	char *args[] = {"tsctl-init", "exec", c->cdir, c->rundir, pj(c->rundir, "cgroups"), "--argv-file", (char *)argvfile, NULL};
 	return run_child(cmd_exec, 7, args, timeout_s, log);
 }
 
 static void ctr_start(struct ctr *c) {
-	unlink(pathcat(c->rundir, "pid"));
-	unlink(pathcat(c->rundir, "exit"));
+	unlink(pj(c->rundir, "pid"));
+	unlink(pj(c->rundir, "exit"));
 	/* A restarted container starts from the image again, as in Kubernetes. */
-	nftw(pathcat(c->rundir, "upper"), rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	nftw(pathcat(c->rundir, "work"), rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	mkdir(pathcat(c->rundir, "upper"), 0755);
-	mkdir(pathcat(c->rundir, "work"), 0755);
+	nftw(pj(c->rundir, "upper"), rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	nftw(pj(c->rundir, "work"), rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	mkdir(pj(c->rundir, "upper"), 0755);
+	mkdir(pj(c->rundir, "work"), 0755);
 	errno = 0;
 	c->ooms_before = oom_count(c);
-	char *log = pathcat(c->rundir, "log");
+	char log[4352], cgroups[4352];
+	snprintf(log, sizeof log, "%s/log", c->rundir);
+	snprintf(cgroups, sizeof cgroups, "%s/cgroups", c->rundir);
 	pid_t p = fork();
 	if (p == 0) {
 		sigprocmask(SIG_UNBLOCK, &wake_set, NULL);
 		int fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 		if (fd >= 0) dup2(fd, 2);
-		char *args[] = {"tsctl-init", "run", c->cdir, c->rundir, pod, layers, nspid, nslist, pathcat(c->rundir, "cgroups"), log, NULL};
+		char *args[] = {"tsctl-init", "run", c->cdir, c->rundir, pod, layers, nspid, nslist, cgroups, log, NULL};
 		_exit(cmd_run(10, args));
 	}
 	c->shim = p;
 	c->exited = p < 0;
+	/* "running" once the container process exists (the shim writes pid right after the clone). */
+	for (int i = 0; i < 1000 && p > 0 && access(pj(c->rundir, "pid"), F_OK) && access(pj(c->rundir, "exit"), F_OK); i++) nap(2);
 	char pidbuf[32];
 	snprintf(pidbuf, sizeof pidbuf, "%d\n", (int)p);
-	write_atomic(pathcat(c->rundir, "shim"), pidbuf);
+	write_atomic(pj(c->rundir, "shim"), pidbuf);
 	strcpy(c->state, "running");
 	c->reason[0] = 0;
 	c->exit_code = -1;
@@ -256,9 +273,10 @@ static void ctr_start(struct ctr *c) {
 		c->probes[i].result = -1;
 	}
 	save(c);
-	char *hook = pathcat(c->cdir, "hooks/poststart");
+	char hook[4352];
+	snprintf(hook, sizeof hook, "%s/hooks/poststart", c->cdir);
 	if (access(hook, F_OK) == 0) {
-		for (int i = 0; i < 400 && access(pathcat(c->rundir, "pid"), F_OK) && access(pathcat(c->rundir, "exit"), F_OK); i++) nap(5);
+		for (int i = 0; i < 400 && access(pj(c->rundir, "pid"), F_OK) && access(pj(c->rundir, "exit"), F_OK); i++) nap(5);
 		if (exec_in(c, hook, 30, log) != 0) kill_ctr(c, SIGKILL);
 	}
 	errno = 0;
@@ -268,7 +286,7 @@ static void ctr_start(struct ctr *c) {
 static void ctr_finish(struct ctr *c) {
 	int code = 127, sig = 0;
 	long long fin = now_ms();
-	char *e = slurp(pathcat(c->rundir, "exit"), NULL);
+	char *e = slurp(pj(c->rundir, "exit"), NULL);
 	errno = 0;
 	if (e) {
 		sscanf(e, "%d %d %lld", &code, &sig, &fin);
@@ -306,16 +324,25 @@ static int probe_once(struct ctr *c, int which) {
 	struct probe *p = &c->probes[which];
 	char dir[4200];
 	snprintf(dir, sizeof dir, "%s/probes/%s", c->cdir, probe_names[which]);
-	if (!strcmp(p->kind, "exec")) return exec_in(c, pathcat(dir, "argv"), p->timeout, NULL) == 0;
-	char *port = line_of(pathcat(dir, "port"), "0");
-	char timeout[16];
+	if (!strcmp(p->kind, "exec")) return exec_in(c, pj(dir, "argv"), p->timeout, NULL) == 0;
+	char port[16], path[2048] = "/", timeout[16];
+	char *s = slurp(pj(dir, "port"), NULL);
+	snprintf(port, sizeof port, "%d", s ? atoi(s) : 0);
+	free(s);
+	s = slurp(pj(dir, "path"), NULL);
+	if (s) {
+		s[strcspn(s, "\n")] = 0;
+		snprintf(path, sizeof path, "%s", s);
+		free(s);
+	}
+	errno = 0;
 	snprintf(timeout, sizeof timeout, "%d", p->timeout);
 	if (!strcmp(p->kind, "tcp")) {
 		char *args[] = {"tsctl-init", "probe-tcp", netpid, port, timeout, NULL};
 		return run_child(cmd_probe_tcp, 5, args, p->timeout + 1, NULL) == 0;
 	}
 	if (!strcmp(p->kind, "http")) {
-		char *args[] = {"tsctl-init", "probe-http", netpid, port, line_of(pathcat(dir, "path"), "/"), timeout, NULL};
+		char *args[] = {"tsctl-init", "probe-http", netpid, port, path, timeout, NULL};
 		return run_child(cmd_probe_http, 6, args, p->timeout + 1, NULL) == 0;
 	}
 	return 0;
@@ -340,11 +367,11 @@ static int probe_tick(struct ctr *c, int which) {
 }
 
 static void rotate_log(struct ctr *c) {
-	char *log = pathcat(c->rundir, "log");
+	char *log = pj(c->rundir, "log");
 	struct stat st;
 	if (stat(log, &st) < 0 || st.st_size <= log_max) { errno = 0; return; }
 	/* copy-truncate: the container holds the file open with O_APPEND */
-	char *old = pathcat(c->rundir, "log.1");
+	char *old = pj(c->rundir, "log.1");
 	int in = open(log, O_RDONLY | O_CLOEXEC), out = open(old, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (in >= 0 && out >= 0) {
 		char buf[65536];
@@ -358,7 +385,7 @@ static void rotate_log(struct ctr *c) {
 }
 
 static void kill_infra(void) {
-	pid_t p = (pid_t)read_int(pathcat(pod, "infra.pid"), 0);
+	pid_t p = (pid_t)read_int(pj(pod, "infra.pid"), 0);
 	if (p > 1) kill(p, SIGKILL);
 	if (infra_child > 0) {
 		kill(infra_child, SIGKILL);
@@ -375,13 +402,13 @@ static const char *final_phase(void) {
 
 /* The stop sequence: preStop hooks, SIGTERM, the grace period, SIGKILL. Never returns. */
 static void do_stop(void) {
-	int grace = read_int(pathcat(pod, "stop"), 30);
+	int grace = read_int(pj(pod, "stop"), 30);
 	char *log;
 	for (int i = 0; i < nctr; i++) {
 		struct ctr *c = &ctrs[i];
 		if (strcmp(c->state, "running")) continue;
-		log = pathcat(c->rundir, "log");
-		char *hook = pathcat(c->cdir, "hooks/prestop");
+		log = pj(c->rundir, "log");
+		char *hook = pj(c->cdir, "hooks/prestop");
 		if (!c->init && access(hook, F_OK) == 0) exec_in(c, hook, grace > 0 ? grace : 1, log);
 		kill_ctr(c, SIGTERM);
 	}
@@ -419,15 +446,15 @@ static void load_probe(struct ctr *c, int which) {
 	char dir[4200];
 	snprintf(dir, sizeof dir, "%s/probes/%s", c->cdir, probe_names[which]);
 	struct probe *p = &c->probes[which];
-	char *kind = line_of(pathcat(dir, "kind"), NULL);
+	char *kind = line_of(pj(dir, "kind"), NULL);
 	p->present = kind != NULL;
 	if (!kind) return;
 	snprintf(p->kind, sizeof p->kind, "%s", kind);
-	p->delay = read_int(pathcat(dir, "delay"), 0);
-	p->period = read_int(pathcat(dir, "period"), 10);
-	p->timeout = read_int(pathcat(dir, "timeout"), 1);
-	p->success = read_int(pathcat(dir, "success"), 1);
-	p->failure = read_int(pathcat(dir, "failure"), 3);
+	p->delay = read_int(pj(dir, "delay"), 0);
+	p->period = read_int(pj(dir, "period"), 10);
+	p->timeout = read_int(pj(dir, "timeout"), 1);
+	p->success = read_int(pj(dir, "success"), 1);
+	p->failure = read_int(pj(dir, "failure"), 3);
 	if (p->period < 1) p->period = 1;
 }
 
@@ -436,7 +463,7 @@ static int by_id(const void *a, const void *b) {
 }
 
 static void load_containers(void) {
-	char *dir = pathcat(bundle, "containers");
+	char *dir = pj(bundle, "containers");
 	DIR *d = opendir(dir);
 	if (!d) die("open %s", dir);
 	struct dirent *e;
@@ -467,11 +494,11 @@ static void start_infra(const char *flags) {
 	if (has_word(flags, "shareProcessNamespace")) strcat(ns, "pid ");
 	snprintf(netpid, sizeof netpid, "%d", (int)getpid());
 	if (ns[0]) {
-		char *pidfile = pathcat(pod, "infra.pid");
+		char *pidfile = pj(pod, "infra.pid");
 		pid_t p = fork();
 		if (p == 0) {
 			sigprocmask(SIG_UNBLOCK, &wake_set, NULL);
-			char *args[] = {"tsctl-init", "infra", pidfile, pathcat(pod, "init/etc/hostname"), ns, NULL};
+			char *args[] = {"tsctl-init", "infra", pidfile, pj(pod, "init/etc/hostname"), ns, NULL};
 			_exit(cmd_infra(5, args));
 		}
 		infra_child = p;
@@ -498,14 +525,14 @@ int cmd_supervise(int argc, char **argv) {
 	sigaddset(&wake_set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &wake_set, NULL);
 	/* Out of the caller's (SSH session's) cgroup, into the pod's own. */
-	join_cgroups(pathcat(pod, "infra.cgroups"), getpid());
+	join_cgroups(pj(pod, "infra.cgroups"), getpid());
 	char buf[32];
 	snprintf(buf, sizeof buf, "%d\n", (int)getpid());
-	write_atomic(pathcat(pod, "supervisor.pid"), buf);
-	snprintf(restart_policy, sizeof restart_policy, "%s", line_of(pathcat(bundle, "meta/restart"), "Always"));
-	backoff_base = read_int(pathcat(bundle, "meta/backoff"), 10);
+	write_atomic(pj(pod, "supervisor.pid"), buf);
+	snprintf(restart_policy, sizeof restart_policy, "%s", line_of(pj(bundle, "meta/restart"), "Always"));
+	backoff_base = read_int(pj(bundle, "meta/backoff"), 10);
 	if (backoff_base < 0) backoff_base = 10;
-	char *flags = line_of(pathcat(bundle, "meta/flags"), "");
+	char *flags = line_of(pj(bundle, "meta/flags"), "");
 	if (getenv("TSCTL_LOG_MAX")) log_max = atoll(getenv("TSCTL_LOG_MAX"));
 	long tick = getenv("TSCTL_TICK_MS") ? atol(getenv("TSCTL_TICK_MS")) : 1000;
 	started_at = now_ms();

@@ -317,11 +317,24 @@ static void set_user_and_caps(const struct ctr_config *cfg) {
 	if (has_word(flags, "noNewPrivs") && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die("no_new_privs");
 }
 
-static void close_fds_from(int lowest) {
+/* The write end of the shim's exec pipe: O_CLOEXEC, so the app's execve closes it. */
+static int exec_notify_fd = -1;
+
+static void close_range_slow(int lo, int hi) {
 	/* close_range(2) where available; otherwise the slow loop. */
-	if (syscall(436 /* SYS_close_range */, (unsigned)lowest, ~0U, 0) == 0) return;
+	if (lo > hi) return;
+	if (syscall(436 /* SYS_close_range */, (unsigned)lo, (unsigned)hi, 0) == 0) return;
 	errno = 0;
-	for (int fd = lowest; fd < 65536; fd++) close(fd);
+	for (int fd = lo; fd <= hi && fd < 65536; fd++) close(fd);
+}
+
+static void close_fds_from(int lowest) {
+	if (exec_notify_fd >= lowest) {
+		close_range_slow(lowest, exec_notify_fd - 1);
+		close_range_slow(exec_notify_fd + 1, 0x7fffffff);
+	} else {
+		close_range_slow(lowest, 0x7fffffff);
+	}
 }
 
 static void exec_with_env(const struct ctr_config *cfg, char **args) {
@@ -564,13 +577,15 @@ int cmd_run(int argc, char **argv) {
 	if (logfd < 0) die("open log %s", logfile);
 	int nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	join_ns(nspid, nslist);
-	int sync[2];
-	if (pipe2(sync, O_CLOEXEC) < 0) die("pipe");
+	int sync[2], execpipe[2];
+	if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(execpipe, O_CLOEXEC) < 0) die("pipe");
 	int flags = CLONE_NEWNS | (has_word(nslist, "pid") || has_word(nslist, "hostpid") ? 0 : CLONE_NEWPID);
 	pid_t child = clone_fork(flags);
 	if (child < 0) die("clone");
 	if (child == 0) {
 		close(sync[1]);
+		close(execpipe[0]);
+		exec_notify_fd = execpipe[1];
 		char c;
 		if (read(sync[0], &c, 1) != 1) _exit(127);
 		close(sync[0]);
@@ -584,12 +599,19 @@ int cmd_run(int argc, char **argv) {
 		exec_with_env(&cfg, cfg.args);
 	}
 	close(sync[0]);
+	close(execpipe[1]);
 	join_cgroups(cgfile, child);
-	char buf[128];
-	snprintf(buf, sizeof buf, "%d %lld\n", (int)child, now_ms());
-	write_atomic(pathcat(rundir, "pid"), buf);
 	if (write(sync[1], "x", 1) != 1) die("sync");
 	close(sync[1]);
+	/* EOF here means the app's execve happened (or the set-up failed): only
+	 * then is the pid published, so `exec` and `status` never see a
+	 * half-built container (whose root would still be the host's). */
+	char buf[128];
+	while (read(execpipe[0], buf, 1) < 0 && errno == EINTR) {}
+	close(execpipe[0]);
+	errno = 0;
+	snprintf(buf, sizeof buf, "%d %lld\n", (int)child, now_ms());
+	write_atomic(pathcat(rundir, "pid"), buf);
 	int st = 0;
 	while (waitpid(child, &st, 0) < 0) if (errno != EINTR) die("waitpid");
 	int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
