@@ -1,7 +1,8 @@
 // `tsctl nodes check local` on this machine: installs the runtime under
 // --root, reports the facts, finds nothing missing (root, overlay, cgroups).
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {Ajv} from 'ajv'
 import {join} from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
@@ -13,6 +14,9 @@ test('nodes check local: ready, exit 0, runtime installed once per content hash'
     const r = run()
     assert.is(r.status, 0, r.stderr)
     const doc = JSON.parse(r.stdout)
+    const schema = JSON.parse(readFileSync(join(process.cwd(), 'schemas/output/nodes-check.json'), 'utf8'))
+    const validate = new Ajv({strict: false}).compile(schema)
+    assert.ok(validate(doc), JSON.stringify(validate.errors))
     assert.is(doc.kind, 'NodeCheckList')
     assert.equal(doc.items[0].problems, [])
     assert.is(doc.items[0].facts.overlay, 'yes')
