@@ -13,7 +13,7 @@ test('nodes check local: ready, exit 0, runtime installed once per content hash'
     const run = () => spawnSync(process.execPath, [join(process.cwd(), 'bin/run.js'), 'nodes', 'check', 'local', '--root', root, '-o', 'json'], {encoding: 'utf8'})
     const r = run()
     assert.is(r.status, 0, r.stderr)
-    const doc = JSON.parse(r.stdout)
+    const doc = JSON.parse(r.stdout) as {kind: string; items: {problems: string[]; facts: Record<string, string>}[]}
     const schema = JSON.parse(readFileSync(join(process.cwd(), 'schemas/output/nodes-check.json'), 'utf8'))
     const validate = new Ajv({strict: false}).compile(schema)
     const valid = validate(doc)
