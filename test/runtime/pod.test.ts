@@ -106,6 +106,16 @@ test('apply is idempotent by spec hash; exec runs in the container namespaces an
   assert.is(st?.containers[0].exitCode, 137)
 })
 
+test('pods apply and remove in parallel on one host', async () => {
+  const pods = [0, 1, 2, 3].map((i) => pod(`par${i}`, [{command: ['sleep', '3600']}]))
+  const uids = await Promise.all(pods.map((p) => host.apply(p)))
+  for (const uid of uids) await host.waitPod(uid, running, `${uid} running`)
+  assert.is(new Set(uids.map((u) => hostPid(host.root, u, 'c00'))).size, 4)
+  await Promise.all(uids.map((u) => host.client.remove(u, 0)))
+  const left = (await host.client.status()).filter((p) => uids.includes(p.uid))
+  assert.equal(left, [])
+})
+
 test('after stop and gc nothing of the pod remains', async () => {
   const p = pod('gone', [{command: ['sleep', '3600']}], {volumes: [{name: 'm', emptyDir: {medium: 'Memory'}}]})
   p.spec = {...(p.spec as object), containers: [{name: 'c0', image: 'x', command: ['sleep', '3600'], volumeMounts: [{name: 'm', mountPath: '/m'}]}]}
