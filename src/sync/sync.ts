@@ -238,6 +238,8 @@ export async function sync(opts: SyncOptions): Promise<SyncResult> {
       const plan: Plan = passes === 1 && opts.plan ? opts.plan : result.plan
 
       if (dryRun) {
+        // the images a real run would need must resolve (exit 2), as they would before a real run sends anything
+        await images.prepare(plan)
         writer.set(result.state)
         emit({type: 'dry-run-plan', time: now(), actions: plan.actions.map(actionRef)})
         const r = finish(unreachable.size ? ExitCode.hosts : ExitCode.ok, plan.actions.length === 0 && result.rollouts.every((x) => x.done))
