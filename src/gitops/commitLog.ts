@@ -20,10 +20,13 @@ const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/
 
 /** CommitOrder over simple-git. */
 export class GitCommitLog implements CommitOrder {
-  private readonly git: SimpleGit
+  private g: SimpleGit | undefined
 
-  constructor(readonly repo: string, timeoutMs = 30_000) {
-    this.git = simpleGit({baseDir: repo, maxConcurrentProcesses: 2, timeout: {block: timeoutMs}})
+  constructor(readonly repo: string, private readonly timeoutMs = 30_000) {}
+
+  /** made on first use: a remote's mirror does not exist before the first fetch */
+  private get git(): SimpleGit {
+    return (this.g ??= simpleGit({baseDir: this.repo, maxConcurrentProcesses: 2, timeout: {block: this.timeoutMs}}))
   }
 
   async resolve(ref: string): Promise<string | null> {

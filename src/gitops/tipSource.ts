@@ -16,6 +16,8 @@ export interface TipSource {
   readonly ref: string
   start(onChange: () => void): Promise<void>
   tip(): Promise<string | null>
+  /** the last failure to learn the tip (a fetch), for the log; undefined when fine */
+  readonly lastError?: string
   close(): Promise<void>
 }
 
@@ -135,7 +137,8 @@ export class RemoteTipSource implements TipSource {
     this.fetching ??= (async () => {
       try {
         await simpleGit({baseDir: this.repo, timeout: {block: this.timeoutMs}}).raw([
-          '-c', 'protocol.ext.allow=never', 'fetch', '--quiet', '--no-tags', '--force', '--end-of-options', this.url, `+${this.ref}:${this.ref}`,
+          // git (and simple-git) refuse the ext:: transport by default; --end-of-options keeps the URL an operand
+          'fetch', '--quiet', '--no-tags', '--force', '--end-of-options', this.url, `+${this.ref}:${this.ref}`,
         ])
         this.lastError = undefined
       } catch (e) {

@@ -80,6 +80,7 @@ export async function watchLoop(o: WatchLoopOptions): Promise<WatchLoopResult> {
   let knownTip: string | null = null
   let inFlight: string | null = null
   let backoff = retry.min
+  let reportedError: string | undefined
 
   const wake = new Waker()
   const refreshTip = async () => {
@@ -100,6 +101,10 @@ export async function watchLoop(o: WatchLoopOptions): Promise<WatchLoopResult> {
 
     while (!o.signal.aborted) {
       let next
+      if (o.source.lastError !== reportedError) {
+        reportedError = o.source.lastError
+        if (reportedError) emit({level: 'warn', event: 'fetch.error', message: reportedError})
+      }
       try {
         knownTip = await o.source.tip()
         next = await nextCommit(o.order, last, knownTip, o.coalesce)
