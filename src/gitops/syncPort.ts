@@ -26,6 +26,12 @@ export interface SyncPortOptions {
   now?: () => number
   onEvent?: (e: unknown) => void
   shouldStop?: () => boolean
+  /** runtime root on every host (default /var/lib/tsctl) */
+  root?: string
+  /** wait this long for a held lock before exit 3 */
+  lockTimeoutMs?: number
+  /** the lock's operation name, e.g. `tsctl watch` */
+  operation?: string
 }
 
 export interface SyncPortResult {
@@ -34,26 +40,17 @@ export interface SyncPortResult {
   converged: boolean
   commit: {sha: string; subject: string} | null
   summary?: unknown
-  failedNodes?: string[]
+  failedNodes?: {node: string; error: string}[]
+  /** why it did not converge, in words */
+  message?: string
   passes?: number
   state?: State | null
 }
 
 export type SyncFn = (opts: SyncPortOptions) => Promise<SyncPortResult>
 
-/**
- * The real sync, loaded at run time. The specifier is computed so this
- * module builds before the sync helper's module lands on the branch; a
- * missing module is a clear error, not a crash.
- */
+/** The real sync (src/sync/sync.ts), loaded when a command needs it. */
 export async function loadSync(): Promise<SyncFn> {
-  const spec = ['..', 'sync', 'sync.js'].join('/')
-  let mod: {sync?: SyncFn}
-  try {
-    mod = (await import(spec)) as {sync?: SyncFn}
-  } catch (e) {
-    throw new Error(`tsctl was built without src/sync/sync.ts (${(e as Error).message})`)
-  }
-  if (typeof mod.sync !== 'function') throw new Error('src/sync/sync.js exports no sync()')
-  return mod.sync
+  const {sync} = await import('../sync/sync.js')
+  return sync
 }

@@ -1,6 +1,6 @@
 import type {StateBackend} from '../state/backend.js'
 import {type CommitOrder, nextCommit} from './commitLog.js'
-import type {SyncFn, SyncPortResult} from './syncPort.js'
+import type {SyncFn, SyncPortOptions, SyncPortResult} from './syncPort.js'
 import type {TipSource} from './tipSource.js'
 
 /** One structured log record of the loop (`-o json` prints one per line). */
@@ -38,7 +38,7 @@ export interface WatchLoopOptions {
   resyncMs: number
   coalesce?: boolean
   /** options passed through to every sync() */
-  syncOptions?: {prune?: boolean; timeoutMs?: number; concurrency?: number; nodeGraceMs?: number}
+  syncOptions?: Omit<SyncPortOptions, 'repo' | 'ref' | 'backend' | 'onEvent' | 'shouldStop' | 'now' | 'dryRun'>
   /** aborting it stops the loop after the step in flight */
   signal: AbortSignal
   emit: (r: WatchRecord) => void
