@@ -81,6 +81,8 @@ Exit code: 0 no changes, 1 changes, 2 invalid input or error.`
       const {palette, shouldColor} = await import('../render/color.js')
       const {renderDiffText} = await import('../render/diff-text.js')
       this.print(renderDiffText(result, palette(shouldColor(process.stdout))))
+      const {pinNotes, renderPinNotes} = await import('../gitops/pins.js')
+      this.print(renderPinNotes(pinNotes(before, desired)))
     }
     this.setExitCode(result.changes ? 1 : 0)
   }

@@ -14,8 +14,11 @@ export interface RolloutEditOptions {
   key: string
   /** the pure edit (rolloutUndo, rolloutPause, …) */
   edit: (state: State) => RolloutEditResult
-  /** apply the edit now with a sync pass of the applied commit (undo, restart, resume); absent: state only */
-  apply?: {sync: SyncFn; repo: string; options?: Omit<SyncPortOptions, 'repo' | 'ref' | 'backend'>}
+  /**
+   * apply the edit now with a sync of `ref` (undo, restart, resume): the
+   * repo's current commit, as `tsctl sync` would apply it; absent: state only
+   */
+  apply?: {sync: SyncFn; repo: string; ref: string; options?: Omit<SyncPortOptions, 'repo' | 'ref' | 'backend'>}
 }
 
 export interface RolloutEditOutcome {
@@ -30,10 +33,12 @@ export interface RolloutEditOutcome {
 
 /**
  * Edit the state under the lock, then (for undo/restart/resume) apply it
- * with one sync round of the commit already applied, still under the same
+ * with one sync round of the repo's current commit, still under the same
  * lock — nothing can slip in between the edit and its rollout. The sync sees
- * the pin: the workload's git object is unchanged, so its edited version in
- * the state is what rolls out (with the workload's strategy).
+ * the pin: while the workload's git object is the one last applied, its
+ * edited version in the state is what rolls out (with the workload's
+ * strategy); a commit that changed it in the meantime wins, as it would on
+ * the next sync anyway.
  *
  * Throws UserError (exit 2) for a refused edit (kubectl's messages) and
  * LockedError (exit 3) when someone else holds the state.
@@ -48,18 +53,12 @@ export async function rolloutEdit(o: RolloutEditOptions): Promise<RolloutEditOut
     const changed = r.state !== state
     if (changed) await o.backend.write({...r.state, serial: state.serial + 1})
     if (!changed || !o.apply) return {message: r.message, changed}
-    const ref = appliedRef(r.state, o.key)
-    if (!ref) return {message: r.message, changed}
+    const ref = o.apply.ref
     const res = await o.apply.sync({...o.apply.options, repo: o.apply.repo, ref, backend: heldBackend(o.backend, lock)})
     return {message: r.message, changed, ref, sync: res}
   } finally {
     await o.backend.unlock({id: lock.id}).catch(() => null)
   }
-}
-
-/** The commit to sync after an edit: the one applied last, else the one that last changed the workload. */
-export function appliedRef(state: State, key: string): string | undefined {
-  return state.appliedCommit?.sha ?? state.objects[key]?.metadata.annotations?.['tsctl.io/commit']
 }
 
 /**

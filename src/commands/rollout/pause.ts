@@ -1,5 +1,5 @@
 import {TsctlCommand} from '../../cli/base.js'
-import {editArgs, editFlags, runEdit} from './_edit.js'
+import {editArgs, editFlags, runEdit} from '../../gitops/rolloutCommand.js'
 
 /** `tsctl rollout pause deployment/NAME`. */
 export default class RolloutPause extends TsctlCommand {

@@ -1,10 +1,10 @@
 import {TsctlCommand} from '../../cli/base.js'
-import {editArgs, editFlags, runEdit} from './_edit.js'
+import {editArgs, editFlags, runEdit} from '../../gitops/rolloutCommand.js'
 
 /** `tsctl rollout restart KIND/NAME`. */
 export default class RolloutRestart extends TsctlCommand {
   static summary = 'Restart every pod of a workload, rolled like a template change.'
-  static description = 'Sets a restartedAt annotation in the state (kept across commits, so a later commit does not restart the pods again) and rolls it out with a sync of the applied commit, with the workload\'s strategy.'
+  static description = 'Sets a restartedAt annotation in the state (kept across commits, so a later commit does not restart the pods again) and rolls it out with a sync of --ref (default HEAD), with the workload\'s strategy.'
   static examples = [{description: 'Restart web', command: '<%= config.bin %> <%= command.id %> deployment/web'}]
   static args = editArgs
   static flags = editFlags

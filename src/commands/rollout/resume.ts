@@ -1,10 +1,10 @@
 import {TsctlCommand} from '../../cli/base.js'
-import {editArgs, editFlags, runEdit} from './_edit.js'
+import {editArgs, editFlags, runEdit} from '../../gitops/rolloutCommand.js'
 
 /** `tsctl rollout resume deployment/NAME`. */
 export default class RolloutResume extends TsctlCommand {
   static summary = 'Resume a paused Deployment and roll out what waited.'
-  static description = 'Clears paused in the state and applies it with a sync of the applied commit (--no-apply: the next sync or watch pass does).'
+  static description = 'Clears paused in the state and applies it with a sync of --ref (default HEAD) (--no-apply: the next sync or watch pass does).'
   static examples = [{description: 'Resume web', command: '<%= config.bin %> <%= command.id %> deployment/web'}]
   static args = editArgs
   static flags = editFlags

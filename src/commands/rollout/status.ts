@@ -4,7 +4,7 @@ import {TsctlCommand} from '../../cli/base.js'
 /** `tsctl rollout status KIND/NAME [--timeout]`: kubectl's progress lines until done. */
 export default class RolloutStatus extends TsctlCommand {
   static summary = 'Wait for a rollout to finish, printing its progress like kubectl.'
-  static description = `Every --interval the hosts are observed and reconciled in memory (a dry run of the applied commit: nothing is locked, written or changed), and the workload's progress printed in kubectl's words whenever it changes. Without access to the repo or the hosts (--offline) the state alone is read, as written by a running sync or watch.
+  static description = `Every --interval the hosts are observed and reconciled in memory (a dry run of --ref, default HEAD: nothing is locked, written or changed), and the workload's progress printed in kubectl's words whenever it changes. Without access to the repo or the hosts (--offline) the state alone is read, as written by a running sync or watch.
 Exit 0 when rolled out; 5 when the Deployment passed its progressDeadlineSeconds ("exceeded its progress deadline") or --timeout passed; --watch=false prints the current status once (exit 0 even when not done).`
   static examples = [
     {description: 'Wait for web', command: '<%= config.bin %> <%= command.id %> deployment/web'},
@@ -33,7 +33,6 @@ Exit 0 when rolled out; 5 when the Deployment passed its progressDeadlineSeconds
     const {objectKey} = await import('../../manifests/object.js')
     const {rolloutStatus} = await import('../../reconcile/rollout.js')
     const {parseDuration} = await import('../../sync/duration.js')
-    const {appliedRef} = await import('../../gitops/rolloutEdit.js')
     const {kind, name} = parseTarget([args.target, ...(args.name ? [args.name] : [])])
     if (!['Deployment', 'StatefulSet', 'DaemonSet'].includes(kind.kind)) throw new UserError(`rollout status works on deployments, statefulsets and daemonsets, not ${kind.plural}`)
     if (!name) throw new UserError(`a name is required: ${kind.plural}/NAME`)
@@ -54,8 +53,9 @@ Exit 0 when rolled out; 5 when the Deployment passed its progressDeadlineSeconds
     for (;;) {
       let state = await backend.read()
       if (!state?.objects[key]) throw new UserError(`${kind.plural} "${name}" not found ${namespacePhrase(flags)}`)
-      const ref = appliedRef(state, key)
-      if (!offline && ref) {
+      // the commit a sync would apply now (--ref, default HEAD), dry run: the pass's view of the rollout
+      const ref = flags.ref
+      if (!offline) {
         try {
           const {sync} = await import('../../sync/sync.js')
           state = (await sync({repo: resolve(flags.repo), ref, backend, dryRun: true, root: flags.root})).state

@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
 import {TsctlCommand} from '../../cli/base.js'
-import {editArgs, editFlags, runEdit} from './_edit.js'
+import {editArgs, editFlags, runEdit} from '../../gitops/rolloutCommand.js'
 
 /** `tsctl rollout undo KIND/NAME [--to-revision N] [--commit]`. */
 export default class RolloutUndo extends TsctlCommand {
   static summary = 'Roll a workload back to an earlier revision now, and keep it there until a commit changes it.'
-  static description = `Puts the revision's pod template (and the ConfigMap and Secret contents that revision's pods used) back into the state and rolls it out at once with a sync of the applied commit, using the workload's own strategy (RollingUpdate steps, not all at once). The workload is then pinned: syncs and watch passes of the same commit leave it rolled back; the first commit that changes its manifest replaces it and lifts the pin. get, describe and diff show the pin.
+  static description = `Puts the revision's pod template (and the ConfigMap and Secret contents that revision's pods used) back into the state and rolls it out at once with a sync of --ref (default HEAD), using the workload's own strategy (RollingUpdate steps, not all at once). The workload is then pinned: syncs and watch passes of the same commit leave it rolled back; the first commit that changes its manifest replaces it and lifts the pin. get, describe and diff show the pin.
 --commit also writes the restored template into the manifest file and commits it ("Roll back deployment/web to revision 3"), so git says what runs.`
   static examples = [
     {description: 'Back to the previous revision', command: '<%= config.bin %> <%= command.id %> deployment/web'},

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
-import type {State} from '../../state/model.js'
-import type {RolloutEditResult} from '../../gitops/rolloutEdit.js'
-import type {CommonFlags} from '../../cli/context.js'
+import type {State} from '../state/model.js'
+import type {RolloutEditResult} from '../gitops/rolloutEdit.js'
+import type {CommonFlags} from '../cli/context.js'
 
 /** Arguments shared by `rollout undo|pause|resume|restart`. */
 export const editArgs = {
@@ -11,7 +11,7 @@ export const editArgs = {
 
 /** Flags shared by the rollout commands that change the state. */
 export const editFlags = {
-  apply: Flags.boolean({description: 'roll the change out now with a sync of the applied commit (--no-apply: only change the state; the next sync or watch pass applies it)', default: true, allowNo: true}),
+  apply: Flags.boolean({description: 'roll the change out now with a sync of --ref (default HEAD), as `tsctl sync` would (--no-apply: only change the state; the next sync or watch pass applies it)', default: true, allowNo: true}),
   timeout: Flags.string({description: 'how long the sync may take to converge (exit 5)', default: '5m'}),
   root: Flags.string({description: 'runtime root directory on every host (env TSCTL_ROOT)', default: process.env.TSCTL_ROOT ?? '/var/lib/tsctl'}),
   output: Flags.option({char: 'o', description: 'output format', options: ['text', 'json'] as const, default: 'text' as const})(),
@@ -34,13 +34,13 @@ export interface EditRun {
  * the lock, edit, (sync), render. Returns the exit code.
  */
 export async function runEdit(r: EditRun): Promise<number> {
-  const {parseTarget} = await import('../../cli/kinds.js')
-  const {openBackend, namespacePhrase} = await import('../../cli/context.js')
-  const {UserError} = await import('../../errors.js')
-  const {objectKey} = await import('../../manifests/object.js')
-  const {now} = await import('../../cli/clock.js')
-  const {rolloutEdit} = await import('../../gitops/rolloutEdit.js')
-  const {parseDuration} = await import('../../sync/duration.js')
+  const {parseTarget} = await import('../cli/kinds.js')
+  const {openBackend, namespacePhrase} = await import('../cli/context.js')
+  const {UserError} = await import('../errors.js')
+  const {objectKey} = await import('../manifests/object.js')
+  const {now} = await import('../cli/clock.js')
+  const {rolloutEdit} = await import('../gitops/rolloutEdit.js')
+  const {parseDuration} = await import('../sync/duration.js')
   const {resolve} = await import('node:path')
   const {kind, name} = parseTarget([r.args.target, ...(r.args.name ? [r.args.name] : [])])
   if (!r.kinds.includes(kind.kind)) throw new UserError(`${r.operation.replace(/^tsctl /, '')} works on ${r.kinds.map((k) => k.toLowerCase() + 's').join(', ')}, not ${kind.plural}`)
@@ -53,13 +53,14 @@ export async function runEdit(r: EditRun): Promise<number> {
   const t = now()
   let apply
   if (r.applies && r.flags.apply) {
-    const {loadSync} = await import('../../gitops/syncPort.js')
-    const {progressLine} = await import('../../render/progress-lines.js')
-    const {palette, shouldColor} = await import('../../render/color.js')
+    const {loadSync} = await import('../gitops/syncPort.js')
+    const {progressLine} = await import('../render/progress-lines.js')
+    const {palette, shouldColor} = await import('../render/color.js')
     const p = palette(shouldColor(process.stderr))
     apply = {
       sync: await loadSync(),
       repo: resolve(r.flags.repo),
+      ref: r.flags.ref,
       options: {
         timeoutMs: parseDuration(r.flags.timeout, 'timeout'),
         root: r.flags.root,
