@@ -9,6 +9,7 @@ import {buildBusyboxLayout} from '../fixtures/busybox-image.js'
 import {join} from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
+import {assertOutput} from '../cli/helpers/output-schema.js'
 import {localSite, localSkipReason, nodeYaml, type LocalSite} from '../sync/_local.js'
 
 const skip = localSkipReason()
@@ -98,8 +99,10 @@ if (skip) {
     const hook = join(bare, 'hooks', 'post-receive')
     assert.ok(existsSync(hook))
     assert.match(readFileSync(hook, 'utf8'), /TSCTL_ROOT='\/tmp\/tss-root-/)
-    // a second install replaces ours; a foreign hook is refused
-    assert.is(site.tsctl(['hook', 'install', '--repo', bare, '--work', join(dir, 'work')]).code, 0)
+    // a second install replaces ours (-o json follows its schema); a foreign hook is refused
+    const again = site.tsctl(['hook', 'install', '--repo', bare, '--work', join(dir, 'work'), '-o', 'json'])
+    assert.is(again.code, 0, again.stderr)
+    assertOutput('hook-install', JSON.parse(again.stdout))
     const w = site.tsctl(['hook', 'install', '--repo', site.repo.dir])
     assert.is(w.code, 2)
     assert.match(w.stderr, /not a bare repository/)
@@ -186,6 +189,9 @@ if (skip) {
     const before = (await webPods()).map((p) => p.uid)
     const rs = ts('rollout', 'restart', 'deploy/web', '--timeout', '60s')
     assert.is(rs.code, 0, rs.stdout + rs.stderr)
+    const rj = ts('rollout', 'pause', 'deploy/web', '-o', 'json')
+    assertOutput('rollout-change', JSON.parse(rj.stdout))
+    assert.is(ts('rollout', 'resume', 'deploy/web', '--no-apply').code, 0)
     const after = await webPods()
     assert.is(after.length, 1)
     assert.not.ok(before.includes(after[0].uid), 'restarted: a new pod')

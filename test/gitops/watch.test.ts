@@ -1,0 +1,74 @@
+// `tsctl watch` end to end with the real sync on this machine (local
+// transport, throwaway runtime ROOT, as root): three commits made in quick
+// succession each get their own pass, in order; SIGTERM stops it cleanly
+// with the state written; -o json is one object per line.
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {test} from 'uvu'
+import * as assert from 'uvu/assert'
+import {appYaml, localSite, localSkipReason, nodeYaml, type LocalSite} from '../sync/_local.js'
+import {assertOutput} from '../cli/helpers/output-schema.js'
+
+const skip = localSkipReason()
+let site: LocalSite
+
+test.before(async () => {
+  if (skip) return
+  site = await localSite({'nodes.yaml': nodeYaml, 'app.yaml': appYaml({replicas: 1})})
+})
+
+test.after(async () => {
+  if (skip) return
+  const left = await site.cleanup()
+  assert.equal(left, [], 'nothing of the runtime ROOT is left')
+})
+
+if (skip) {
+  console.log(`SKIP: ${skip}`)
+  test.skip('tsctl watch')
+} else {
+  test('three commits in quick succession: one pass each, in order; SIGTERM stops cleanly', async () => {
+    const child = site.spawnTsctl(['watch', '-o', 'json', '--resync', '0', '--timeout', '60s'])
+    const records: Record<string, unknown>[] = []
+    let buf = ''
+    let stderr = ''
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d
+      let i
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i)
+        buf = buf.slice(i + 1)
+        records.push(JSON.parse(line))
+      }
+    })
+    child.stderr!.on('data', (d: Buffer) => (stderr += d))
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
+    const until = async (cond: () => boolean, what: string) => {
+      const end = Date.now() + 120_000
+      while (!cond()) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${stderr}\n${records.map((r) => JSON.stringify(r)).join('\n')}`)
+        await new Promise((r) => setTimeout(r, 50))
+      }
+    }
+    const ends = () => records.filter((r) => r.event === 'pass.end')
+    try {
+      await until(() => ends().length === 1, 'the first pass (the tip)')
+      const shas = ['one', 'two', 'three'].map((m) => site.repo.commit(`msg ${m}`, {'app.yaml': appYaml({replicas: 1, msg: m})}))
+      await until(() => ends().length === 4, 'three more passes')
+      assert.equal(ends().slice(1).map((r) => r.commit), shas)
+      assert.ok(ends().every((r) => r.exitCode === 0), JSON.stringify(ends()))
+      assert.equal(records.filter((r) => r.event === 'commit').slice(1).map((r) => r.subject), ['msg one', 'msg two', 'msg three'])
+      for (const r of records) assertOutput('watch-record', r)
+      child.kill('SIGTERM')
+      assert.is(await exited, 0, stderr)
+      assert.is(records.at(-1)!.event, 'watch.stop')
+      const st = JSON.parse(readFileSync(join(site.repo.dir, '.tsctl', 'state.json'), 'utf8'))
+      assert.is(st.appliedCommit.sha, shas[2])
+      assert.equal((st.objects['ConfigMap/default/cfg'] as {data: unknown}).data, {msg: 'three'})
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL')
+    }
+  })
+}
+
+test.run()
