@@ -43,33 +43,40 @@ export async function commitRollback(o: CommitRollbackOptions): Promise<{sha: st
   )
   const oldCommit = annotation(rs, 'tsctl.io/commit')
   const objects = [o.key, ...Object.values(o.state.objects).filter((x) => annotation(x, 'tsctl.io/pinned-revision')?.startsWith(`${o.key}@`)).map((x) => `${x.kind}/${x.metadata.namespace ?? 'default'}/${x.metadata.name}`)]
-  const files: string[] = []
+  // every file is checked before any is written, and each file is written once
+  const byFile = new Map<string, string[]>()
   for (const key of objects) {
-    const obj = o.state.objects[key]
-    const file = annotation(obj, 'tsctl.io/source')?.replace(/:\d+$/, '')
-    if (!obj || !file) continue
+    const file = annotation(o.state.objects[key], 'tsctl.io/source')?.replace(/:\d+$/, '')
+    if (!file) continue
     if (file.startsWith('/') || file.split('/').includes('..')) throw new UserError(`${key}: refusing to write outside the repo (${file})`)
+    byFile.set(file, [...(byFile.get(file) ?? []), key])
+  }
+  for (const file of byFile.keys()) {
     if ((await git.raw(['status', '--porcelain', '--', file])).trim()) throw new UserError(`${file} has uncommitted changes; commit or stash them first`)
+  }
+  const files: string[] = []
+  for (const [file, keys] of byFile) {
     const path = join(repo, file)
     const docs = yaml.loadAll(await readFile(path, 'utf8')) as KubeObject[]
-    const i = docs.findIndex((d) => same(d, obj))
-    if (i < 0) throw new UserError(`${key} is not in ${file} any more`)
-    // the manifest as it was when that revision was made, when git still has it
-    let old: KubeObject | undefined
-    if (oldCommit) {
-      const text = await git.raw(['show', `${oldCommit}:${file}`]).catch(() => '')
-      if (text) old = (yaml.loadAll(text) as KubeObject[]).find((d) => same(d, obj))
-    }
-    const doc = docs[i] as KubeObject & Record<string, unknown>
-    if (key === o.key) {
-      const spec = {...((doc.spec as object) ?? {})} as Record<string, unknown>
-      spec.template = (old as {spec?: {template?: unknown}} | undefined)?.spec?.template ?? clean((obj as {spec?: {template?: unknown}}).spec?.template)
-      doc.spec = spec
-    } else {
-      for (const f of ['data', 'binaryData', 'stringData']) {
-        const v = old ? (old as Record<string, unknown>)[f] : (obj as Record<string, unknown>)[f]
-        if (v === undefined || v === null) delete doc[f]
-        else doc[f] = v
+    // the file as it was when that revision was made, when git still has it
+    const oldText = oldCommit ? await git.raw(['show', `${oldCommit}:${file}`]).catch(() => '') : ''
+    const oldDocs = oldText ? (yaml.loadAll(oldText) as KubeObject[]) : []
+    for (const key of keys) {
+      const obj = o.state.objects[key]
+      const i = docs.findIndex((d) => same(d, obj))
+      if (i < 0) throw new UserError(`${key} is not in ${file} any more`)
+      const old = oldDocs.find((d) => same(d, obj))
+      const doc = docs[i] as KubeObject & Record<string, unknown>
+      if (key === o.key) {
+        const spec = {...((doc.spec as object) ?? {})} as Record<string, unknown>
+        spec.template = (old as {spec?: {template?: unknown}} | undefined)?.spec?.template ?? clean((obj as {spec?: {template?: unknown}}).spec?.template)
+        doc.spec = spec
+      } else {
+        for (const f of ['data', 'binaryData', 'stringData']) {
+          const v = old ? (old as Record<string, unknown>)[f] : (obj as Record<string, unknown>)[f]
+          if (v === undefined || v === null) delete doc[f]
+          else doc[f] = v
+        }
       }
     }
     await writeFile(path, docs.map((d) => yaml.dump(d, {noRefs: true})).join('---\n'))

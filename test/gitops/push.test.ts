@@ -211,6 +211,25 @@ if (skip) {
     const web = state().objects['Deployment/default/web']
     assert.not.ok(web.metadata.annotations['tsctl.io/pinned-revision'], 'the pin is gone')
   })
+
+  test('undo --commit writes the restored manifest to git; pushing it ends the pin', async () => {
+    const v2 = history().find((x) => x.commit?.subject === 'v2')!
+    const u = site.tsctl(['rollout', 'undo', 'deploy/web', '--to-revision', String(v2.revision), '--commit', '--state', statePath])
+    assert.is(u.code, 0, u.stdout + u.stderr)
+    assert.is(site.repo.git('log', '-1', '--format=%s'), `Roll back deployment/web to revision ${v2.revision}`)
+    const text = readFileSync(join(site.repo.dir, 'app.yaml'), 'utf8')
+    assert.match(text, /echo v2; exec sleep 3600/)
+    assert.not.match(text, /tsctl\.io\//, 'no tsctl annotations leak into git')
+    assert.match(text, /name: cfg/, 'the other documents of the file are kept')
+    assert.ok(state().objects['Deployment/default/web'].metadata.annotations['tsctl.io/pinned-revision'])
+    const r = push()
+    assert.is(r.code, 0, r.stderr)
+    assert.match(r.stderr, /"Roll back deployment\/web to revision \d+" rolled out/, r.stderr)
+    assert.not.ok(state().objects['Deployment/default/web'].metadata.annotations['tsctl.io/pinned-revision'], 'git now says it: no pin')
+    const pods = await webPods()
+    assert.is(pods.length, 1)
+    assert.ok(pods[0].ready)
+  })
 }
 
 test.run()
