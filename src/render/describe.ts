@@ -150,7 +150,7 @@ export function renderDescribe(obj: KubeObject, state: State, now: number): stri
       // rollout undo/pause/restart live in the state, not in git: say so (src/gitops)
       const pin = m.annotations?.['tsctl.io/pinned-revision']
       if (pin && o.kind !== 'ReplicaSet') head.push(['Pinned', `revision ${pin} (tsctl rollout undo); syncs of the same commit keep it until a commit changes this ${o.kind.toLowerCase()}`])
-      if (o.kind === 'Deployment' && field<boolean>(o, 'spec.paused')) head.push(['Paused', 'true (tsctl rollout resume to continue)'])
+      if (o.kind === 'Deployment' && (field<boolean>(o, 'spec.paused') || m.annotations?.['tsctl.io/paused'] === 'true')) head.push(['Paused', 'true (tsctl rollout resume to continue)'])
       const restarted = m.annotations?.['tsctl.io/restarted-at']
       if (restarted && o.kind !== 'ReplicaSet') head.push(['Restarted At', restarted])
       if (o.kind !== 'DaemonSet') {
