@@ -172,8 +172,8 @@ export async function watchLoop(o: WatchLoopOptions): Promise<WatchLoopResult> {
       }
       if (superseded && !r.converged) emit({level: 'info', event: 'superseded', pass: n, commit: sha, message: `pass ${n}: ${short(sha)} superseded by ${short(knownTip)} after the step in flight`})
       emit({
-        // a superseded pass stopped on purpose: not an error, whatever code sync gave it
-        level: r.exitCode === 0 || (superseded && !o.signal.aborted) ? 'info' : 'error',
+        // a pass superseded or stopped by a signal stopped on purpose: not an error, whatever code sync gave it
+        level: r.exitCode === 0 || ((superseded || o.signal.aborted) && !r.converged) ? 'info' : 'error',
         event: 'pass.end',
         pass: n,
         reason,
