@@ -3,7 +3,7 @@
 // hook, a clone pushing to it. The pusher sees the rollout as `remote:`
 // lines and a failed rollout as a failure; then rollout status/history/undo
 // on what the pushes made, and a new commit moving forward again.
-import {spawnSync} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {buildBusyboxLayout} from '../fixtures/busybox-image.js'
 import {join} from 'node:path'
@@ -229,6 +229,29 @@ if (skip) {
     const pods = await webPods()
     assert.is(pods.length, 1)
     assert.ok(pods[0].ready)
+  })
+
+  test('a push while an earlier push still rolls out: the earlier is superseded after its step, the later rolls out', async () => {
+    site.repo.commit('never ready', {'app.yaml': app({cmd: 'echo v5; exec sleep 3600', probe: true}).replace('progressDeadlineSeconds: 2', 'progressDeadlineSeconds: 600')})
+    const first = spawn('git', ['push', 'origin', 'main'], {cwd: site.repo.dir, env: {...process.env, ...site.env}})
+    let firstErr = ''
+    first.stderr.on('data', (d: Buffer) => (firstErr += d))
+    const firstDone = new Promise<number | null>((r) => first.on('exit', (c) => r(c)))
+    const end = Date.now() + 120_000
+    while (!/waiting: /.test(firstErr)) {
+      if (Date.now() > end) throw new Error(`the first rollout never waited:\n${firstErr}`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    site.repo.commit('fixed', {'app.yaml': app({cmd: 'echo v6; exec sleep 3600'})})
+    const second = push()
+    assert.is(await firstDone, 0, firstErr)
+    assert.match(firstErr, /remote: tsctl: [0-9a-f]{8} superseded by a newer push after the current step/, firstErr)
+    assert.is(second.code, 0, second.stderr)
+    assert.match(second.stderr, /"fixed" rolled out/, second.stderr)
+    const pods = await webPods()
+    assert.is(pods.length, 1)
+    assert.ok(pods[0].ready)
+    assert.is(state().appliedCommit.subject, 'fixed')
   })
 }
 
