@@ -242,6 +242,11 @@ if (skip) {
       if (Date.now() > end) throw new Error(`the first rollout never waited:\n${firstErr}`)
       await new Promise((r) => setTimeout(r, 50))
     }
+    // meanwhile, rollout status prints kubectl's progress and gives up at --timeout (exit 5)
+    const st = ts('rollout', 'status', 'deploy/web', '--timeout', '2s')
+    assert.is(st.code, 5, st.stdout + st.stderr)
+    assert.match(st.stdout, /^Waiting for deployment "web" rollout to finish: /m, st.stdout)
+    assert.match(st.stderr, /timed out waiting for the condition/)
     site.repo.commit('fixed', {'app.yaml': app({cmd: 'echo v6; exec sleep 3600'})})
     const second = push()
     assert.is(await firstDone, 0, firstErr)
