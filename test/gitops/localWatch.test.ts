@@ -46,16 +46,22 @@ async function until(cond: () => boolean, what: string, ms = 60_000): Promise<vo
   }
 }
 
-test('three commits pushed in quick succession each get their own pass, in order', async () => {
-  const {bare, commit, work} = repos()
-  const c0 = commit('initial')
-  git(work, 'push', '-q', 'origin', 'main')
+/** The loop on `bare`'s main with a recording sync, started and watching. */
+async function watchBare(bare: string, applied: string) {
   const s = new RecordingSync()
   const ac = new AbortController()
   running.push(ac)
   const records: WatchRecord[] = []
-  const done = watchLoop({source: new LocalTipSource(bare, 'main'), order: new GitCommitLog(bare), sync: s.fn, backend: nullBackend, applied: c0, resyncMs: 0, signal: ac.signal, emit: (r) => records.push(r)})
+  const done = watchLoop({source: new LocalTipSource(bare, 'main'), order: new GitCommitLog(bare), sync: s.fn, backend: nullBackend, applied, resyncMs: 0, signal: ac.signal, emit: (r) => records.push(r)})
   await until(() => records.some((r) => r.event === 'watch.start'), 'start')
+  return {s, ac, records, done}
+}
+
+test('three commits pushed in quick succession each get their own pass, in order', async () => {
+  const {bare, commit, work} = repos()
+  const c0 = commit('initial')
+  git(work, 'push', '-q', 'origin', 'main')
+  const {s, ac, records, done} = await watchBare(bare, c0)
   const shas: string[] = []
   for (const subject of ['one', 'two', 'three']) {
     shas.push(commit(subject))
@@ -72,12 +78,7 @@ test('a merge is one pass (first-parent order); packed refs are seen too', async
   const {bare, commit, work} = repos()
   const c0 = commit('initial')
   git(work, 'push', '-q', 'origin', 'main')
-  const s = new RecordingSync()
-  const ac = new AbortController()
-  running.push(ac)
-  const records: WatchRecord[] = []
-  const done = watchLoop({source: new LocalTipSource(bare, 'main'), order: new GitCommitLog(bare), sync: s.fn, backend: nullBackend, applied: c0, resyncMs: 0, signal: ac.signal, emit: (r) => records.push(r)})
-  await until(() => records.some((r) => r.event === 'watch.start'), 'start')
+  const {s, ac, records, done} = await watchBare(bare, c0)
   git(work, 'checkout', '-q', '-b', 'feature')
   commit('feature a')
   commit('feature b')

@@ -23,33 +23,38 @@ test.after(async () => {
   assert.equal(left, [], 'nothing of the runtime ROOT is left')
 })
 
+/** `tsctl watch -o json` as a child: its records as they arrive, and a bounded wait on them. */
+function startWatch(timeout: string) {
+  const child = site.spawnTsctl(['watch', '-o', 'json', '--resync', '0', '--timeout', timeout])
+  const records: Record<string, unknown>[] = []
+  let buf = ''
+  let err = ''
+  child.stdout!.on('data', (d: Buffer) => {
+    buf += d
+    let i
+    while ((i = buf.indexOf('\n')) >= 0) {
+      records.push(JSON.parse(buf.slice(0, i)))
+      buf = buf.slice(i + 1)
+    }
+  })
+  child.stderr!.on('data', (d: Buffer) => (err += d))
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
+  const until = async (cond: () => boolean, what: string) => {
+    const end = Date.now() + 120_000
+    while (!cond()) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${err}\n${records.map((r) => JSON.stringify(r)).join('\n')}`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+  return {child, records, exited, until, stderr: () => err}
+}
+
 if (skip) {
   console.log(`SKIP: ${skip}`)
   test.skip('tsctl watch')
 } else {
   test('three commits in quick succession: one pass each, in order; SIGTERM stops cleanly', async () => {
-    const child = site.spawnTsctl(['watch', '-o', 'json', '--resync', '0', '--timeout', '60s'])
-    const records: Record<string, unknown>[] = []
-    let buf = ''
-    let stderr = ''
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d
-      let i
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i)
-        buf = buf.slice(i + 1)
-        records.push(JSON.parse(line))
-      }
-    })
-    child.stderr!.on('data', (d: Buffer) => (stderr += d))
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
-    const until = async (cond: () => boolean, what: string) => {
-      const end = Date.now() + 120_000
-      while (!cond()) {
-        if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${stderr}\n${records.map((r) => JSON.stringify(r)).join('\n')}`)
-        await new Promise((r) => setTimeout(r, 50))
-      }
-    }
+    const {child, records, exited, until, stderr} = startWatch('60s')
     const ends = () => records.filter((r) => r.event === 'pass.end')
     try {
       await until(() => ends().length === 1, 'the first pass (the tip)')
@@ -63,7 +68,7 @@ if (skip) {
       assert.equal(records.filter((r) => r.event === 'commit').slice(1).map((r) => r.subject), ['msg one', 'msg two', 'msg three'])
       for (const r of records) assertOutput('watch-record', r)
       child.kill('SIGTERM')
-      assert.is(await exited, 0, stderr)
+      assert.is(await exited, 0, stderr())
       assert.is(records.at(-1)!.event, 'watch.stop')
       const st = JSON.parse(readFileSync(join(site.repo.dir, '.tsctl', 'state.json'), 'utf8'))
       assert.is(st.appliedCommit.sha, shas[2])
@@ -74,34 +79,14 @@ if (skip) {
   })
 
   test('SIGTERM while a rollout waits for readiness: stops after the step in flight, state written, lock released', async () => {
-    const child = site.spawnTsctl(['watch', '-o', 'json', '--resync', '0', '--timeout', '120s'])
-    const records: Record<string, unknown>[] = []
-    let buf = ''
-    let stderr = ''
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d
-      let i
-      while ((i = buf.indexOf('\n')) >= 0) {
-        records.push(JSON.parse(buf.slice(0, i)))
-        buf = buf.slice(i + 1)
-      }
-    })
-    child.stderr!.on('data', (d: Buffer) => (stderr += d))
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
-    const until = async (cond: () => boolean, what: string) => {
-      const end = Date.now() + 120_000
-      while (!cond()) {
-        if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${stderr}\n${records.map((r) => JSON.stringify(r)).join('\n')}`)
-        await new Promise((r) => setTimeout(r, 50))
-      }
-    }
+    const {child, records, exited, until, stderr} = startWatch('120s')
     try {
       await until(() => records.some((r) => r.event === 'watch.start'), 'start')
       // a pod that never turns ready: the rollout waits (maxUnavailable 0 keeps the old pod)
       const sha = site.repo.commit('never ready', {'app.yaml': appYaml({replicas: 1, cmd: 'exec sleep 3600'}).replace('          volumeMounts:', '          readinessProbe:\n            exec: {command: ["false"]}\n            periodSeconds: 1\n          volumeMounts:')})
       await until(() => records.some((r) => r.event === 'sync' && r.commit === sha && (r.detail as {type?: string})?.type === 'waiting'), 'the rollout to wait for readiness')
       child.kill('SIGTERM')
-      assert.is(await exited, 0, stderr)
+      assert.is(await exited, 0, stderr())
       const end = records.find((r) => r.event === 'pass.end' && r.commit === sha)!
       assert.ok(end, 'the pass ended')
       assert.is(end.converged, false)
