@@ -75,14 +75,16 @@ Exit code: 0 no changes, 1 changes, 2 invalid input or error.`
       offline: flags.offline,
       observedFrom: flags.offline ? 'state' : 'hosts',
     })
-    if (flags.output === 'json') this.printJson(result)
-    else if (flags.output === 'markdown') this.print((await import('../render/diff-markdown.js')).renderDiffMarkdown(result))
+    // rollout undo's pins, held or lifted by this commit (docs/gitops.md)
+    const {pinNotes, renderPinNotes} = await import('../gitops/pins.js')
+    const pins = pinNotes(before, desired)
+    if (flags.output === 'json') this.printJson(pins.length ? {...result, pins} : result)
+    else if (flags.output === 'markdown') this.print((await import('../render/diff-markdown.js')).renderDiffMarkdown(result) + (pins.length ? `\n${renderPinNotes(pins).replace(/^/gm, '- ').replace(/^- $/m, '')}` : ''))
     else {
       const {palette, shouldColor} = await import('../render/color.js')
       const {renderDiffText} = await import('../render/diff-text.js')
       this.print(renderDiffText(result, palette(shouldColor(process.stdout))))
-      const {pinNotes, renderPinNotes} = await import('../gitops/pins.js')
-      this.print(renderPinNotes(pinNotes(before, desired)))
+      this.print(renderPinNotes(pins))
     }
     this.setExitCode(result.changes ? 1 : 0)
   }

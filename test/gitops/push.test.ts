@@ -169,6 +169,12 @@ if (skip) {
     assert.equal(pods.map((p) => p.uid), [uid])
     const df = ts('diff', '--offline', '--ref', 'main')
     assert.match(df.stdout, /pinned: Deployment\/default\/web stays at \d+ \(rollout undo\)/, df.stdout + df.stderr)
+    const dj = ts('diff', '--offline', '--ref', 'main', '-o', 'json')
+    const doc = JSON.parse(dj.stdout)
+    assertOutput('diff', doc)
+    const pins = doc.pins as {object: string; pinnedRevision: string; lifted: boolean}[]
+    assert.equal(pins.find((p) => p.object === 'Deployment/default/web')?.lifted, false, dj.stdout)
+    assert.ok(pins.filter((p) => p.object !== 'Deployment/default/web').every((p) => p.pinnedRevision.startsWith('Deployment/default/web@') && !p.lifted), 'the ConfigMap the revision used is pinned with it')
     const d = ts('describe', 'deploy/web')
     assert.match(d.stdout, /pinned/i, d.stdout)
     const g = ts('get', 'deploy/web', '-o', 'wide')
