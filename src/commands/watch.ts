@@ -62,6 +62,9 @@ SIGINT/SIGTERM stop after the step in flight, with the state written; a second s
     } else {
       const {existsSync} = await import('node:fs')
       if (!existsSync(flags.repo)) throw new UserError(`--repo ${flags.repo}: no such directory`, undefined, [], 'pass a local git repository or a URL')
+      const {simpleGit} = await import('simple-git')
+      const isRepo = await simpleGit({baseDir: resolve(flags.repo)}).raw(['rev-parse', '--git-dir']).then(() => true, () => false)
+      if (!isRepo) throw new UserError(`--repo ${flags.repo} is not a git repository`, undefined, [], 'pass a local git repository (work tree or bare) or a URL')
       source = new LocalTipSource(resolve(flags.repo), flags.branch)
     }
     // a remote's state cannot live in the remote: it is in the current directory unless --state says otherwise

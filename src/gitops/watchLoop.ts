@@ -92,8 +92,8 @@ export async function watchLoop(o: WatchLoopOptions): Promise<WatchLoopResult> {
     wake.notify()
   }
   o.signal.addEventListener('abort', () => wake.notify(), {once: true})
-  await o.source.start(() => void refreshTip())
   try {
+    await o.source.start(() => void refreshTip())
     knownTip = await o.source.tip()
     // resume after the applied commit when it is still in the branch's history
     if (o.applied && knownTip && (await o.order.isAncestor(o.applied, knownTip))) last = resyncRef = o.applied
