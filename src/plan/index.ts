@@ -2,4 +2,5 @@
 export {type PlanOrigin, type SavedPlan, canonicalJson, makeSavedPlan, planHash, savedPlanApiVersion} from './saved-plan.js'
 export {savePlan} from './save-plan.js'
 export {loadPlan} from './load-plan.js'
-export {verifyPlan} from './verify-plan.js'
+export {verifyPlan, verifyPlanCommit} from './verify-plan.js'
+export {currentCommitOf, preparePlannedSync} from './apply-plan.js'

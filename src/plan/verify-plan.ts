@@ -34,8 +34,13 @@ export function verifyPlan(saved: SavedPlan, current: {state: State | null; comm
       throw new UserError(`stale plan: the state moved from serial ${was.serial} to ${now.serial} since the plan was made; ${again}`)
     }
   }
-  if (saved.from.commit.sha !== current.commitSha) {
-    throw new UserError(`stale plan: the commit moved from ${saved.from.commit.sha.slice(0, 12)} to ${current.commitSha.slice(0, 12)} since the plan was made; ${again}`)
-  }
+  verifyPlanCommit(saved, current.commitSha)
   return saved.plan
+}
+
+/** The commit half of verifyPlan: throws "stale plan: the commit moved from … to …" (exit 2). */
+export function verifyPlanCommit(saved: SavedPlan, commitSha: string): void {
+  if (saved.from.commit.sha !== commitSha) {
+    throw new UserError(`stale plan: the commit moved from ${saved.from.commit.sha.slice(0, 12)} to ${commitSha.slice(0, 12)} since the plan was made; ${again}`)
+  }
 }
