@@ -1,7 +1,8 @@
+// type-only; first, so the architecture test's cycle check sees it as type-only
+import type {ObjectDiff, PlacedPod} from './diff-model.js'
 import type {Desired} from '../manifests/desired.js'
 import {keyOf} from '../manifests/object.js'
 import type {State} from '../state/model.js'
-import type {ObjectDiff, PlacedPod} from './diff-model.js'
 import {field} from './kube.js'
 
 /** A workload whose pods a sync would change: what a reviewer wants first in a PR comment. */

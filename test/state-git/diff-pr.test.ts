@@ -180,7 +180,7 @@ test('a branch that does not merge cleanly is exit 2 naming the file', () => {
 test('diff --out saves a 0600 plan that verifies now, and is refused as stale once the state moved', async () => {
   const path = join(tmp(), 'plan.json')
   const featureSha = git(world.pr, 'rev-parse', 'origin/feature')
-  const r = tsctl(['diff', '--ref', 'origin/feature', '--state-backend', 'git', '--out', path], {cwd: world.pr})
+  const r = tsctl(['diff', '--ref', 'origin/feature', '--offline', '--state-backend', 'git', '--out', path], {cwd: world.pr})
   assert.is(r.code, 1, r.stderr)
   assert.match(r.stderr, `Saved the first step's plan to ${path}`)
   assert.is(statSync(path).mode & 0o777, 0o600)
