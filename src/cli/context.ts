@@ -25,6 +25,7 @@ export async function openBackend(flags: CommonFlags, warn: (m: string) => void)
     backend: flags['state-backend'],
     stateRemote: flags['state-remote'],
     stateRef: flags['state-ref'],
+    ref: flags.ref,
     warn,
   })
 }

@@ -44,6 +44,8 @@ export interface GitStateOptions {
   now?: () => number
   /** renew the lock in the background while held (default true) */
   renew?: boolean
+  /** the revision whose commit a lock records when lock() is given none (the command's --ref; default HEAD) */
+  commitRef?: string
 }
 
 interface HeldLock {
@@ -265,7 +267,7 @@ export class GitStateBackend implements StateBackend {
     const refs = await this.refs()
     if (this.held) throw new Error(`internal: ${this.describe()} is already locked by this process`)
     if (commit === undefined) {
-      const r = await runGit(this.opts.repo, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'])
+      const r = await runGit(this.opts.repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${this.opts.commitRef ?? 'HEAD'}^{commit}`])
       if (r.code === 0) commit = r.stdout.toString('utf8').trim()
     }
     const info = this.newInfo(operation, commit)

@@ -18,6 +18,8 @@ export interface BackendChoice {
   stateRemote?: string
   /** git backend: the ref (default refs/tsctl/state; the lock is refs/tsctl/lock) */
   stateRef?: string
+  /** the command's --ref: the commit a git lock records */
+  ref?: string
   warn?: (m: string) => void
 }
 
@@ -40,5 +42,5 @@ export function openStateBackend(opts: BackendChoice): StateBackend & {path: str
     return new FileStateBackend(isAbsolute(path) ? path : resolve(path), {warn: opts.warn})
   }
   if (opts.state) throw new UserError('--state names a state file, but the state backend is git', undefined, [], 'drop --state (the git backend keeps the state on --state-ref), or use --state-backend file')
-  return new GitStateBackend({repo: resolve(opts.repo), remote: opts.stateRemote, ref: opts.stateRef, warn: opts.warn})
+  return new GitStateBackend({repo: resolve(opts.repo), remote: opts.stateRemote, ref: opts.stateRef, commitRef: opts.ref, warn: opts.warn})
 }
