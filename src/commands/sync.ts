@@ -52,7 +52,11 @@ Exit codes: 0 converged; 2 invalid manifests, flags or images (nothing applied);
     if (flags.plan !== undefined) {
       // The plan names its commit (from.ref, resolved again); --ref is not used with it.
       const {loadPlan, preparePlannedSync} = await import('../plan/index.js')
-      const planned = await preparePlannedSync(await loadPlan(flags.plan), flags.repo, backend)
+      const saved = await loadPlan(flags.plan)
+      if (this.argv.some((a) => a === '--ref' || a.startsWith('--ref='))) {
+        this.warnLine(`--ref is not used with --plan: the plan applies ${saved.from.commit.sha.slice(0, 12)}, made from ${saved.from.ref}`)
+      }
+      const planned = await preparePlannedSync(saved, flags.repo, backend)
       backend = Object.assign(planned.backend, {path: backend.path})
       ref = planned.ref
       plan = planned.plan

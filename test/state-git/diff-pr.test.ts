@@ -9,6 +9,7 @@ import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {loadDesired} from '../../src/manifests/load.js'
 import {loadPlan, verifyPlan} from '../../src/plan/index.js'
+import {mergeCommit} from '../../src/plan/merge-commit.js'
 import {observedFromState} from '../../src/reconcile/assume.js'
 import {converge} from '../../src/reconcile/converge.js'
 import {GitStateBackend} from '../../src/state/git-backend.js'
@@ -168,6 +169,17 @@ test('markdown for the PR comment: merge header, workloads that would change, po
   const t = prDiff()
   assert.is(t.code, 1, t.stderr)
   assert.match(t.stdout, /^Merging origin\/feature \([0-9a-f]{7}\) into origin\/main \([0-9a-f]{7}\): merged; planned offline from the state \(serial 1\)\./)
+})
+
+test('merge targets: an up-to-date branch is planned as itself, a merged one as the base', async () => {
+  const first = git(world.pr, 'rev-list', '--max-parents=0', 'origin/main')
+  const ff = await mergeCommit({repo: world.pr, ref: 'origin/main', base: first})
+  assert.equal([ff.sha, ff.merge.how], [world.mainSha, 'fast-forward'])
+  const done = await mergeCommit({repo: world.pr, ref: first, base: 'origin/main'})
+  assert.equal([done.sha, done.merge.how], [world.mainSha, 'up-to-date'])
+  let err: unknown
+  await mergeCommit({repo: world.pr, ref: 'origin/nope', base: 'origin/main'}).catch((e) => (err = e))
+  assert.ok(err instanceof UserError && /--ref "origin\/nope" does not name a commit/.test(err.message), String(err))
 })
 
 test('a branch that does not merge cleanly is exit 2 naming the file', () => {
