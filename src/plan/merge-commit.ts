@@ -36,6 +36,16 @@ export async function mergeCommit(opts: {repo: string; ref: string; base: string
   const info = (how: MergeInfo['how']): MergeInfo => ({base: {ref: opts.base, sha: base.sha}, head: {ref: opts.ref, sha: head.sha, subject: head.subject}, how})
   if ((await git(opts.repo, ['merge-base', '--is-ancestor', base.sha, head.sha])).code === 0) return {sha: head.sha, merge: info('fast-forward')}
   if ((await git(opts.repo, ['merge-base', '--is-ancestor', head.sha, base.sha])).code === 0) return {sha: base.sha, merge: info('up-to-date')}
+  if ((await git(opts.repo, ['merge-base', base.sha, head.sha])).code !== 0) {
+    // No common ancestor: merge-tree would report every file as a conflict. In CI this is a shallow clone.
+    const shallow = (await git(opts.repo, ['rev-parse', '--is-shallow-repository'])).out === 'true'
+    throw new UserError(
+      `${opts.ref} and ${opts.base} have no common ancestor in ${opts.repo}${shallow ? ' (the clone is shallow)' : ''}`,
+      undefined,
+      [],
+      shallow ? 'fetch the whole history: git fetch --unshallow (actions/checkout: fetch-depth: 0)' : 'are they branches of the same repository?',
+    )
+  }
   const m = await git(opts.repo, ['merge-tree', '--write-tree', '--name-only', '--no-messages', base.sha, head.sha])
   if (m.code === 1) {
     const files = m.out.split('\n').slice(1).filter(Boolean)

@@ -182,6 +182,16 @@ test('merge targets: an up-to-date branch is planned as itself, a merged one as 
   assert.ok(err instanceof UserError && /--ref "origin\/nope" does not name a commit/.test(err.message), String(err))
 })
 
+test('a shallow CI clone is told to fetch the history instead of reporting every file as a conflict', () => {
+  const shallow = join(tmp(), 'shallow')
+  git(tmp(), 'clone', '-q', '--depth', '1', '--no-single-branch', `file://${world.remote}`, shallow)
+  const r = tsctl(['diff', '--ref', 'origin/feature', '--base', 'origin/main', '--state-backend', 'git'], {cwd: shallow})
+  assert.is(r.code, 2, r.stdout + r.stderr)
+  assert.match(r.stderr, 'origin/feature and origin/main have no common ancestor')
+  assert.match(r.stderr, '(the clone is shallow)')
+  assert.match(r.stderr, 'git fetch --unshallow')
+})
+
 test('a branch that does not merge cleanly is exit 2 naming the file', () => {
   const r = tsctl(['diff', '--ref', 'origin/clash', '--base', 'origin/main', '--state-backend', 'git'], {cwd: world.pr})
   assert.is(r.code, 2, r.stdout)
