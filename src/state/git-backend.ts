@@ -227,7 +227,7 @@ export class GitStateBackend implements StateBackend {
         this.loseLock('another process took over the state lock')
         throw new LockedError(`refusing to write the state: our lock was taken over${lockNow && lockNow.info !== 'unreadable' ? ` by ${describeHolder(lockNow.info)}` : ''}; nothing was written`)
       }
-      if (cur.sha !== expected) {
+      if (cur.sha !== undefined && cur.sha !== expected) {
         const from = seen ? `serial ${seen.serial}` : 'nothing'
         const to = cur.state ? `serial ${cur.state.serial}` : 'nothing'
         throw new StateConflictError(`refusing to write ${this.describe()}: the state moved from ${from} to ${to} since it was read (compare-and-swap failed); nothing was written`, 'another tsctl wrote it; run the command again')
