@@ -254,6 +254,28 @@ export interface InitOutput {
   files: string[]
   commit: string
 }
+export interface NodesCheckOutput {
+  apiVersion: 'tsctl.io/v1'
+  kind: 'NodeCheckList'
+  items: {
+    node: string
+    /**
+     * true when nothing is missing
+     */
+    ok: boolean
+    /**
+     * what the host lacks, each with what to do; `unreachable: …` when it could not be reached
+     */
+    problems: string[]
+    warnings: string[]
+    /**
+     * the runtime's `info` verb: kernel, arch, cpus, memory_kb, cgroup_mode, cgroup_*, overlay, util_linux, tool_*, init, root, runtime
+     */
+    facts: {
+      [k: string]: string
+    }
+  }[]
+}
 export interface RolloutHistoryOutput {
   apiVersion: 'tsctl.io/v1'
   kind: 'RolloutHistory'
