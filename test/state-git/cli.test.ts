@@ -47,6 +47,7 @@ test('state show reads the state from the remote ref, masks Secrets, and shows t
     assert.is(doc.lock.commit, git(dir, 'rev-parse', 'HEAD'))
     const t = tsctl(['state', 'show', '--state-remote', 'origin'], {cwd: dir})
     assert.is(t.code, 0, t.stderr)
+    assert.match(t.stdout, /^Lock: +held: "tsctl sync" by .*, applying [0-9a-f]{12}, expires \d{4}-/m)
     for (const out of [r.stdout, t.stdout, t.stderr]) assert.not.match(out, SECRET)
   } finally {
     await b.unlock()
