@@ -55,6 +55,17 @@ export class RefStore {
    * tell which (a ref that did not move means the refusal was not a race).
    */
   async update(updates: RefUpdate[]): Promise<{ok: true} | {ok: false; message: string}> {
+    // Another process inside its own ref transaction holds git's `.lock` file for a moment. That is not
+    // an answer to our compare-and-swap yet: wait for its transaction to end and ask again, so the
+    // caller's re-read sees where the ref went.
+    for (let attempt = 0; ; attempt++) {
+      const r = await this.updateOnce(updates)
+      if (r.ok || attempt >= 20 || !/unable to create '[^']*\.lock'|\.lock': file exists|failed to lock/i.test(r.message)) return r
+      await new Promise((res) => setTimeout(res, 10 + attempt * 10))
+    }
+  }
+
+  private async updateOnce(updates: RefUpdate[]): Promise<{ok: true} | {ok: false; message: string}> {
     if (this.remote === null) {
       const lines = updates.map((u) => (u.new === null ? `delete ${u.ref} ${u.old ?? ''}` : u.old === null ? `create ${u.ref} ${u.new}` : `update ${u.ref} ${u.new} ${u.old}`))
       const r = await runGit(this.repo, ['update-ref', '--stdin'], {input: lines.join('\n') + '\n'})

@@ -1,7 +1,7 @@
 // The git state backend against real repositories: a bare "remote" and two
 // clones acting as two CI runners that keep no disk, racing each other.
 import {type ChildProcessWithoutNullStreams, execFileSync, spawn} from 'node:child_process'
-import {readdirSync, statSync} from 'node:fs'
+import {readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {createInterface} from 'node:readline'
 import {fileURLToPath} from 'node:url'
@@ -229,6 +229,27 @@ test('a lock left by a killed runner on this host is taken over (its pid is gone
   const removed = await c.unlock({force: true})
   assert.is(removed?.id, info.id)
   assert.is(await b.lockInfo(), null)
+})
+
+test("another git process's ref transaction (its .lock file) is waited out, not taken for a conflict; a lock file that stays is an error naming it", async () => {
+  const {remote} = fleetRepos(0)
+  const b = new GitStateBackend({repo: remote, remote: '.', renew: false})
+  const s = emptyState('L-lockfile')
+  s.serial = 1
+  await b.write(s)
+  const lockFile = join(remote, 'refs', 'tsctl', 'state.lock')
+  writeFileSync(lockFile, '')
+  // released shortly after the write starts, as a concurrent git would
+  setTimeout(() => rmSync(lockFile, {force: true}), 30)
+  await b.write({...s, serial: 2})
+  assert.is((await stateOf(remote, '.'))?.serial, 2)
+  writeFileSync(lockFile, '')
+  try {
+    await rejects(() => b.write({...s, serial: 3}), (e) => e instanceof UserError && /cannot write the state to .*state\.lock': File exists/.test((e as Error).message))
+  } finally {
+    rmSync(lockFile, {force: true})
+  }
+  assert.is((await stateOf(remote, '.'))?.serial, 2)
 })
 
 test('lock refs and URL masking', () => {
