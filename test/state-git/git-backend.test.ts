@@ -199,7 +199,23 @@ test('a lock past its expiry is taken over with a warning; one within it is exit
   assert.is(await a.lockInfo(), null)
 })
 
-test('renewal keeps a held lock from expiring; a write renews it too', async () => {
+test('a held lock is renewed in the background (every third of its TTL) until unlocked', async () => {
+  const {clones} = fleetRepos(1)
+  const a = new GitStateBackend({repo: clones[0], lockTtlMs: 3000})
+  const held = await a.lock('tsctl watch')
+  let seen = held.expires
+  // eventually (the timer fires after 1 s; a loaded machine may take longer)
+  for (let i = 0; i < 100 && seen === held.expires; i++) {
+    await new Promise((r) => setTimeout(r, 100))
+    seen = (await a.lockInfo())?.expires
+  }
+  assert.ok(seen && seen > held.expires!, `renewed: ${held.expires} → ${seen}`)
+  assert.is((await a.lockInfo())?.id, held.id, 'same lock, later expiry')
+  await a.unlock()
+  assert.is(await a.lockInfo(), null)
+})
+
+test('a write renews the lock it holds (same atomic update)', async () => {
   const {clones} = fleetRepos(1)
   let t = Date.parse('2026-11-20T12:00:00Z')
   const a = new GitStateBackend({repo: clones[0], now: () => t, lockTtlMs: 60_000, renew: false})
