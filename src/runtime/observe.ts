@@ -41,7 +41,7 @@ export function capacityFromInfo(info: Record<string, string>): NodeCapacity | u
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms${what ? ` (${what})` : ''}`)), ms)
   })
   return Promise.race([p, t]).finally(() => clearTimeout(timer))
 }
@@ -88,7 +88,7 @@ export async function observe(nodes: KubeObject[], opts: ObserveOptions): Promis
         }
         return {name, reachable: true, observedAt: now(), pods, ...(capacity ? {capacity} : {})}
       }
-      return await withTimeout(work(), timeoutMs, name)
+      return await withTimeout(work(), timeoutMs, 'install, status')
     } catch (e) {
       const msg = e instanceof HostError ? e.message.replace(`${name}: `, '') : (e as Error).message
       return {name, reachable: false, observedAt: now(), error: msg, pods: []}

@@ -78,7 +78,7 @@ export interface NodeSummary {
   created: number
   replaced: number
   deleted: number
-  /** pods on the node (in the final state) that no action of this sync touched */
+  /** pods the node was seen running (or finished) that no action of this sync touched */
   unchanged: number
   failed: number
 }
@@ -180,6 +180,9 @@ export async function sync(opts: SyncOptions): Promise<SyncResult> {
       for (const n of Object.keys(summary)) summary[n].unchanged = 0
       for (const [key, o] of Object.entries(st.objects)) {
         if (o.kind !== 'Pod' || o.metadata.deletionTimestamp || touched.has(key)) continue
+        // only pods a host was seen running (or finishing): not ones still waiting to be started
+        const st = (o as {status?: {phase?: string; containerStatuses?: unknown[]}}).status
+        if (!st?.containerStatuses && (st?.phase ?? 'Pending') === 'Pending') continue
         const node = (o.spec as {nodeName?: string} | undefined)?.nodeName
         if (node && summary[node]) summary[node].unchanged++
       }
