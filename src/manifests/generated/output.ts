@@ -37,6 +37,21 @@ export interface LockInfo {
   host: string
   created: string
   id: string
+  /**
+   * ISO; after it the lock may be taken over (git backend)
+   */
+  expires?: string
+  /**
+   * the manifests commit the holder is applying (git backend)
+   */
+  commit?: string
+}
+/**
+ * a state as a plan was made from it
+ */
+export interface StateRef {
+  lineage: string
+  serial: number
 }
 export interface KubeObject {
   apiVersion: string
@@ -153,6 +168,73 @@ export interface DiffOutput {
     }[]
   }
   warnings: Diagnostic[]
+  /**
+   * workloads whose pods a sync would change: rollouts that would start, scaling, new and removed workloads
+   */
+  rollouts: {
+    /**
+     * e.g. Deployment/default/web
+     */
+    workload: string
+    kind: string
+    /**
+     * update: the pod template changed (a rollout starts); other: pods move without a change to the object
+     */
+    change: 'create' | 'update' | 'scale' | 'delete' | 'other'
+    /**
+     * e.g. RollingUpdate maxSurge=25% maxUnavailable=25%
+     */
+    strategy?: string
+    replicas?: {
+      from: number | null
+      to: number | null
+    }
+    /**
+     * changed fields under spec.template
+     */
+    templateFields: string[]
+    pods: {
+      create: number
+      replace: number
+      delete: number
+    }
+  }[]
+  /**
+   * per node: pods created, replaced, stopped and unchanged between the state and the end state
+   */
+  nodes: {
+    node: string
+    create: number
+    replace: number
+    delete: number
+    unchanged: number
+  }[]
+  /**
+   * the state planned from (null: none yet)
+   */
+  state?: null | StateRef
+  /**
+   * where the state was read, e.g. git origin refs/tsctl/state
+   */
+  backend?: string
+  /**
+   * diff --base: the manifests planned are the merge of head into base
+   */
+  merge?: {
+    base: {
+      ref: string
+      sha: string
+    }
+    head: {
+      ref: string
+      sha: string
+      subject: string
+    }
+    /**
+     * merged: a merge commit of the two was planned
+     */
+    how: 'fast-forward' | 'merged' | 'up-to-date'
+  }
 }
 /**
  * Printed on stdout instead of a result when a command fails with -o json; the same message also goes to stderr as text.
@@ -171,6 +253,28 @@ export interface InitOutput {
   dir: string
   files: string[]
   commit: string
+}
+export interface NodesCheckOutput {
+  apiVersion: 'tsctl.io/v1'
+  kind: 'NodeCheckList'
+  items: {
+    node: string
+    /**
+     * true when nothing is missing
+     */
+    ok: boolean
+    /**
+     * what the host lacks, each with what to do; `unreachable: …` when it could not be reached
+     */
+    problems: string[]
+    warnings: string[]
+    /**
+     * the runtime's `info` verb: kernel, arch, cpus, memory_kb, cgroup_mode, cgroup_*, overlay, util_linux, tool_*, init, root, runtime
+     */
+    facts: {
+      [k: string]: string
+    }
+  }[]
 }
 export interface RolloutHistoryOutput {
   apiVersion: 'tsctl.io/v1'
@@ -193,6 +297,52 @@ export interface RolloutHistoryOutput {
       [k: string]: unknown
     }
   }[]
+}
+export interface SavedPlanOutput {
+  apiVersion: 'tsctl.io/v1'
+  kind: 'SavedPlan'
+  /**
+   * ISO; informational: staleness is decided by from, never by age
+   */
+  created: string
+  /**
+   * what the plan was made from; if the state's serial or lineage, or the commit, moved, the plan is stale
+   */
+  from: {
+    /**
+     * null: the fleet had no state yet
+     */
+    state: null | StateRef
+    /**
+     * e.g. git origin refs/tsctl/state
+     */
+    backend: string
+    commit: Commit
+    /**
+     * --ref as given
+     */
+    ref: string
+    base?: {
+      ref: string
+      sha: string
+    }
+  }
+  plan: {
+    /**
+     * the first plan exactly as reconcile made it (src/reconcile/plan.ts Action: create and replace carry the whole pod)
+     */
+    actions: {
+      type: 'create' | 'delete' | 'replace' | 'updateFiles' | 'deleteClaim'
+      node: string
+      target: string
+      reason: string
+      [k: string]: unknown
+    }[]
+  }
+  /**
+   * sha256 of the canonical JSON (keys sorted) of {from, plan}
+   */
+  hash: string
 }
 /**
  * The whole state (src/state/model.ts), every Secret value replaced by "(sensitive)"; null before the first sync.
