@@ -235,6 +235,20 @@ export interface DiffOutput {
      */
     how: 'fast-forward' | 'merged' | 'up-to-date'
   }
+  /**
+   * objects `tsctl rollout undo` pinned in the state (docs/gitops.md): held while this commit leaves them unchanged in git, lifted when it changes them; absent when there are none
+   */
+  pins?: {
+    /**
+     * Kind/namespace/name
+     */
+    object: string
+    /**
+     * the revision (a workload) or WORKLOAD@revision (a restored ConfigMap/Secret)
+     */
+    pinnedRevision: string
+    lifted: boolean
+  }[]
 }
 /**
  * Printed on stdout instead of a result when a command fails with -o json; the same message also goes to stderr as text.
@@ -246,6 +260,24 @@ export interface ErrorOutput {
   message: string
   diagnostics: Diagnostic[]
   hint?: string
+}
+export interface HookInstallOutput {
+  apiVersion: 'tsctl.io/v1'
+  kind: 'HookInstall'
+  /**
+   * path of the post-receive hook written
+   */
+  hook: string
+  repo: string
+  branch: string
+  /**
+   * the state file the hook's syncs use
+   */
+  state: string
+  /**
+   * TSCTL_ROOT written into the hook
+   */
+  root?: string
 }
 export interface InitOutput {
   apiVersion: 'tsctl.io/v1'
@@ -276,6 +308,31 @@ export interface NodesCheckOutput {
     }
   }[]
 }
+export interface RolloutChangeOutput {
+  apiVersion: 'tsctl.io/v1'
+  kind: 'RolloutChange'
+  /**
+   * Kind/namespace/name
+   */
+  object: string
+  /**
+   * kubectl's words, e.g. deployment.apps/web rolled back
+   */
+  message: string
+  /**
+   * false: nothing to do (skipped rollback)
+   */
+  changed: boolean
+  /**
+   * the sync that applied the change (absent with --no-apply or when nothing changed)
+   */
+  sync?: {
+    commit: string
+    exitCode: number
+    converged: boolean
+    message?: string
+  }
+}
 export interface RolloutHistoryOutput {
   apiVersion: 'tsctl.io/v1'
   kind: 'RolloutHistory'
@@ -297,6 +354,23 @@ export interface RolloutHistoryOutput {
       [k: string]: unknown
     }
   }[]
+}
+export interface RolloutStatusOutput {
+  apiVersion: 'tsctl.io/v1'
+  kind: 'RolloutStatus'
+  /**
+   * Kind/namespace/name
+   */
+  object: string
+  done: boolean
+  /**
+   * progress deadline exceeded (exit 5)
+   */
+  failed: boolean
+  /**
+   * kubectl's wording
+   */
+  message: string
 }
 export interface SavedPlanOutput {
   apiVersion: 'tsctl.io/v1'
@@ -439,4 +513,51 @@ export interface ValidateOutput {
     col: number
   }[]
   warnings: Diagnostic[]
+}
+/**
+ * A record of the GitOps loop (src/gitops/watchLoop.ts WatchRecord). Sync progress arrives as event "sync" with the sync event (src/sync/events.ts) in detail.
+ */
+export interface WatchRecordOutput {
+  /**
+   * ISO 8601
+   */
+  time: string
+  level: 'info' | 'warn' | 'error'
+  event:
+    | 'watch.start'
+    | 'commit'
+    | 'pass.start'
+    | 'pass.end'
+    | 'pass.error'
+    | 'superseded'
+    | 'rewritten'
+    | 'sync'
+    | 'git.error'
+    | 'fetch.error'
+    | 'watch.stop'
+  message: string
+  commit?: string
+  subject?: string
+  /**
+   * why the pass runs: a new commit, or a periodic resync of the last one
+   */
+  reason?: 'commit' | 'resync'
+  pass?: number
+  /**
+   * the pass's exit code (DESIGN.md)
+   */
+  exitCode?: number
+  converged?: boolean
+  /**
+   * commits still to apply after this one
+   */
+  behind?: number
+  /**
+   * --coalesce: older commits passed over
+   */
+  skipped?: number
+  /**
+   * the sync event
+   */
+  detail?: {}
 }
