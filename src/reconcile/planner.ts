@@ -116,6 +116,23 @@ export function buildPlan(ctx: Ctx): {plan: Plan; summary: PlanSummary} {
       b.replace.push(key)
       continue
     }
+    if (o.phase === 'Unknown') {
+      // Nobody supervises it any more (the host restarted, the supervisor was killed): the
+      // kubelet would start it again after a reboot; here the same bundle is applied again.
+      actions.push({
+        type: 'replace',
+        node,
+        target: key,
+        oldUid: o.uid,
+        oldSpecHash: o.specHash,
+        pod: toRun(pod),
+        specHash,
+        gracePeriodSeconds: grace(pod),
+        reason: `no supervisor runs it on ${node} any more (host restarted?): start it again`,
+      })
+      b.replace.push(key)
+      continue
+    }
     let updated = false
     if (o.volumeHashes && o.phase === 'Running') {
       const want = podVolumeHashes(pod, ctx.state.objects)
