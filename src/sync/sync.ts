@@ -1,0 +1,313 @@
+/**
+ * `tsctl sync`: one commit made true on the fleet. The orchestration loop
+ * around the pure reconcile pass (DESIGN.md data flow steps 3-6):
+ *
+ *   lock → load the commit → read the state → ┌ observe every node
+ *                                              │ reconcile (pure)
+ *                                              │ write the state (the intent)
+ *                                              │ execute the plan, writing the state after every action
+ *                                              └ until converged, settled, failed or --timeout
+ *   → record the applied commit → unlock
+ *
+ * Rules and exit codes: README.md here and docs/sync.md.
+ */
+import {randomUUID} from 'node:crypto'
+import {ExitCode, LockedError} from '../errors.js'
+import type {CommitInfo, Desired} from '../manifests/desired.js'
+import type {KubeObject} from '../manifests/object.js'
+import type {Observed} from '../reconcile/observed.js'
+import type {Action, Plan} from '../reconcile/plan.js'
+import type {StateBackend, LockInfo} from '../state/backend.js'
+import {emptyState, type State} from '../state/model.js'
+import {executePlan} from '../runtime/executor/executor.js'
+import {Hosts, type HostsOptions} from '../runtime/executor/hosts.js'
+import {ImageResolver} from '../runtime/executor/images.js'
+import {LayerCache} from '../runtime/image/ensure-layers.js'
+import {observe, type NodeCapacity} from '../runtime/observe.js'
+import {sshOptionsFromEnv} from '../runtime/transport/index.js'
+import {actionRef, type SyncEvent} from './events.js'
+import {recordOutcome} from './record.js'
+import {inProgress} from './settle.js'
+import {StateWriter} from './stateWriter.js'
+
+export type {SyncEvent} from './events.js'
+
+export interface SyncOptions {
+  /** the manifests repository (work tree or bare); `oci:` images are read from it on disk */
+  repo: string
+  /** the commit to apply (any git revision) */
+  ref: string
+  backend: StateBackend
+  /** observe, reconcile and report the first plan; lock nothing, write nothing, install nothing */
+  dryRun?: boolean
+  /** stop pods of objects removed from git and pods nothing owns (default true) */
+  prune?: boolean
+  /** overall bound of the rollout (default 300 000 = 5 min): past it, exit 5 */
+  timeoutMs?: number
+  /** hosts worked on at once, and SSH commands in flight (default 32) */
+  concurrency?: number
+  /** how long a node may stay unreachable before its pods move (default 40 000) */
+  nodeGraceMs?: number
+  /** a saved plan to execute first instead of the first pass's own plan (the stale check is the caller's) */
+  plan?: Plan
+  /** the clock (epoch ms); default Date.now */
+  now?: () => number
+  onEvent?: (e: SyncEvent) => void
+  /** checked between steps: a newer commit or SIGTERM supersedes the rollout after the current step */
+  shouldStop?: () => boolean
+  /** runtime root on every host (default /var/lib/tsctl; the CLI passes --root / TSCTL_ROOT) */
+  root?: string
+  /** wait this long for a held lock before exit 3 (default 0: fail at once) */
+  lockTimeoutMs?: number
+  /** the lock's operation name (default `tsctl sync`; watch passes its own) */
+  operation?: string
+  /** per host and round: observing past this marks the node unreachable (default 30 000) */
+  hostTimeoutMs?: number
+  /** transport settings (SSH known_hosts/config); default from TSCTL_SSH_CONFIG / TSCTL_SSH_KNOWN_HOSTS */
+  transport?: Omit<HostsOptions, 'root' | 'concurrency'>
+}
+
+/** Per node, what the sync did. */
+export interface NodeSummary {
+  created: number
+  replaced: number
+  deleted: number
+  /** pods on the node (in the final state) that no action of this sync touched */
+  unchanged: number
+  failed: number
+}
+
+export interface SyncResult {
+  /** 0 converged; 2 invalid input (thrown before, as UserError); 3 locked (thrown); 4 hosts failed/unreachable; 5 not converged in time */
+  exitCode: 0 | 2 | 3 | 4 | 5
+  converged: boolean
+  commit: CommitInfo
+  summary: Record<string, NodeSummary>
+  failedNodes: {node: string; error: string}[]
+  /** observe → reconcile rounds run */
+  passes: number
+  /** the state as last written (a dry run: as it would be after the first pass, not written) */
+  state: State
+  /** dry runs: the plan a sync would execute first */
+  plan?: Plan
+  /** why it did not converge, in words (timeout, progress deadline, stopped) */
+  message?: string
+  /** warnings of the commit (unsupported fields, …) */
+  warnings: Desired['warnings']
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+async function takeLock(backend: StateBackend, operation: string, timeoutMs: number, now: () => number, emit: (e: SyncEvent) => void): Promise<LockInfo> {
+  const until = now() + timeoutMs
+  let told = false
+  for (;;) {
+    try {
+      return await backend.lock(operation)
+    } catch (e) {
+      if (!(e instanceof LockedError) || now() >= until) throw e
+      if (!told) emit({type: 'lock-waiting', time: now(), holder: e.message})
+      told = true
+      await sleep(Math.min(500, Math.max(10, until - now())))
+    }
+  }
+}
+
+function emptySummary(): NodeSummary {
+  return {created: 0, replaced: 0, deleted: 0, unchanged: 0, failed: 0}
+}
+
+/**
+ * Applies commit REF of REPO to the fleet its Nodes name and returns how it
+ * went. Throws UserError (exit 2: invalid manifests, images that do not
+ * resolve, a state from another fleet — nothing applied) and LockedError
+ * (exit 3, naming the holder). Host problems are never thrown: unreachable
+ * or failing nodes are reported (exit 4) after the others were applied.
+ *
+ * Every state write is atomic, the first of each round before its plan runs
+ * (the intent) and one after every action, so a kill -9 at any moment
+ * leaves a state that parses and from which the next sync converges: names
+ * and UIDs are hashes (reconcile/README.md), so re-planned actions find the
+ * pods the killed run started instead of duplicating them.
+ */
+export async function sync(opts: SyncOptions): Promise<SyncResult> {
+  const now = opts.now ?? Date.now
+  const emit = (e: SyncEvent) => opts.onEvent?.(e)
+  const deadline = now() + (opts.timeoutMs ?? 300_000)
+  const dryRun = opts.dryRun ?? false
+  const backend = opts.backend
+
+  const lock = dryRun ? undefined : await takeLock(backend, opts.operation ?? 'tsctl sync', opts.lockTimeoutMs ?? 0, now, emit)
+  let hosts: Hosts | undefined
+  try {
+    const {loadDesired} = await import('../manifests/load.js')
+    const {reconcile} = await import('../reconcile/reconcile.js')
+    const desired = await loadDesired({repo: opts.repo, ref: opts.ref})
+    const stored = await backend.read()
+    const writer = new StateWriter(backend, stored ?? emptyState(randomUUID()), stored)
+    const nodes: KubeObject[] = desired.objects.filter((d) => d.object.kind === 'Node').map((d) => d.object)
+    hosts = new Hosts(nodes, {...(opts.transport ?? {ssh: sshOptionsFromEnv()}), root: opts.root, concurrency: opts.concurrency})
+    const images = new ImageResolver(opts.repo)
+    const layers = new LayerCache()
+    const capacities = new Map<string, NodeCapacity>()
+    const capacityKnown = (name: string) => {
+      const n = nodes.find((x) => x.metadata.name === name) as (KubeObject & {spec?: {capacity?: Record<string, unknown>}}) | undefined
+      const spec = n?.spec?.capacity ?? {}
+      return (spec.cpu !== undefined && spec.memory !== undefined) || !!writer.state.nodes[name]?.capacity
+    }
+    emit({type: 'sync-started', time: now(), commit: desired.commit, nodes: hosts.names, dryRun})
+
+    const summary: Record<string, NodeSummary> = {}
+    for (const n of hosts.names) summary[n] = emptySummary()
+    const touched = new Set<string>()
+    const failedNodes = new Map<string, string>()
+    let unreachable = new Map<string, string>()
+    let passes = 0
+    let pollMs = 100
+    let lastWritten = ''
+
+    const finish = (exitCode: SyncResult['exitCode'], converged: boolean, message?: string): SyncResult => {
+      const st = writer.state
+      for (const n of Object.keys(summary)) summary[n].unchanged = 0
+      for (const [key, o] of Object.entries(st.objects)) {
+        if (o.kind !== 'Pod' || o.metadata.deletionTimestamp || touched.has(key)) continue
+        const node = (o.spec as {nodeName?: string} | undefined)?.nodeName
+        if (node && summary[node]) summary[node].unchanged++
+      }
+      const failed = new Map([...unreachable, ...failedNodes])
+      return {
+        exitCode,
+        converged,
+        commit: desired.commit,
+        summary,
+        failedNodes: [...failed].sort(([a], [b]) => (a < b ? -1 : 1)).map(([node, error]) => ({node, error})),
+        passes,
+        state: st,
+        ...(message ? {message} : {}),
+        warnings: desired.warnings,
+      }
+    }
+    // Writes only what changed since the last write: a poll round that saw nothing new costs no write.
+    const writeIfChanged = async () => {
+      const text = JSON.stringify({...writer.state, serial: 0})
+      if (text === lastWritten) return
+      await writer.write()
+      lastWritten = text
+    }
+
+    for (;;) {
+      passes++
+      const observed: Observed = await observe(nodes, {hosts, now, timeoutMs: opts.hostTimeoutMs, capacities, capacityKnown, install: !dryRun})
+      unreachable = new Map()
+      for (const n of Object.values(observed.nodes)) {
+        if (!n.reachable) {
+          unreachable.set(n.name, n.error ?? 'unreachable')
+          emit({type: 'node-unreachable', time: now(), pass: passes, node: n.name, error: n.error ?? 'unreachable'})
+        }
+      }
+      emit({
+        type: 'observed',
+        time: now(),
+        pass: passes,
+        nodes: Object.values(observed.nodes).map((n) => ({name: n.name, reachable: n.reachable, pods: n.pods.length, ready: n.pods.filter((p) => p.ready).length, ...(n.error ? {error: n.error} : {})})),
+      })
+      const result = reconcile({desired, state: writer.state, observed, now: now(), options: {prune: opts.prune ?? true, ...(opts.nodeGraceMs !== undefined ? {nodeGraceMs: opts.nodeGraceMs} : {})}})
+      const plan: Plan = passes === 1 && opts.plan ? opts.plan : result.plan
+
+      if (dryRun) {
+        writer.set(result.state)
+        emit({type: 'dry-run-plan', time: now(), actions: plan.actions.map(actionRef)})
+        const r = finish(unreachable.size ? ExitCode.hosts : ExitCode.ok, plan.actions.length === 0 && result.rollouts.every((x) => x.done))
+        return {...r, plan}
+      }
+
+      const failedRollout = result.rollouts.find((r) => r.failed)
+      if (failedRollout) {
+        writer.set(result.state)
+        await writeIfChanged()
+        emit({type: 'rollout-failed', time: now(), pass: passes, workload: failedRollout.workload, message: failedRollout.message})
+        return finish(ExitCode.timeout, false, failedRollout.message)
+      }
+      const actions: Action[] = plan.actions.filter((a) => !failedNodes.has(a.node))
+      const waitingFor = result.rollouts.filter((r) => !r.done).map((r) => r.message)
+
+      if (actions.length === 0 && plan.actions.length === 0 && waitingFor.length === 0 && unreachable.size === 0 && failedNodes.size === 0) {
+        writer.set({...result.state, appliedCommit: desired.commit})
+        await writeIfChanged()
+        emit({type: 'converged', time: now(), passes})
+        return finish(ExitCode.ok, true)
+      }
+      if (actions.length === 0) {
+        writer.set(result.state)
+        await writeIfChanged()
+        const bad = new Set([...unreachable.keys(), ...failedNodes.keys()])
+        if (bad.size && !inProgress(writer.state, bad)) {
+          emit({type: 'settled', time: now(), passes, failedNodes: [...bad].sort()})
+          return finish(ExitCode.hosts, false, `${bad.size} node(s) failed or unreachable; the others are applied`)
+        }
+        if (now() >= deadline) {
+          emit({type: 'timed-out', time: now(), passes, waitingFor})
+          return finish(ExitCode.timeout, false, `timed out waiting: ${waitingFor.join('; ') || 'pods to become ready'}`)
+        }
+        if (opts.shouldStop?.()) {
+          emit({type: 'stopped', time: now(), passes})
+          return finish(ExitCode.timeout, false, 'stopped before the rollout converged')
+        }
+        emit({type: 'waiting', time: now(), pass: passes, waitingFor})
+        // Readiness is polled, not slept on: short at first, then up to 1 s, never past the deadline.
+        await sleep(Math.max(0, Math.min(pollMs, deadline - now())))
+        pollMs = Math.min(1000, pollMs * 2)
+        continue
+      }
+
+      // Resolve every image first: a missing image is exit 2 before anything is written or sent.
+      await images.prepare({actions})
+      writer.set(result.state)
+      await writeIfChanged()
+      pollMs = 100
+      const perNode: Record<string, number> = {}
+      for (const a of actions) perNode[a.node] = (perNode[a.node] ?? 0) + 1
+      emit({type: 'pass-started', time: now(), pass: passes, actions: actions.length, perNode})
+      const pass = passes
+      const res = await executePlan({actions}, {
+        hosts,
+        state: () => writer.state,
+        images,
+        layers,
+        concurrency: opts.concurrency,
+        skipNodes: failedNodes,
+        shouldStop: opts.shouldStop,
+        onEvent: (e) => {
+          const action = actionRef(e.action)
+          if (e.type === 'action-started') emit({type: 'action-started', time: now(), pass, action})
+          else if (e.type === 'action-done') emit({type: 'action-done', time: now(), pass, action, result: e.outcome.result ?? 'done', ms: e.outcome.ms})
+          else if (e.type === 'action-failed') emit({type: 'action-failed', time: now(), pass, action, error: e.outcome.error ?? 'failed', ms: e.outcome.ms})
+          else emit({type: 'action-skipped', time: now(), pass, action, why: e.why})
+        },
+        afterAction: async (a, outcome) => {
+          touched.add(a.target)
+          const s = (summary[a.node] ??= emptySummary())
+          if (!outcome.ok) s.failed++
+          else if (a.type === 'create' && outcome.result === 'started') s.created++
+          else if (a.type === 'replace') s.replaced++
+          else if (a.type === 'delete') s.deleted++
+          recordOutcome(writer.state, a, outcome, now())
+          await writer.write()
+        },
+      })
+      lastWritten = ''
+      for (const [n, err] of res.failedNodes) failedNodes.set(n, err)
+      if (res.stopped || opts.shouldStop?.()) {
+        emit({type: 'stopped', time: now(), passes})
+        return finish(ExitCode.timeout, false, 'stopped before the rollout converged')
+      }
+      if (now() >= deadline) {
+        emit({type: 'timed-out', time: now(), passes, waitingFor})
+        return finish(ExitCode.timeout, false, `timed out: ${waitingFor.join('; ') || 'the plan was still being applied'}`)
+      }
+    }
+  } finally {
+    await hosts?.close()
+    if (lock) await backend.unlock({id: lock.id}).catch(() => {})
+  }
+}
