@@ -1,6 +1,5 @@
 import type {KubeObject} from '../manifests/object.js'
 import type {RuntimeClient} from '../runtime/client.js'
-import type {Transport} from '../runtime/transport.js'
 import type {State} from '../state/model.js'
 import type {CommonFlags} from './context.js'
 
@@ -76,28 +75,21 @@ function findPod(state: State | null, ns: string, name: string): KubeObject | un
 
 /**
  * A RuntimeClient on the pod's node through the transport its Node asks for
- * (`address: local` → LocalTransport, else SSH). `close()` releases the
- * connection. The runtime root is the host's default (/var/lib/tsctl), or
- * TSCTL_ROOT for the local transport.
+ * (`address: local` → LocalTransport, else SSH with TSCTL_SSH_CONFIG /
+ * TSCTL_SSH_KNOWN_HOSTS as sync uses them). ROOT is the runtime root on
+ * the host (`--root` / TSCTL_ROOT, as for sync). `close()` releases the connection.
  */
-export async function runtimeForNode(target: PodTarget): Promise<{client: RuntimeClient; close: () => Promise<void>}> {
+export async function runtimeForNode(target: PodTarget, root: string): Promise<{client: RuntimeClient; close: () => Promise<void>}> {
   const {RuntimeClient} = await import('../runtime/client.js')
+  const {TransportPool, sshOptionsFromEnv} = await import('../runtime/transport/index.js')
   const node: KubeObject = target.node ?? {apiVersion: 'v1', kind: 'Node', metadata: {name: target.nodeName}, spec: {address: target.nodeName}}
-  const local = (node.spec as {address?: string} | undefined)?.address === 'local'
-  let transport: Transport
-  if (local) {
-    const {LocalTransport} = await import('../runtime/transport/local.js')
-    transport = new LocalTransport(node.metadata.name)
-  } else {
-    const {SshTransport} = await import('../runtime/transport/ssh.js')
-    const {sshTargetOf} = await import('../runtime/transport/sshTarget.js')
-    transport = new SshTransport(sshTargetOf(node))
-  }
-  const client = new RuntimeClient(transport, {root: local ? process.env.TSCTL_ROOT || undefined : undefined})
-  return {client, close: () => transport.close()}
+  const pool = new TransportPool({ssh: sshOptionsFromEnv()})
+  const client = new RuntimeClient(pool.get(node), {root})
+  return {client, close: () => pool.close()}
 }
 
 /** True when the runtime's stderr says the pod or container is not on the host. */
 export function notOnHost(stderr: string): boolean {
   return /tsctl-runtime: no (pod|container) /.test(stderr)
 }
+

@@ -17,6 +17,7 @@ The exit code is the command's. Before it runs: 2 when the pod is unknown, not b
   }
   static flags = {
     container: Flags.string({char: 'c', description: 'container name (default: the first app container)'}),
+    root: Flags.string({description: 'runtime root directory on the host (env TSCTL_ROOT)', default: process.env.TSCTL_ROOT ?? '/var/lib/tsctl'}),
     stdin: Flags.boolean({char: 'i', description: 'pass stdin to the command', default: false}),
     tty: Flags.boolean({char: 't', description: 'allocate a TTY (not supported yet: ignored with a warning)', default: false}),
   }
@@ -32,7 +33,7 @@ The exit code is the command's. Before it runs: 2 when the pod is unknown, not b
     const {resolvePodTarget, runtimeForNode, notOnHost} = await import('../cli/pod-target.js')
     const target = await resolvePodTarget(flags, args.pod, flags.container, (m) => this.warnLine(m), (m) => process.stderr.write(m + '\n'))
     if (flags.tty) this.warnLine('no TTY is allocated (the transports carry plain streams); running without one')
-    const {client, close} = await runtimeForNode(target)
+    const {client, close} = await runtimeForNode(target, flags.root)
     try {
       const r = await client.run(['exec', target.uid, encodeURIComponent(target.container), ...command], {
         stdin: flags.stdin ? process.stdin : Buffer.alloc(0),

@@ -16,6 +16,7 @@ Exit codes: 2 when the pod is unknown, not bound to a node or not on its host; 4
   }
   static flags = {
     container: Flags.string({char: 'c', description: 'container name (default: the first app container)'}),
+    root: Flags.string({description: 'runtime root directory on the host (env TSCTL_ROOT)', default: process.env.TSCTL_ROOT ?? '/var/lib/tsctl'}),
     follow: Flags.boolean({char: 'f', description: 'stream the log until interrupted', default: false}),
     previous: Flags.boolean({char: 'p', description: 'include the log of the previous run of a restarted container', default: false}),
     tail: Flags.integer({description: 'only the last N lines (-1: all)', default: -1, min: -1}),
@@ -29,7 +30,7 @@ Exit codes: 2 when the pod is unknown, not bound to a node or not on its host; 4
     if (flags.previous && target.restartCount === 0) {
       throw new UserError(`previous terminated container "${target.container}" in pod "${target.pod.metadata.name}" not found`)
     }
-    const {client, close} = await runtimeForNode(target)
+    const {client, close} = await runtimeForNode(target, flags.root)
     try {
       if (flags.previous) {
         // The runtime keeps one log per container for all its runs (plus the
