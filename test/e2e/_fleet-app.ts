@@ -74,7 +74,7 @@ export class AppRepo {
     writeFileSync(join(this.dir, '.gitignore'), '.tsctl/\nimages/\n')
   }
 
-  async init(fleet: Fleet, files: Record<string, string>): Promise<string> {
+  async init(fleet: Fleet, files: Record<string, string | null>): Promise<string> {
     await buildBusyboxLayout(join(this.dir, 'images', 'busybox'))
     this.write({'manifests/nodes.yaml': nodesYaml(fleet.hosts, fleet), ...files})
     return this.commit('the app')
