@@ -116,6 +116,15 @@ export function buildPlan(ctx: Ctx): {plan: Plan; summary: PlanSummary} {
       b.replace.push(key)
       continue
     }
+    // Its supervisor is gone (the host rebooted or its processes were
+    // killed): the pod's files are there, nothing runs. Apply it again, as
+    // the kubelet restarts a node's pods after a reboot. Pods that run to
+    // completion are left to their controller.
+    if (o.phase === 'Unknown' && ((pod as Any).spec?.restartPolicy ?? 'Always') === 'Always') {
+      actions.push({type: 'create', node, target: key, pod: toRun(pod), specHash, reason: `its supervisor on ${node} is gone (host restarted?): start it again`})
+      b.place.push(key)
+      continue
+    }
     let updated = false
     if (o.volumeHashes && o.phase === 'Running') {
       const want = podVolumeHashes(pod, ctx.state.objects)
