@@ -1,10 +1,31 @@
 import {Flags} from '@oclif/core'
 import {TsctlCommand} from '../cli/base.js'
+import type {Desired} from '../manifests/desired.js'
+import type {Observed} from '../reconcile/observed.js'
+import type {State} from '../state/model.js'
 
 /**
  * `tsctl diff`: what a sync of --ref would do. Exit 0 no changes, 1 changes,
  * 2 invalid input or error. Read-only: it takes no lock (reads are atomic).
  */
+/**
+ * The hosts' own status, read-only (the runtime is not installed where it is
+ * missing). A host that cannot be reached is reported unreachable: reconcile
+ * plans nothing there (it does not read it as "all its pods are gone").
+ */
+async function observeHosts(desired: Desired, state: State, root: string): Promise<Observed> {
+  const {observe} = await import('../runtime/observe.js')
+  const {Hosts} = await import('../runtime/executor/hosts.js')
+  const {sshOptionsFromEnv} = await import('../runtime/transport/index.js')
+  const nodes = desired.objects.filter((d) => d.object.kind === 'Node').map((d) => d.object)
+  const hosts = new Hosts(nodes, {root, ssh: sshOptionsFromEnv()})
+  try {
+    return await observe(nodes, {hosts, install: false, capacityKnown: (n) => !!state.nodes[n]?.capacity})
+  } finally {
+    await hosts.close()
+  }
+}
+
 export default class Diff extends TsctlCommand {
   static summary = 'Show what a sync of a commit would change: objects, pod placements, the first step and the end state.'
   static description = `Loads the manifests at --ref, reconciles them against the state and the observed status, and prints:
@@ -12,7 +33,7 @@ export default class Diff extends TsctlCommand {
   - where every pod lands, per node, once the rollout has converged, and the pods no node can take (with the scheduler's reason),
   - the first step's actions with their reasons (exactly what \`tsctl sync\` would execute first),
   - the end state per workload, and a summary line "Plan: N to create, N to replace, N to delete, N unchanged.".
-Until the host runtime lands, observed status always comes from the state (as with --offline).
+Observed status comes from the hosts (one status call per Node; nothing is installed or changed on them; an unreachable host is planned as the state last saw it); with --offline, from the state alone.
 Exit code: 0 no changes, 1 changes, 2 invalid input or error.`
   static examples = [
     {description: 'What would a sync of HEAD do?', command: '<%= config.bin %> <%= command.id %>'},
@@ -22,6 +43,7 @@ Exit code: 0 no changes, 1 changes, 2 invalid input or error.`
   static flags = {
     output: Flags.option({char: 'o', description: 'output format', options: ['text', 'json', 'markdown'] as const, default: 'text' as const})(),
     offline: Flags.boolean({description: 'plan from the state alone; contact no host', default: false}),
+    root: Flags.string({description: 'runtime root directory on every host (env TSCTL_ROOT)', default: process.env.TSCTL_ROOT ?? '/var/lib/tsctl'}),
   }
 
   async run(): Promise<void> {
@@ -40,9 +62,7 @@ Exit code: 0 no changes, 1 changes, 2 invalid input or error.`
     // A fleet that never synced diffs against nothing; the lineage is only a placeholder (diff never writes).
     const before = stored ?? emptyState('(no state yet)')
     const t = now()
-    // The seam for observing hosts: src/runtime/observe.ts `observe(nodes, opts)` replaces this for
-    // online diffs once the runtime and SSH exist (issue 3/4). Today both modes read the state.
-    const observed = observedFromState(before, t)
+    const observed = flags.offline ? observedFromState(before, t) : await observeHosts(desired, before, flags.root)
     // converge() runs the first pass itself: its `first` is exactly what sync would execute first.
     const end = converge({desired, state: before, observed, now: t})
     const result = buildDiff({
@@ -53,7 +73,7 @@ Exit code: 0 no changes, 1 changes, 2 invalid input or error.`
       stuck: end.stuck,
       steps: end.passes,
       offline: flags.offline,
-      observedFrom: 'state',
+      observedFrom: flags.offline ? 'state' : 'hosts',
     })
     if (flags.output === 'json') this.printJson(result)
     else if (flags.output === 'markdown') this.print((await import('../render/diff-markdown.js')).renderDiffMarkdown(result))

@@ -3,7 +3,7 @@
  * select their own template, rollout strategies, cron schedules, Services,
  * ConfigMap/Secret data, claims and Nodes.
  */
-import {parseCron} from '../reconcile/cron.js'
+import {parseCron, validTimeZone} from '../reconcile/cron.js'
 import {checkConfigKey, checkDNS1123Label} from './names.js'
 import {type Checked, type Loose, seg} from './object-view.js'
 import type {Report} from './report.js'
@@ -33,6 +33,9 @@ export function validateWorkload(c: Checked, report: Report): void {
     case 'CronJob': {
       const r = parseCron(o.spec.schedule)
       if (!r.ok) report.error(c.at, '/spec/schedule', `invalid cron schedule ${JSON.stringify(o.spec.schedule)}: ${r.error}`, 'five fields: minute hour day-of-month month day-of-week, e.g. "*/15 * * * *", or @hourly, @daily')
+      if (typeof o.spec.timeZone === 'string' && !validTimeZone(o.spec.timeZone)) {
+        report.error(c.at, '/spec/timeZone', `unknown time zone ${JSON.stringify(o.spec.timeZone)}`, 'an IANA name such as "Europe/Berlin" or "Etc/UTC"')
+      }
       if (o.spec.jobTemplate.spec.selector) checkSelector(c, '/spec/jobTemplate/spec/selector', '/spec/jobTemplate/spec/template/metadata/labels', report)
       break
     }

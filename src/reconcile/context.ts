@@ -187,6 +187,23 @@ export class Ctx {
     for (const child of this.ownedBy(uid)) this.deleteObject(child, reason)
   }
 
+  /** Whether a reachable host runs a pod of that name (for adopting pods a lost state forgot). */
+  runsOnHost(namespace: string, name: string): boolean {
+    if (!this.hostPods) {
+      this.hostPods = new Set()
+      for (const on of Object.values(this.observed.nodes)) if (on.reachable) for (const o of on.pods) this.hostPods.add(`${o.namespace}/${o.name}`)
+    }
+    return this.hostPods.has(`${namespace}/${name}`)
+  }
+
+  private hostPods?: Set<string>
+
+  /** Whether any reachable host reported any pod (lets controllers skip adoption work on a fresh fleet). */
+  anyHostPods(): boolean {
+    this.runsOnHost('', '')
+    return this.hostPods!.size > 0
+  }
+
   /** Pods in the state, sorted by key. */
   pods(): KubeObject[] {
     return this.list('Pod')

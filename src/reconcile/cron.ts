@@ -7,7 +7,8 @@
  *
  * Like Vixie cron, when both day-of-month and day-of-week are restricted a
  * day matches if EITHER matches; when one of them is `*` both must match.
- * Times are UTC (tsctl does not honour `timeZone` yet; see README.md).
+ * Times are UTC unless a CronJob's `spec.timeZone` (an IANA name, resolved
+ * with the tz database built into Node's Intl) says otherwise.
  *
  * Pure: used by validation (`parseCron`) and by the CronJob controller
  * (`nextAfter`).
@@ -159,11 +160,62 @@ const MINUTE = 60_000
 /** A schedule with no match in this many years never fires (e.g. "0 0 30 2 *"). */
 const SEARCH_YEARS = 9
 
+const formatters = new Map<string, Intl.DateTimeFormat>()
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone)
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+    })
+    formatters.set(timeZone, f)
+  }
+  return f
+}
+
+/** Whether `timeZone` is an IANA name Node knows (for validation of `spec.timeZone`). */
+export function validTimeZone(timeZone: string): boolean {
+  try {
+    formatter(timeZone)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The wall-clock time in `timeZone` at instant `t`, expressed as if it were UTC. */
+function wallOf(t: number, timeZone: string): number {
+  const p: Record<string, number> = {}
+  for (const part of formatter(timeZone).formatToParts(new Date(t))) if (part.type !== 'literal') p[part.type] = Number(part.value)
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) + (t % 1000 + 1000) % 1000
+}
+
+/** The instant whose wall-clock time in `timeZone` is `wall`; a time skipped by a DST jump maps past the jump. */
+function instantOf(wall: number, timeZone: string): number {
+  const guess = wall - (wallOf(wall, timeZone) - wall)
+  return wall - (wallOf(guess, timeZone) - guess)
+}
+
 /**
  * The first time strictly after `time` (epoch ms) the schedule fires, in
- * epoch ms at a whole minute (UTC), or null when it never fires.
+ * epoch ms at a whole minute, or null when it never fires. The schedule's
+ * fields are read in `timeZone` (default UTC).
  */
-export function nextAfter(schedule: CronSchedule, time: number): number | null {
+export function nextAfter(schedule: CronSchedule, time: number, timeZone?: string): number | null {
+  if (!timeZone || timeZone === 'UTC' || timeZone === 'Etc/UTC') return nextAfterUTC(schedule, time)
+  let wall = wallOf(time, timeZone)
+  for (let i = 0; i < 1000; i++) {
+    const w = nextAfterUTC(schedule, wall)
+    if (w === null) return null
+    const t = instantOf(w, timeZone)
+    // in the hour repeated when clocks go back, a wall time maps to an instant already passed: look further
+    if (t > time) return t
+    wall = w
+  }
+  return null
+}
+
+function nextAfterUTC(schedule: CronSchedule, time: number): number | null {
   const has = (list: readonly number[], v: number) => list.includes(v)
   let t = Math.floor(time / MINUTE) * MINUTE + MINUTE
   const limitYear = new Date(t).getUTCFullYear() + SEARCH_YEARS

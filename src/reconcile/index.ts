@@ -1,5 +1,5 @@
 /**
- * reconcile(desired, state, observed, now) → { state, plan, events, summary }
+ * reconcile(desired, state, observed, now) → { state, plan, events, summary, rollouts }
  *
  * Pure: no I/O, no clock, no randomness anywhere under src/reconcile/.
  * This file is the folder's public face; see README.md.
@@ -13,5 +13,5 @@ export {converge, simulateApply} from './converge.js'
 export type {ConvergeResult} from './converge.js'
 export {observedFromState} from './assume.js'
 export {podSpecHash, podVolumeHashes, type ObjectIndex} from './specHash.js'
-export {parseCron, nextAfter, type CronSchedule, type CronParse} from './cron.js'
+export {parseCron, nextAfter, validTimeZone, type CronSchedule, type CronParse} from './cron.js'
 export {rolloutHistory, rolloutUndo, rolloutRestart, rolloutPause, rolloutStatus, type RevisionInfo, type RolloutResult, type RolloutStatus} from './rollout.js'

@@ -116,13 +116,21 @@ export function buildPlan(ctx: Ctx): {plan: Plan; summary: PlanSummary} {
       b.replace.push(key)
       continue
     }
-    // Its supervisor is gone (the host rebooted or its processes were
-    // killed): the pod's files are there, nothing runs. Apply it again, as
-    // the kubelet restarts a node's pods after a reboot. Pods that run to
-    // completion are left to their controller.
-    if (o.phase === 'Unknown' && ((pod as Any).spec?.restartPolicy ?? 'Always') === 'Always') {
-      actions.push({type: 'create', node, target: key, pod: toRun(pod), specHash, reason: `its supervisor on ${node} is gone (host restarted?): start it again`})
-      b.place.push(key)
+    if (o.phase === 'Unknown') {
+      // Nobody supervises it any more (the host restarted, the supervisor was killed): the
+      // kubelet would start it again after a reboot; here the same bundle is applied again.
+      actions.push({
+        type: 'replace',
+        node,
+        target: key,
+        oldUid: o.uid,
+        oldSpecHash: o.specHash,
+        pod: toRun(pod),
+        specHash,
+        gracePeriodSeconds: grace(pod),
+        reason: `no supervisor runs it on ${node} any more (host restarted?): start it again`,
+      })
+      b.replace.push(key)
       continue
     }
     let updated = false

@@ -1,6 +1,10 @@
 /**
  * Binds pending pods to nodes through the scheduler (step 3 of the data
- * flow, after the controllers made the pods). A pod that fits nowhere stays
+ * flow, after the controllers made the pods). A pod that a reachable host
+ * already runs under the same name is bound to that host instead (names are
+ * hashes of stable inputs, so after a pass killed before its state was
+ * written, or a lost state, the re-run finds its pods rather than starting
+ * twins elsewhere; for StatefulSets that keeps one pod per identity). A pod that fits nowhere stays
  * Pending with a PodScheduled=False condition carrying the scheduler's
  * message, and a FailedScheduling event. The first pod to use a
  * PersistentVolumeClaim binds it to its node (k3s local-path style); later
@@ -53,17 +57,28 @@ export function claimBindings(ctx: Ctx): Record<string, string> {
 }
 
 export function schedulePending(ctx: Ctx): void {
-  const nodes = schedulerNodes(ctx)
   const pods = ctx.pods()
+  // a steady pass has nothing to place: skip building the snapshot
+  if (!pods.some((p) => !nodeNameOf(p) && isActive(p))) return
+  const nodes = schedulerNodes(ctx)
   const bound = pods.filter((p) => nodeNameOf(p) && !p.metadata.deletionTimestamp && isActive(p))
   const claims = claimBindings(ctx)
   const snap = createSnapshot(nodes, bound, claims)
+  // pods a host already runs under that name (a pass killed before its state
+  // was written, a lost state): adopt them where they run, never start a twin
+  const running = new Map<string, string>()
+  const known = new Set(nodes.map((n) => n.name))
+  for (const [name, on] of Object.entries(ctx.observed.nodes)) {
+    if (!on.reachable || !known.has(name)) continue
+    for (const o of on.pods) running.set(`${o.namespace}/${o.name}`, name)
+  }
   for (const pod of pods) {
     if (nodeNameOf(pod) || !isActive(pod)) continue
     const candidate = clone(pod) as Any
     const target = ann(pod, A.targetNode)
     if (target) candidate.spec.nodeName = target
-    const r = schedulePod(snap, candidate)
+    const where = running.get(`${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`)
+    const r: ReturnType<typeof schedulePod> = where ? {ok: true, node: where, feasible: 1} : schedulePod(snap, candidate)
     const p = clone(pod) as Any
     const key = keyOf(pod)
     if (r.ok) {
@@ -72,7 +87,9 @@ export function schedulePending(ctx: Ctx): void {
       p.status.conditions = setCondition(p.status.conditions ?? [], {type: 'PodScheduled', status: 'True'}, ctx.nowIso)
       ctx.put(p)
       snap.assume(p, r.node)
-      ctx.event('Normal', 'Scheduled', key, `Successfully assigned ${p.metadata.namespace}/${p.metadata.name} to ${r.node}`)
+      ctx.event('Normal', 'Scheduled', key, where
+        ? `${p.metadata.namespace}/${p.metadata.name} already runs on ${r.node}: bound there`
+        : `Successfully assigned ${p.metadata.namespace}/${p.metadata.name} to ${r.node}`)
       bindClaims(ctx, p, r.node, claims)
     } else {
       p.status = {...(p.status ?? {}), phase: 'Pending'}

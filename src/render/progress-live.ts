@@ -23,10 +23,12 @@ export class LiveProgress {
   #drawn = 0
   #timer?: NodeJS.Timeout
   #dirty = false
+  #finished = false
 
   constructor(private readonly out: NodeJS.WritableStream, private readonly p: Palette) {}
 
   onEvent(e: SyncEvent): void {
+    if (this.#finished) return
     const line = (n: string) => {
       let l = this.#nodes.get(n)
       if (!l) this.#nodes.set(n, (l = {name: n, state: 'waiting', done: 0, total: 0, failed: false}))
@@ -107,7 +109,7 @@ export class LiveProgress {
     if (!this.#dirty) return
     this.#dirty = false
     const width = Math.max(...[...this.#nodes.keys()].map((n) => n.length), 4)
-    const cols = (this.out as {columns?: number}).columns ?? 120
+    const cols = (this.out as {columns?: number}).columns || 120
     const lines = [...this.#nodes.values()]
       .sort((a, b) => (a.name < b.name ? -1 : 1))
       .map((l) => `${l.name.padEnd(width)}  ${l.total ? this.p.dim(`[${l.done}/${l.total}]`) + ' ' : ''}${l.state}`)
@@ -118,8 +120,10 @@ export class LiveProgress {
     this.#drawn = lines.length
   }
 
-  /** Draws the last state and leaves it on screen. */
+  /** Draws the last state and leaves it on screen; later events and calls do nothing. */
   finish(): void {
+    if (this.#finished) return
+    this.#finished = true
     if (this.#timer) clearTimeout(this.#timer)
     this.#timer = undefined
     this.#dirty = true

@@ -3,6 +3,7 @@ import type {KubeObject} from '../manifests/object.js'
 import type {Observed, ObservedNode} from '../reconcile/observed.js'
 import type {Hosts} from './executor/hosts.js'
 import {parseStatus} from './status.js'
+import {isLocalNode} from './transport/index.js'
 
 export type NodeCapacity = NonNullable<ObservedNode['capacity']>
 
@@ -59,6 +60,9 @@ export async function observe(nodes: KubeObject[], opts: ObserveOptions): Promis
   const one = async (node: KubeObject): Promise<ObservedNode> => {
     const name = node.metadata.name
     try {
+      if (isLocalNode(node) && process.getuid?.() !== 0) {
+        throw new Error('running pods on this machine needs root (mounts, cgroups, namespaces): run tsctl as root, e.g. with sudo')
+      }
       const client = opts.hosts.client(name)
       const work = async (): Promise<ObservedNode> => {
         if (opts.install === false) {
@@ -68,6 +72,12 @@ export async function observe(nodes: KubeObject[], opts: ObserveOptions): Promis
         const r = await client.run(['status'], {timeoutMs})
         if (r.code !== 0) throw new HostError(name, `tsctl-runtime status failed (exit ${r.code}): ${r.stderr.trim()}`)
         const pods = parseStatus(r.stdout.toString())
+        // Unknown = its supervisor is gone: the last "ready" the host recorded is stale.
+        for (const p of pods) {
+          if (p.phase !== 'Unknown') continue
+          p.ready = false
+          for (const c of [...p.initContainers, ...p.containers]) c.ready = false
+        }
         let capacity = caps.get(name)
         if (!capacity && !opts.capacityKnown?.(name)) {
           capacity = capacityFromInfo(await client.info())

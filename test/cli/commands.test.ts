@@ -108,7 +108,7 @@ test('diff against the state its own end state left reports no changes (exit 0)'
   const r = tsctl(['diff', '--offline'], {cwd: dir})
   assert.is(r.code, 0, r.stdout + r.stderr)
   assert.match(r.stdout, /^Plan: 0 to create, 0 to replace, 0 to delete, 2 unchanged\.$/m)
-  const j = tsctl(['diff', '-o', 'json'], {cwd: dir})
+  const j = tsctl(['diff', '--offline', '-o', 'json'], {cwd: dir})
   assert.is(j.code, 0)
   const doc = JSON.parse(j.stdout)
   assertOutput('diff', doc)

@@ -538,6 +538,9 @@ export interface CronJobSpec {
    * Five-field cron (minute hour day-of-month month day-of-week), or @hourly, @daily, …
    */
   schedule: string
+  /**
+   * IANA time zone name the schedule is read in (default UTC).
+   */
   timeZone?: string
   startingDeadlineSeconds?: number
   concurrencyPolicy?: 'Allow' | 'Forbid' | 'Replace'

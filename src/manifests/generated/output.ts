@@ -223,6 +223,54 @@ export interface StateUnlockOutput {
    */
   lock: null | LockInfo
 }
+export interface SyncOutput {
+  apiVersion: 'tsctl.io/v1'
+  kind: 'SyncResult'
+  exitCode: 0 | 4 | 5
+  converged: boolean
+  dryRun: boolean
+  commit: Commit
+  /**
+   * observe → reconcile rounds
+   */
+  passes: number
+  /**
+   * per node
+   */
+  summary: {
+    [k: string]: {
+      created: number
+      replaced: number
+      deleted: number
+      /**
+       * pods on the node that no action of this sync touched
+       */
+      unchanged: number
+      failed: number
+    }
+  }
+  failedNodes: {
+    node: string
+    error: string
+  }[]
+  /**
+   * why it did not converge
+   */
+  message?: string
+  /**
+   * dry runs: the actions a sync would execute first
+   */
+  plan?: {
+    type: 'create' | 'delete' | 'replace' | 'updateFiles' | 'deleteClaim'
+    node: string
+    target: string
+    reason: string
+  }[]
+  /**
+   * the state's serial after the sync
+   */
+  serial: number
+}
 /**
  * Invalid manifests exit 2 with error.json, whose diagnostics list every problem.
  */

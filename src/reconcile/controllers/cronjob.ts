@@ -15,12 +15,12 @@
  * - suspend: nothing new runs.
  * - successfulJobsHistoryLimit (3) and failedJobsHistoryLimit (1): older
  *   finished Jobs are deleted with their pods.
- * - Schedules are UTC.
+ * - Schedules are read in spec.timeZone (IANA name), UTC by default.
  */
 import type {KubeObject} from '../../manifests/object.js'
 import {keyOf, objectKey} from '../../manifests/object.js'
 import {A, type Ctx} from '../context.js'
-import {nextAfter, parseCron} from '../cron.js'
+import {nextAfter, parseCron, validTimeZone} from '../cron.js'
 import {stableUid} from '../hash.js'
 import {type Any, ann, clone, isoAt, msOf, ownerRefTo} from '../util.js'
 import {jobFinished} from './job.js'
@@ -28,26 +28,32 @@ import {jobFinished} from './job.js'
 /** Beyond this many missed times Kubernetes gives up listing them (TooManyMissedTimes). */
 const MISSED_LIMIT = 100
 
+/** A private copy of the CronJob and what both halves of its sync read. */
+function open(ctx: Ctx, c0: KubeObject) {
+  const cj = clone(c0) as Any
+  const spec: Any = cj.spec ?? {}
+  const status: Any = {...(cj.status ?? {})}
+  const jobs = () => ctx.ownedBy(cj.metadata.uid as string, 'Job')
+  return {cj, key: keyOf(c0), uid: cj.metadata.uid as string, ns: cj.metadata.namespace as string, spec, status, jobs}
+}
+
 export function syncCronJob(ctx: Ctx, c0: KubeObject): void {
   if (ann(c0, A.orphaned)) return
-  const cj = clone(c0) as Any
-  const key = keyOf(c0)
-  const uid = cj.metadata.uid as string
-  const ns = cj.metadata.namespace as string
-  const spec = cj.spec ?? {}
-  const status: Any = {...(cj.status ?? {})}
-  const jobs = () => ctx.ownedBy(uid, 'Job')
+  const {cj, key, uid, ns, spec, status, jobs} = open(ctx, c0)
 
   const parsed = parseCron(spec.schedule ?? '')
+  const tz: string | undefined = spec.timeZone
   if (!parsed.ok) {
     ctx.eventOnce('Warning', 'UnparseableSchedule', key, `unparseable schedule "${spec.schedule}": ${parsed.error}`)
+  } else if (tz && !validTimeZone(tz)) {
+    ctx.eventOnce('Warning', 'UnknownTimeZone', key, `invalid timeZone "${tz}": not an IANA time zone name`)
   } else if (!spec.suspend) {
     const deadline: number | undefined = spec.startingDeadlineSeconds
     let earliest = msOf(status.lastScheduleTime) ?? msOf(cj.metadata.creationTimestamp) ?? ctx.now
     if (deadline !== undefined) earliest = Math.max(earliest, ctx.now - deadline * 1000)
     let latest: number | null = null
     let missed = 0
-    for (let t = nextAfter(parsed.schedule, earliest); t !== null && t <= ctx.now; t = nextAfter(parsed.schedule, t)) {
+    for (let t = nextAfter(parsed.schedule, earliest, tz); t !== null && t <= ctx.now; t = nextAfter(parsed.schedule, t, tz)) {
       latest = t
       if (++missed > 100_000) break
     }
@@ -105,13 +111,7 @@ export function syncCronJob(ctx: Ctx, c0: KubeObject): void {
  */
 export function finishCronJob(ctx: Ctx, c0: KubeObject): void {
   if (ann(c0, A.orphaned)) return
-  const cj = clone(c0) as Any
-  const key = keyOf(c0)
-  const uid = cj.metadata.uid as string
-  const ns = cj.metadata.namespace as string
-  const spec = cj.spec ?? {}
-  const status: Any = {...(cj.status ?? {})}
-  const jobs = () => ctx.ownedBy(uid, 'Job')
+  const {cj, key, ns, spec, status, jobs} = open(ctx, c0)
   // finished jobs: record success, then trim history
   for (const j of jobs()) {
     if (jobFinished(j) === 'Complete') {

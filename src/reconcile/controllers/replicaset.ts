@@ -70,14 +70,23 @@ export function syncReplicaSet(ctx: Ctx, rsIn: KubeObject): void {
   if (active.length < want) {
     const used = new Set(ctx.ownedBy(uid, 'Pod').map((p) => Number(ann(p, A.slot))))
     const hashLabel = rs.metadata.labels?.['pod-template-hash']
+    const nameOf = (s: number) => `${rs.metadata.name}-${nameSuffix(uid, s)}`
+    // slots whose pods a host already runs come first (a lost or stale state), then the lowest free ones
+    const preferred: number[] = []
+    for (let s = 0; ctx.anyHostPods() && s < want + 64 && preferred.length < want - active.length; s++) {
+      if (!used.has(s) && ctx.runsOnHost(rs.metadata.namespace, nameOf(s))) preferred.push(s)
+    }
     let slot = 0
     for (let n = active.length; n < want; n++) {
-      while (used.has(slot)) slot++
-      used.add(slot)
-      const name = `${rs.metadata.name}-${nameSuffix(uid, slot)}`
-      const pod = podFromTemplate(ctx, rs, rs.spec?.template, name, stableUid(uid, 'pod', slot), {
+      const pick = preferred.shift()
+      if (pick === undefined) {
+        while (used.has(slot)) slot++
+      }
+      const chosen = pick ?? slot
+      used.add(chosen)
+      const pod = podFromTemplate(ctx, rs, rs.spec?.template, nameOf(chosen), stableUid(uid, 'pod', chosen), {
         labels: hashLabel ? {'pod-template-hash': hashLabel} : {},
-        annotations: {[A.slot]: String(slot)},
+        annotations: {[A.slot]: String(chosen)},
       })
       ctx.put(pod)
     }

@@ -19,7 +19,7 @@ import type {KubeObject} from '../../manifests/object.js'
 import {keyOf, objectKey} from '../../manifests/object.js'
 import {A, type Ctx} from '../context.js'
 import {stableUid} from '../hash.js'
-import {type Any, ann, clone, effectiveTemplate, isActive, isReady, podPhase, setAnn} from '../util.js'
+import {type Any, ann, clone, effectiveTemplate, isActive, isAvailable, isReady, podPhase, setAnn} from '../util.js'
 import {podFromTemplate} from './podFromTemplate.js'
 import {ensureRevision} from './revisions.js'
 
@@ -73,29 +73,32 @@ export function syncStatefulSet(ctx: Ctx, s0: KubeObject): void {
   }
   const healthy = (p: KubeObject | undefined) => !!p && isActive(p) && podPhase(p) === 'Running' && isReady(p)
 
-  // create and repair, in ordinal order
-  let waiting = false
+  // create and repair, in ordinal order. OrderedReady: a new ordinal waits
+  // for every lower one to be Running and Ready; a pod a host already runs
+  // under its name (a lost state) is taken back at once, never started twice.
+  const onHost = (i: number) => ctx.runsOnHost(sts.metadata.namespace, `${sts.metadata.name}-${i}`)
+  let blocked = false
   for (let i = 0; i < replicas; i++) {
     const p = podsByOrdinal.get(i)
     if (p && p.metadata.deletionTimestamp) {
-      if (!parallel) waiting = true
-      if (waiting) break
+      if (!parallel) blocked = true
       continue
     }
     if (p && podPhase(p) === 'Failed') {
       ctx.deletePod(p, `StatefulSet ${sts.metadata.name} recreates failed pod`)
-      if (!parallel) break
+      if (!parallel) blocked = true
       continue
     }
     if (!p) {
+      if (blocked && !onHost(i)) continue
       const pod = build(i, revFor(i))
       ctx.put(pod)
       podsByOrdinal.set(i, pod)
       ctx.event('Normal', 'SuccessfulCreate', key, `create Pod ${pod.metadata.name} in StatefulSet ${sts.metadata.name} successful`)
-      if (!parallel) break
+      if (!parallel && !onHost(i)) blocked = true
       continue
     }
-    if (!parallel && !healthy(p)) break
+    if (!parallel && !healthy(p)) blocked = true
   }
   const allHealthy = () => [...Array(replicas).keys()].every((i) => healthy(podsByOrdinal.get(i)))
 
@@ -136,7 +139,7 @@ export function syncStatefulSet(ctx: Ctx, s0: KubeObject): void {
     observedGeneration: sts.metadata.generation ?? 1,
     replicas: pods.length,
     readyReplicas: pods.filter(isReady).length,
-    availableReplicas: pods.filter(isReady).length,
+    availableReplicas: pods.filter((p) => isAvailable(p, sts.spec?.minReadySeconds ?? 0, ctx.now)).length,
     currentReplicas: pods.filter((p) => p.metadata.labels?.[REV] === currentRev.metadata.name).length,
     updatedReplicas: updated,
     currentRevision: currentRev.metadata.name,

@@ -7,7 +7,7 @@ import {claimDirName, volumeFiles} from '../bundle/podBundle.js'
 import type {Volume} from '../bundle/podSpec.js'
 import {ensureLayers, LayerCache} from '../image/ensure-layers.js'
 import {compilePod, configSources} from './bundle.js'
-import type {Hosts} from './hosts.js'
+import type {RuntimeClient} from '../client.js'
 import {podImages, type ImageResolver} from './images.js'
 
 /** What became of one action. */
@@ -29,7 +29,8 @@ export type ExecutorEvent =
   | {type: 'action-skipped'; action: Action; why: string}
 
 export interface ExecuteOptions {
-  hosts: Hosts
+  /** a RuntimeClient per node (Hosts; tests pass clients over a recording transport) */
+  hosts: {client(node: string): RuntimeClient}
   /** the state the plan was made with (read at each action: ConfigMaps, Secrets, pods) */
   state: () => State
   images: ImageResolver

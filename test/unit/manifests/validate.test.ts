@@ -122,6 +122,12 @@ test('invalid cron schedule', () => {
   expectDiag(errorsOf(cj, 'cj.yaml'), {file: 'cj.yaml', text: cj, needle: 'schedule', field: 'spec.schedule', message: /invalid cron schedule "61 \* \* \* \*"/})
 })
 
+test('CronJob timeZone must be a known IANA zone; a known one is accepted', () => {
+  const cj = 'apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: r}\nspec:\n  schedule: "0 3 * * *"\n  timeZone: Mars/Olympus\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers: [{name: c, image: i}]\n'
+  expectDiag(errorsOf(cj, 'cj.yaml'), {file: 'cj.yaml', text: cj, needle: 'timeZone', field: 'spec.timeZone', message: /unknown time zone "Mars\/Olympus"/})
+  assert.equal(errorsOf(cj.replace('Mars/Olympus', 'Europe/Berlin'), 'cj.yaml'), [])
+})
+
 test('Job and CronJob pods with restartPolicy Always (or unset)', () => {
   const job = 'apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n    spec:\n      restartPolicy: Always\n      containers: [{name: c, image: i}]\n'
   expectDiag(errorsOf(job, 'j.yaml'), {file: 'j.yaml', text: job, needle: 'restartPolicy', field: 'spec.template.spec.restartPolicy', message: /must not restart forever/})

@@ -135,4 +135,17 @@ test('CronJob: suspend, and successful history limit 3', () => {
   assert.is(w.pass().plan.actions.filter((a) => a.type === 'create').length, 0)
 })
 
+test('CronJob: spec.timeZone reads the schedule in that zone; an unknown zone is reported', () => {
+  const w = new World(desired([...fleet(), cronjob('morning').schedule('0 9 * * *').set((o) => (o.spec.timeZone = 'America/New_York'))]))
+  w.pass() // 12:00Z is 07:00 in New York
+  w.advance(2 * 3_600_000 + 60_000) // 14:01Z = 09:01 EST
+  w.pass()
+  assert.equal(w.objects('Job').map((j) => j.metadata.annotations['batch.kubernetes.io/cronjob-scheduled-timestamp']), ['2026-03-01T14:00:00.000Z'])
+  const bad = new World(desired([...fleet(), cronjob('x').set((o) => (o.spec.timeZone = 'Mars/Olympus_Mons'))]))
+  bad.advance(3_600_000)
+  bad.pass()
+  assert.is(bad.objects('Job').length, 0)
+  assert.ok(bad.state.events.some((e) => e.reason === 'UnknownTimeZone'))
+})
+
 test.run()

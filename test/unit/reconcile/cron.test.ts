@@ -1,6 +1,6 @@
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {nextAfter, parseCron, type CronSchedule} from '../../../src/reconcile/cron.js'
+import {nextAfter, parseCron, validTimeZone, type CronSchedule} from '../../../src/reconcile/cron.js'
 
 function sched(expr: string): CronSchedule {
   const r = parseCron(expr)
@@ -63,6 +63,23 @@ test('day-of-month and day-of-week: OR when both restricted, AND when one is *',
 test('leap days and impossible dates', () => {
   assert.is(iso(nextAfter(sched('0 0 29 2 *'), at('2026-01-01T00:00:00Z'))), '2028-02-29T00:00:00.000Z')
   assert.is(nextAfter(sched('0 0 30 2 *'), at('2026-01-01T00:00:00Z')), null)
+})
+
+test('time zones: wall-clock schedules across DST changes', () => {
+  const nine = sched('0 9 * * *')
+  // New York: EST (UTC−5) in January, EDT (UTC−4) in July
+  assert.is(iso(nextAfter(nine, at('2026-01-15T00:00:00Z'), 'America/New_York')), '2026-01-15T14:00:00.000Z')
+  assert.is(iso(nextAfter(nine, at('2026-07-15T00:00:00Z'), 'America/New_York')), '2026-07-15T13:00:00.000Z')
+  // the day clocks spring forward (2026-03-08), 09:00 is EDT already
+  assert.is(iso(nextAfter(nine, at('2026-03-08T00:00:00Z'), 'America/New_York')), '2026-03-08T13:00:00.000Z')
+  // 01:30 happens twice when clocks fall back (2026-11-01): it fires once, at the first, as cron does
+  const half = sched('30 1 * * *')
+  const first = nextAfter(half, at('2026-11-01T04:00:00Z'), 'America/New_York')
+  assert.is(iso(first), '2026-11-01T05:30:00.000Z')
+  assert.is(iso(nextAfter(half, first!, 'America/New_York')), '2026-11-02T06:30:00.000Z')
+  assert.is(iso(nextAfter(nine, at('2026-01-15T00:00:00Z'), 'UTC')), '2026-01-15T09:00:00.000Z')
+  assert.ok(validTimeZone('Europe/Berlin'))
+  assert.not.ok(validTimeZone('Mars/Olympus_Mons'))
 })
 
 test.run()

@@ -84,6 +84,23 @@ test('restart rolls the pods like a template change; StatefulSet history from Co
   assert.ok(!('error' in h) && h.length === 1 && h[0].current)
 })
 
+test('StatefulSet undo goes back to the previous ControllerRevision, in place', () => {
+  const w = new World(desired([...fleet(), statefulset('db').replicas(2)], 's1', 'db v1'))
+  settle(w)
+  w.desired = desired([...fleet(), statefulset('db').replicas(2).image('db:2')], 's2', 'db v2')
+  settle(w)
+  assert.is(w.get('Pod/default/db-0').spec.containers[0].image, 'db:2')
+  const u = rolloutUndo(w.state, 'StatefulSet/default/db')
+  assert.ok(u.ok)
+  if (u.ok) w.state = u.state
+  settle(w)
+  assert.is(w.get('Pod/default/db-0').spec.containers[0].image, 'busybox:1.36')
+  assert.is(w.get('Pod/default/db-1').spec.containers[0].image, 'busybox:1.36')
+  const h = rolloutHistory(w.state, 'StatefulSet/default/db')
+  if ('error' in h) throw new Error(h.error)
+  assert.equal(h.map((r) => [r.revision, r.subject, r.current]), [[2, 'db v2', false], [3, 'db v1', true]])
+})
+
 test('rollout status follows the rollout in kubectl words, and reports an exceeded deadline', () => {
   const w = new World(desired([...fleet(), deployment('web').replicas(2).deadline(60)]))
   w.step({ready: false})

@@ -15,7 +15,7 @@ test('a pod observed Unknown (supervisor gone) is started again on its node, sam
   p.phase = 'Unknown'
   p.ready = false
   const r = w.pass()
-  assert.equal(r.plan.actions.map((a) => `${a.type} ${a.node} ${a.target}`), [`create ${nodeOf} Pod/default/${name}`])
+  assert.equal(r.plan.actions.map((a) => `${a.type} ${a.node} ${a.target}`), [`replace ${nodeOf} Pod/default/${name}`])
   assert.match((r.plan.actions[0] as {reason: string}).reason, 'supervisor')
   assert.is((r.plan.actions[0] as {pod: {metadata: {uid: string}}}).pod.metadata.uid, p.uid)
   w.apply()
