@@ -159,6 +159,8 @@ test('a pod removed behind tsctl\'s back is recreated by the next sync (drift)',
   // that sync also observed the restart of the container killed above
   const d = await run('describe', 'pod', killed)
   assert.match(d.stdout, /Warning\s+Restarted\s.*Container httpd exited \(Error, exit code 137\) and was restarted \(restart 1\)/)
+  const wide = await run('get', 'pods', '-o', 'wide')
+  assert.match(wide.stdout, new RegExp(`^${killed}\\s+1/1\\s+Running\\s+1\\s`, 'm'), 'RESTARTS shows the restart')
   for (const t of clients.values()) await t.transport.close()
 })
 
