@@ -54,22 +54,33 @@ Exit codes: 2 when the pod is unknown, not bound to a node or not on its host; 4
         process.stdout.write(lastLines(r.stdout, flags.tail))
         skip = r.stdout.length
       }
-      const onStop = () => void close()
+      // Ctrl-C ends the stream: closing the transport ends the remote tail;
+      // the broken connection that follows is the expected end, not an error.
+      let stopping = false
+      const onStop = () => {
+        stopping = true
+        void close()
+      }
       process.once('SIGINT', onStop)
       process.once('SIGTERM', onStop)
-      const r = await client.run(['logs', target.uid, encodeURIComponent(target.container), '--follow'], {
-        onStdout: (b) => {
-          if (skip >= b.length) {
-            skip -= b.length
-            return
-          }
-          process.stdout.write(skip ? b.subarray(skip) : b)
-          skip = 0
-        },
-      })
-      process.off('SIGINT', onStop)
-      process.off('SIGTERM', onStop)
-      if (r.code !== 0 && notOnHost(r.stderr)) throw hostFailure(r.stderr)
+      try {
+        const r = await client.run(['logs', target.uid, encodeURIComponent(target.container), '--follow'], {
+          onStdout: (b) => {
+            if (skip >= b.length) {
+              skip -= b.length
+              return
+            }
+            process.stdout.write(skip ? b.subarray(skip) : b)
+            skip = 0
+          },
+        })
+        if (r.code !== 0 && !stopping) throw hostFailure(r.stderr)
+      } catch (e) {
+        if (!stopping) throw e
+      } finally {
+        process.off('SIGINT', onStop)
+        process.off('SIGTERM', onStop)
+      }
     } finally {
       await close()
     }

@@ -47,7 +47,7 @@ export function tsctlEnv(fleet: Fleet, extra: Record<string, string> = {}): Node
 }
 
 /** tsctl as a child process; `done` resolves with its exit code and output. */
-export function tsctlSpawn(args: string[], cwd: string, env: NodeJS.ProcessEnv): {pid: number; done: Promise<Run>; kill: (sig?: NodeJS.Signals) => void; stderr: () => string} {
+export function tsctlSpawn(args: string[], cwd: string, env: NodeJS.ProcessEnv): {pid: number; done: Promise<Run>; kill: (sig?: NodeJS.Signals) => void; stderr: () => string; stdout: () => string} {
   const t0 = Date.now()
   const child = spawn(process.execPath, [bin, ...args], {cwd, env, stdio: ['ignore', 'pipe', 'pipe']})
   let stdout = ''
@@ -55,7 +55,7 @@ export function tsctlSpawn(args: string[], cwd: string, env: NodeJS.ProcessEnv):
   child.stdout.on('data', (d) => (stdout += d))
   child.stderr.on('data', (d) => (stderr += d))
   const done = new Promise<Run>((resolve) => child.on('close', (code, signal) => resolve({code: code ?? (signal === 'SIGKILL' ? 137 : -1), stdout, stderr, ms: Date.now() - t0})))
-  return {pid: child.pid!, done, kill: (sig = 'SIGKILL') => child.kill(sig), stderr: () => stderr}
+  return {pid: child.pid!, done, kill: (sig = 'SIGKILL') => child.kill(sig), stderr: () => stderr, stdout: () => stdout}
 }
 
 export function tsctl(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
