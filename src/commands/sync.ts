@@ -24,6 +24,7 @@ Exit codes: 0 converged; 2 invalid manifests, flags or images (nothing applied);
     timeout: Flags.string({description: 'give up waiting for convergence after this long (exit 5): 30s, 5m, 1h', default: '5m'}),
     concurrency: Flags.integer({description: 'hosts worked on at once, and SSH commands in flight', default: 32, min: 1}),
     'node-grace': Flags.string({description: 'how long a node may be unreachable before it is NotReady and its pods move', default: '40s'}),
+    'host-timeout': Flags.string({description: 'a host that does not answer its status call within this is unreachable for the round', default: '30s'}),
     'lock-timeout': Flags.string({description: 'wait this long for a held state lock before exit 3 (default: fail at once)', default: '0'}),
     root: Flags.string({description: 'runtime root directory on every host (env TSCTL_ROOT)', default: process.env.TSCTL_ROOT ?? '/var/lib/tsctl'}),
   }
@@ -43,6 +44,7 @@ Exit codes: 0 converged; 2 invalid manifests, flags or images (nothing applied);
     const timeoutMs = parseDuration(flags.timeout, 'timeout')
     const nodeGraceMs = parseDuration(flags['node-grace'], 'node-grace')
     const lockTimeoutMs = parseDuration(flags['lock-timeout'], 'lock-timeout')
+    const hostTimeoutMs = parseDuration(flags['host-timeout'], 'host-timeout')
     const backend = await openBackend(flags, (m) => this.warnLine(m))
 
     // Progress goes to stderr, so stdout holds only the summary (or the JSON).
@@ -79,6 +81,7 @@ Exit codes: 0 converged; 2 invalid manifests, flags or images (nothing applied);
         concurrency: flags.concurrency,
         nodeGraceMs,
         lockTimeoutMs,
+        hostTimeoutMs,
         root: flags.root,
         onEvent,
         shouldStop: () => stop,

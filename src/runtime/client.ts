@@ -4,9 +4,9 @@ import {dirname, join} from 'node:path'
 import type {Readable} from 'node:stream'
 import {fileURLToPath} from 'node:url'
 import {HostError} from '../errors.js'
-import type {ObservedPod} from '../reconcile/observed.js'
+import type {ObservedNode, ObservedPod} from '../reconcile/observed.js'
 import {bundleTar} from './bundle/bundleTar.js'
-import {parseStatus} from './status.js'
+import {parseCapacity, parseStatus} from './status.js'
 import type {RunResult, Transport} from './transport.js'
 
 /** The files installed on a host, by name, and their content hash. */
@@ -127,6 +127,17 @@ export class RuntimeClient {
   /** All pods on the host, one call. */
   async status(): Promise<ObservedPod[]> {
     return parseStatus(await this.ok(['status']))
+  }
+
+  /**
+   * The whole ObservedNode (capacity and every pod) in one call. `now` is
+   * the observation time (epoch ms) the caller's clock gives. A host that
+   * cannot be reached rejects with HostError: the caller records
+   * `reachable: false` and no pods.
+   */
+  async observe(now: number): Promise<ObservedNode> {
+    const text = await this.ok(['status'])
+    return {name: this.transport.node, reachable: true, observedAt: now, capacity: parseCapacity(text), pods: parseStatus(text)}
   }
 
   /** preStop, SIGTERM, grace, SIGKILL. The pod's files stay for logs and status. */

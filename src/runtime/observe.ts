@@ -14,6 +14,8 @@ export interface ObserveOptions {
   now?: () => number
   /** per host, for install + status (+ info): past it the node is unreachable (default 30 000) */
   timeoutMs?: number
+  /** a per-node bound instead of timeoutMs (sync: short for a node already unreachable this run) */
+  timeoutFor?: (node: string) => number | undefined
   /**
    * Detected capacities by node, shared across the rounds of a run: a node
    * found here (or for which `capacityKnown` says yes) costs no `info` call.
@@ -39,7 +41,7 @@ export function capacityFromInfo(info: Record<string, string>): NodeCapacity | u
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms${what ? ` (${what})` : ''}`)), ms)
   })
   return Promise.race([p, t]).finally(() => clearTimeout(timer))
 }
@@ -55,10 +57,11 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
  */
 export async function observe(nodes: KubeObject[], opts: ObserveOptions): Promise<Observed> {
   const now = opts.now ?? Date.now
-  const timeoutMs = opts.timeoutMs ?? 30_000
+  const defaultTimeout = opts.timeoutMs ?? 30_000
   const caps = opts.capacities ?? new Map<string, NodeCapacity>()
   const one = async (node: KubeObject): Promise<ObservedNode> => {
     const name = node.metadata.name
+    const timeoutMs = opts.timeoutFor?.(name) ?? defaultTimeout
     try {
       if (isLocalNode(node) && process.getuid?.() !== 0) {
         throw new Error('running pods on this machine needs root (mounts, cgroups, namespaces): run tsctl as root, e.g. with sudo')
@@ -85,7 +88,7 @@ export async function observe(nodes: KubeObject[], opts: ObserveOptions): Promis
         }
         return {name, reachable: true, observedAt: now(), pods, ...(capacity ? {capacity} : {})}
       }
-      return await withTimeout(work(), timeoutMs, name)
+      return await withTimeout(work(), timeoutMs, 'install, status')
     } catch (e) {
       const msg = e instanceof HostError ? e.message.replace(`${name}: `, '') : (e as Error).message
       return {name, reachable: false, observedAt: now(), error: msg, pods: []}

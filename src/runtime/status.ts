@@ -1,10 +1,20 @@
-import type {ObservedContainer, ObservedPod, PodPhase} from '../reconcile/observed.js'
+import type {ObservedContainer, ObservedNode, ObservedPod, PodPhase} from '../reconcile/observed.js'
+
+/** The kubelet's default maxPods: what a host advertises as `pods` capacity. */
+export const DEFAULT_MAX_PODS = 110
+
+/** The host's capacity from the status `node` line, as Kubernetes quantities. */
+export function parseCapacity(text: string): ObservedNode['capacity'] | undefined {
+  const f = /^node (\d+) (\d+)$/m.exec(text)
+  return f ? {cpu: f[1], memory: `${f[2]}Ki`, pods: String(DEFAULT_MAX_PODS)} : undefined
+}
 
 /**
  * Parses the output of `tsctl-runtime status` (one call per host) into
  * ObservedPods. Line format (docs/runtime-protocol.md), space-separated,
  * `-` for none, times in epoch ms, names URI-encoded:
  *
+ *   node CPUS MEMORY_KB
  *   pod UID NAMESPACE NAME HASH PHASE READY READYSINCE STARTEDAT
  *   ctr UID KIND NAME STATE REASON EXIT RESTARTS READY STARTED FINISHED LASTREASON LASTEXIT
  *   vol UID VOLINDEX HASH VOLNAME

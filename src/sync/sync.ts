@@ -65,6 +65,12 @@ export interface SyncOptions {
   hostTimeoutMs?: number
   /** transport settings (SSH known_hosts/config); default from TSCTL_SSH_CONFIG / TSCTL_SSH_KNOWN_HOSTS */
   transport?: Omit<HostsOptions, 'root' | 'concurrency'>
+  /**
+   * Hosts to reuse across syncs (`watch`: SSH masters and installed runtimes
+   * stay); sync sets their Nodes from the commit and does not close them.
+   * Default: a Hosts made and closed by this sync from root/concurrency/transport.
+   */
+  hosts?: Hosts
 }
 
 /** Per node, what the sync did. */
@@ -72,7 +78,7 @@ export interface NodeSummary {
   created: number
   replaced: number
   deleted: number
-  /** pods on the node (in the final state) that no action of this sync touched */
+  /** pods the node was seen running (or finished) that no action of this sync touched */
   unchanged: number
   failed: number
 }
@@ -138,7 +144,7 @@ export async function sync(opts: SyncOptions): Promise<SyncResult> {
   const backend = opts.backend
 
   const lock = dryRun ? undefined : await takeLock(backend, opts.operation ?? 'tsctl sync', opts.lockTimeoutMs ?? 0, now, emit)
-  let hosts: Hosts | undefined
+  let ownHosts: Hosts | undefined
   try {
     const {loadDesired} = await import('../manifests/load.js')
     const {reconcile} = await import('../reconcile/reconcile.js')
@@ -146,7 +152,10 @@ export async function sync(opts: SyncOptions): Promise<SyncResult> {
     const stored = await backend.read()
     const writer = new StateWriter(backend, stored ?? emptyState(randomUUID()), stored)
     const nodes: KubeObject[] = desired.objects.filter((d) => d.object.kind === 'Node').map((d) => d.object)
-    hosts = new Hosts(nodes, {...(opts.transport ?? {ssh: sshOptionsFromEnv()}), root: opts.root, concurrency: opts.concurrency})
+    if (opts.hosts) await opts.hosts.setNodes(nodes)
+    else ownHosts = new Hosts(nodes, {...(opts.transport ?? {ssh: sshOptionsFromEnv()}), root: opts.root, concurrency: opts.concurrency})
+    const hosts = opts.hosts ?? ownHosts!
+    hosts.check()
     const images = new ImageResolver(opts.repo)
     const layers = new LayerCache()
     const capacities = new Map<string, NodeCapacity>()
@@ -171,6 +180,9 @@ export async function sync(opts: SyncOptions): Promise<SyncResult> {
       for (const n of Object.keys(summary)) summary[n].unchanged = 0
       for (const [key, o] of Object.entries(st.objects)) {
         if (o.kind !== 'Pod' || o.metadata.deletionTimestamp || touched.has(key)) continue
+        // only pods a host was seen running (or finishing): not ones still waiting to be started
+        const st = (o as {status?: {phase?: string; containerStatuses?: unknown[]}}).status
+        if (!st?.containerStatuses && (st?.phase ?? 'Pending') === 'Pending') continue
         const node = (o.spec as {nodeName?: string} | undefined)?.nodeName
         if (node && summary[node]) summary[node].unchanged++
       }
@@ -197,7 +209,17 @@ export async function sync(opts: SyncOptions): Promise<SyncResult> {
 
     for (;;) {
       passes++
-      const observed: Observed = await observe(nodes, {hosts, now, timeoutMs: opts.hostTimeoutMs, capacities, capacityKnown, install: !dryRun})
+      // A node found unreachable earlier in this run gets a short bound, so it does not hold up every polling round.
+      const lost = new Set(unreachable.keys())
+      const observed: Observed = await observe(nodes, {
+        hosts,
+        now,
+        timeoutMs: opts.hostTimeoutMs,
+        timeoutFor: (n) => (lost.has(n) ? Math.min(opts.hostTimeoutMs ?? 30_000, 3_000) : undefined),
+        capacities,
+        capacityKnown,
+        install: !dryRun,
+      })
       unreachable = new Map()
       for (const n of Object.values(observed.nodes)) {
         if (!n.reachable) {
@@ -307,7 +329,7 @@ export async function sync(opts: SyncOptions): Promise<SyncResult> {
       }
     }
   } finally {
-    await hosts?.close()
+    await ownHosts?.close()
     if (lock) await backend.unlock({id: lock.id}).catch(() => {})
   }
 }

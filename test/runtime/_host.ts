@@ -138,8 +138,23 @@ export async function sh(host: TestHost, uid: string, container: string, script:
   return r.stdout.toString()
 }
 
+/**
+ * The host pid of a container's pid 1, once it runs the app: the pid file is
+ * written right after the clone, before the mounts and the exec, so wait
+ * (up to 5 s) until the process no longer runs tsctl-init's code.
+ */
 export function hostPid(root: string, uid: string, ctr: string): number {
-  return Number(readFileSync(join(root, 'pods', uid, 'ctr', ctr, 'pid'), 'utf8').split(' ')[0])
+  const pid = Number(readFileSync(join(root, 'pods', uid, 'ctr', ctr, 'pid'), 'utf8').split(' ')[0])
+  const tick = new Int32Array(new SharedArrayBuffer(4))
+  for (let i = 0; i < 500; i++) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tsctl-init')) break
+    } catch {
+      break
+    }
+    Atomics.wait(tick, 0, 0, 10)
+  }
+  return pid
 }
 
 /** Processes whose command line contains S (other than this test process). */

@@ -4,8 +4,11 @@ import {createHash} from 'node:crypto'
 import {execFileSync} from 'node:child_process'
 import {existsSync, readFileSync, readlinkSync} from 'node:fs'
 import {join} from 'node:path'
+import {cpus} from 'node:os'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
+import {bundleTar} from '../../src/runtime/bundle/bundleTar.js'
+import {buildPodBundle} from '../../src/runtime/bundle/podBundle.js'
 import {hostPid, layer, pod, processesMentioning, sh, testHost, type TestHost} from './_host.js'
 
 let host: TestHost
@@ -86,10 +89,31 @@ test('apply is idempotent by spec hash; exec runs in the container namespaces an
   assert.match(out, readlinkSync(`/proc/${pid}/ns/net`))
   assert.match(out, readlinkSync(`/proc/${pid}/ns/mnt`))
   assert.is((await host.client.exec(uid, 'c0', ['sh', '-c', 'exit 7'])).code, 7)
+  const cat = await host.client.exec(uid, 'c0', ['cat'], {stdin: Buffer.from('through stdin')})
+  assert.is(cat.stdout.toString(), 'through stdin')
+  const node = await host.client.observe(1234)
+  assert.is(node.observedAt, 1234)
+  assert.is(node.capacity?.cpu, String(cpus().length))
+  assert.ok(node.pods.some((x) => x.uid === uid))
+  // the same uid with another spec hash replaces the pod
+  const replaced = buildPodBundle({pod: p, specHash: 'other', image: () => ({layers: [layer().digest]})})
+  assert.is(await host.client.apply(uid, await bundleTar(replaced)), 'started')
+  await host.waitPod(uid, (x) => x.specHash === 'other' && x.containers[0].state === 'running', 'the replacement running')
+  assert.is.not(hostPid(host.root, uid, 'c00'), pid)
   await host.client.stop(uid, 0)
   const st = await host.pod(uid)
   assert.is(st?.containers[0].state, 'terminated')
   assert.is(st?.containers[0].exitCode, 137)
+})
+
+test('pods apply and remove in parallel on one host', async () => {
+  const pods = [0, 1, 2, 3].map((i) => pod(`par${i}`, [{command: ['sleep', '3600']}]))
+  const uids = await Promise.all(pods.map((p) => host.apply(p)))
+  for (const uid of uids) await host.waitPod(uid, running, `${uid} running`)
+  assert.is(new Set(uids.map((u) => hostPid(host.root, u, 'c00'))).size, 4)
+  await Promise.all(uids.map((u) => host.client.remove(u, 0)))
+  const left = (await host.client.status()).filter((p) => uids.includes(p.uid))
+  assert.equal(left, [])
 })
 
 test('after stop and gc nothing of the pod remains', async () => {

@@ -48,7 +48,7 @@ test('privileged keeps all capabilities and an unmasked /proc', async () => {
   await host.client.remove(uid, 0)
 })
 
-test('hostNetwork shares the host network namespace; shareProcessNamespace one pid namespace', async () => {
+test('hostNetwork and hostPID share the host namespaces; shareProcessNamespace one pid namespace', async () => {
   const net = await host.apply(pod('hostnet', [{command: ['sleep', '3600']}], {hostNetwork: true}))
   const shared = await host.apply(pod('sharepid', [{name: 'a', command: ['sleep', '3600']}, {name: 'b', command: ['sleep', '3601']}], {shareProcessNamespace: true}))
   await host.waitPod(net, running, 'hostnet running')
@@ -60,6 +60,11 @@ test('hostNetwork shares the host network namespace; shareProcessNamespace one p
   assert.match(await sh(host, shared, 'a', 'ps -o args'), 'sleep 3601', 'a sees b')
   await host.client.remove(net, 0)
   await host.client.remove(shared, 0)
+  const hp = await host.apply(pod('hostpid', [{command: ['sleep', '3600']}], {hostPID: true}))
+  await host.waitPod(hp, running, 'hostpid running')
+  assert.is(readlinkSync(`/proc/${hostPid(host.root, hp, 'c00')}/ns/pid`), readlinkSync('/proc/self/ns/pid'))
+  assert.match(await sh(host, hp, 'c0', `cat /proc/${process.pid}/cmdline | tr "\\0" " "`), 'node', 'the host pid namespace is visible')
+  await host.client.remove(hp, 0)
 })
 
 test('logs rotate by size (TSCTL_LOG_MAX on the host) and logs --all shows both parts', async () => {

@@ -32,6 +32,19 @@ test('a failing liveness probe restarts the container', async () => {
   await host.client.remove(uid, 0)
 })
 
+test('a container that cannot even start (its pod infra is gone) is reported, not stuck running', async () => {
+  const p = pod('noinfra', [{command: ['sleep', '3600']}])
+  const uid = await host.apply(p, {testBackoffSeconds: 0})
+  await host.waitPod(uid, (x) => x.containers[0].state === 'running', 'running')
+  const infra = Number(readFileSync(join(host.root, 'pods', uid, 'infra.pid'), 'utf8'))
+  process.kill(infra, 'SIGKILL')
+  process.kill(Number(readFileSync(join(host.root, 'pods', uid, 'ctr', 'c00', 'pid'), 'utf8').split(' ')[0]), 'SIGKILL')
+  const st = await host.waitPod(uid, (x) => x.containers[0].lastExitCode === 127, 'a failed start recorded')
+  assert.is(st.containers[0].lastTerminationReason, 'Error')
+  assert.match(await host.client.logs(uid, 'c0'), 'tsctl-init: open /proc/')
+  await host.client.remove(uid, 0)
+})
+
 test('readiness flips in status', async () => {
   const p = pod('ready', [{command: ['sleep', '3600'], readinessProbe: {exec: {command: ['test', '-f', '/tmp/ready']}, periodSeconds: 1}}])
   const uid = await host.apply(p)

@@ -78,6 +78,22 @@ test('every volume kind mounts where and how the spec says', async () => {
   await host.client.remove(uid, 0)
 })
 
+test('hostPath types: DirectoryOrCreate creates, Directory checks', async () => {
+  const made = join(hostDir, 'made/by/kubelet rules')
+  const ok = pod('hp', [{command: ['sh', '-c', 'echo hi > /d/f; sleep 3600'], volumeMounts: [{name: 'd', mountPath: '/d'}]}], {volumes: [{name: 'd', hostPath: {path: made, type: 'DirectoryOrCreate'}}]})
+  const uid = await host.apply(ok)
+  await host.waitPod(uid, running, 'running')
+  for (let i = 0; i < 50 && !existsSync(join(made, 'f')); i++) await sleep(100)
+  assert.is(readFileSync(join(made, 'f'), 'utf8'), 'hi\n')
+  await host.client.remove(uid, 0)
+  const bad = pod('hpbad', [{command: ['sleep', '3600'], volumeMounts: [{name: 'd', mountPath: '/d'}]}], {restartPolicy: 'Never', volumes: [{name: 'd', hostPath: {path: join(hostDir, 'from-host'), type: 'Directory'}}]})
+  const uid2 = await host.apply(bad)
+  const st = await host.waitPod(uid2, (p) => p.phase === 'Failed', 'the pod to fail')
+  assert.match(await host.client.logs(uid2, 'c0'), 'is not a Directory')
+  assert.is(st.containers[0].exitCode, 127)
+  await host.client.remove(uid2, 0)
+})
+
 test('a ConfigMap change appears in the mounted file without a restart', async () => {
   const p = pod('cm', [{command: ['sleep', '3600'], volumeMounts: [{name: 'cfg', mountPath: '/cfg'}]}], {volumes: [{name: 'cfg', configMap: {name: 'app'}}]})
   const uid = await host.apply(p, {configMaps})

@@ -191,6 +191,25 @@ if (skip) {
     assert.ok(names.some((n) => n.startsWith('node-agent-')), `the returned host runs its DaemonSet pod again: ${names}`)
     assert.equal([...placement()].sort(), Object.entries(await hostPods()).flatMap(([h, l]) => l.map((p) => [p.name, h] as [string, string])).sort())
   })
+
+  test('a partitioned host (packets vanish) is unreachable within --host-timeout: exit 4; healed, the next sync converges', async () => {
+    const cut = fleet.hosts[1].name
+    await fleet.partition(2)
+    try {
+      repo.commit('four web replicas', {'manifests/web.yaml': readFileSync(join(repo.dir, 'manifests', 'web.yaml'), 'utf8').replace('replicas: 3', 'replicas: 4')})
+      const t0 = Date.now()
+      const r = tsctl(['sync', '-o', 'json', '--timeout', '120s', '--host-timeout', '5s'])
+      assert.is(r.code, 4, r.stdout + r.stderr)
+      const doc = JSON.parse(r.stdout)
+      assert.equal(doc.failedNodes.map((f: {node: string}) => f.node), [cut])
+      console.log(`partitioned host: sync ended with exit 4 after ${Date.now() - t0} ms (${doc.passes} passes)`)
+    } finally {
+      await fleet.heal(2)
+    }
+    const r = tsctl(['sync', '-o', 'json', '--timeout', '120s'])
+    assert.is(r.code, 0, r.stdout + r.stderr)
+    assert.is([...placement()].filter(([n]) => n.startsWith('web-')).length, 4)
+  })
 }
 
 test.run()

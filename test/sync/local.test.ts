@@ -131,6 +131,25 @@ if (skip) {
     }
   })
 
+  test('--lock-timeout waits for the holder instead of exit 3', async () => {
+    const other = new FileStateBackend(statePath())
+    await other.lock('tsctl watch')
+    const child = site.spawnTsctl(['sync', '--lock-timeout', '60s'])
+    let err = ''
+    child.stderr!.on('data', (d) => (err += d))
+    const exited = new Promise<number>((r) => child.on('exit', (c) => r(c ?? -1)))
+    try {
+      // release only once the child has said it is waiting: it must not have given up
+      for (let i = 0; i < 300 && !err.includes('waiting for the state lock'); i++) await new Promise((r) => setTimeout(r, 100))
+      assert.match(err, 'waiting for the state lock')
+      await other.unlock()
+      assert.is(await exited, 0, err)
+    } finally {
+      await other.unlock().catch(() => {})
+      if (child.exitCode === null) child.kill('SIGKILL')
+    }
+  })
+
   test('prune: an object removed from git has its pods stopped; --no-prune keeps them', async () => {
     const extra = appYaml({replicas: 1}).split('---\n')[1].replace(/name: web/, 'name: extra').replace(/app: web/g, 'app: extra')
     site.repo.commit('add extra', {'extra.yaml': extra})

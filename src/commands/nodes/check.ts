@@ -1,48 +1,65 @@
-import {Args, Command, Flags} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
+import {TsctlCommand} from '../../cli/base.js'
+import type {KubeObject} from '../../manifests/object.js'
 
 /**
- * `tsctl nodes check [NODE]`: what a host lacks to run pods, in words a
- * sysadmin can act on. Exit 0 when the host is ready, 4 when it is not or
- * cannot be reached. Without NODE (or with `local`) it checks this machine.
+ * `tsctl nodes check [NODE]`: what each host lacks to run pods, in words a
+ * sysadmin can act on. Nodes come from the Node manifests at --ref; `local`
+ * (or no manifests at all) means this machine. Exit 0 when every checked
+ * host is ready, 4 when one is not or cannot be reached.
  */
-export default class NodesCheck extends Command {
-  static summary = 'Report what a host lacks to run tsctl pods.'
-  static description = 'Installs the host runtime (once per version) under --root, runs its `info` verb, and lists every missing piece: root, overlayfs, cgroup controllers, util-linux tools, a tsctl-init binary for the architecture. Exit 0 ready, 4 not ready.'
+export default class NodesCheck extends TsctlCommand {
+  static summary = 'Report what hosts lack to run tsctl pods.'
+  static description = 'For each Node of the manifests at --ref (or only NODE), installs the host runtime once per version under --root, runs its `info` verb over the Node\'s transport (local or SSH), and lists every missing piece: root, overlayfs, cgroup controllers, util-linux tools, a tsctl-init binary for the architecture. Exit 0 all ready, 4 otherwise.'
   static examples = [
-    {description: 'Check this machine', command: '<%= config.bin %> <%= command.id %>'},
-    {description: 'Machine-readable', command: '<%= config.bin %> <%= command.id %> local -o json'},
+    {description: 'Check every Node of the manifests', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'Check this machine only (no manifests needed)', command: '<%= config.bin %> <%= command.id %> local'},
+    {description: 'Machine-readable', command: '<%= config.bin %> <%= command.id %> worker-1 -o json'},
   ]
-  static args = {node: Args.string({description: 'node name (default: local)', required: false})}
+  static args = {node: Args.string({description: 'node name (default: every Node in the manifests; `local`: this machine)', required: false})}
   static flags = {
-    root: Flags.string({description: 'runtime root directory on the host', default: process.env.TSCTL_ROOT ?? '/var/lib/tsctl'}),
+    root: Flags.string({description: 'runtime root directory on the hosts', default: process.env.TSCTL_ROOT ?? '/var/lib/tsctl'}),
     output: Flags.option({char: 'o', description: 'output format', options: ['text', 'json'] as const, default: 'text' as const})(),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(NodesCheck)
-    const {UserError, ExitCode} = await import('../../errors.js')
-    const node = args.node ?? 'local'
-    if (node !== 'local') {
-      throw new UserError(`cannot reach node ${node} yet: only the local machine can be checked`, ExitCode.invalid, [], 'the SSH transport (issue 4) connects named nodes; run `tsctl nodes check` on the host itself meanwhile')
-    }
-    const {LocalTransport} = await import('../../runtime/transport/local.js')
+    this.outputFormat = flags.output
+    const {ExitCode, UserError} = await import('../../errors.js')
     const {RuntimeClient} = await import('../../runtime/client.js')
     const {checkNode} = await import('../../runtime/nodeCheck.js')
-    const transport = new LocalTransport(node)
-    try {
-      const result = await checkNode(new RuntimeClient(transport, {root: flags.root}))
-      if (flags.output === 'json') {
-        this.log(JSON.stringify({apiVersion: 'tsctl.io/v1', kind: 'NodeCheck', ...result}, null, 2))
-      } else {
-        const f = result.facts
-        this.log(`${node}: ${f.kernel ?? '?'} ${f.arch ?? '?'}, ${f.cpus ?? '?'} cpus, ${Math.round(Number(f.memory_kb ?? 0) / 1024)} MiB, cgroups ${f.cgroup_mode ?? '?'}`)
-        for (const p of result.problems) this.log(`  missing: ${p}`)
-        for (const w of result.warnings) this.log(`  warning: ${w}`)
-        this.log(result.ok ? `${node}: ready to run pods` : `${node}: NOT ready (${result.problems.length} problem${result.problems.length === 1 ? '' : 's'})`)
-      }
-      if (!result.ok) this.exit(ExitCode.hosts)
-    } finally {
-      await transport.close()
+    const {transportFor} = await import('../../runtime/nodeTransport.js')
+    const local: KubeObject = {apiVersion: 'v1', kind: 'Node', metadata: {name: 'local'}, spec: {address: 'local'}}
+    let nodes: KubeObject[] = [local]
+    if (args.node !== 'local') {
+      const {loadDesired} = await import('../../manifests/load.js')
+      const desired = await loadDesired({repo: flags.repo, ref: flags.ref})
+      const all = desired.objects.map((o) => o.object).filter((o) => o.kind === 'Node')
+      nodes = args.node ? all.filter((n) => n.metadata.name === args.node) : all
+      if (args.node && nodes.length === 0) throw new UserError(`no Node named ${args.node} in the manifests at ${flags.ref}`, ExitCode.invalid, [], `known nodes: ${all.map((n) => n.metadata.name).join(', ') || 'none'}; \`local\` checks this machine`)
+      if (nodes.length === 0) nodes = [local]
     }
+    const results = await Promise.all(nodes.map(async (n) => {
+      const transport = transportFor(n)
+      try {
+        return await checkNode(new RuntimeClient(transport, {root: flags.root}))
+      } catch (e) {
+        return {node: n.metadata.name, ok: false, problems: [`unreachable: ${(e as Error).message}`], warnings: [], facts: {}}
+      } finally {
+        await transport.close()
+      }
+    }))
+    if (flags.output === 'json') {
+      this.printJson({apiVersion: 'tsctl.io/v1', kind: 'NodeCheckList', items: results})
+    } else {
+      for (const r of results) {
+        const f = r.facts
+        if (f.kernel) this.print(`${r.node}: ${f.kernel} ${f.arch}, ${f.cpus} cpus, ${Math.round(Number(f.memory_kb ?? 0) / 1024)} MiB, cgroups ${f.cgroup_mode}, util-linux ${f.util_linux || '?'}\n`)
+        for (const p of r.problems) this.print(`  missing: ${p}\n`)
+        for (const w of r.warnings) this.print(`  warning: ${w}\n`)
+        this.print(r.ok ? `${r.node}: ready to run pods\n` : `${r.node}: NOT ready (${r.problems.length} problem${r.problems.length === 1 ? '' : 's'})\n`)
+      }
+    }
+    if (results.some((r) => !r.ok)) this.setExitCode(ExitCode.hosts)
   }
 }

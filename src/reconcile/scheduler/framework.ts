@@ -9,6 +9,7 @@
  * (plugin, node). The verdict is still per node: kept, or dropped with a
  * named reason.
  */
+import type {Container, PodSpec, Quantity} from '../../manifests/generated/index.js'
 import type {KubeObject} from '../../manifests/object.js'
 import type {Selector} from './selector.js'
 
@@ -16,104 +17,18 @@ import type {Selector} from './selector.js'
 export const MaxNodeScore = 100
 
 // ---------------------------------------------------------------------------
-// The few PodSpec fields the scheduler reads. Structurally compatible with the
-// generated types in src/manifests/generated/ (a generated PodSpec is
-// assignable to this one), so callers may pass either.
+// Pod types: the generated ones (schemas/ → src/manifests/generated/), under
+// the names the scheduler uses. The scheduler only reads them.
 
-export type Quantity = string | number
-
-export interface LabelSelectorRequirement {
-  key: string
-  operator: string
-  values?: string[]
-}
-
-export interface LabelSelector {
-  matchLabels?: Record<string, string>
-  matchExpressions?: LabelSelectorRequirement[]
-}
-
-export interface NodeSelectorRequirement {
-  key: string
-  operator: string
-  values?: string[]
-}
-
-export interface NodeSelectorTerm {
-  matchExpressions?: NodeSelectorRequirement[]
-  matchFields?: NodeSelectorRequirement[]
-}
-
-export interface PodAffinityTerm {
-  labelSelector?: LabelSelector | null
-  namespaces?: string[]
-  namespaceSelector?: LabelSelector | null
-  topologyKey: string
-  matchLabelKeys?: string[]
-  mismatchLabelKeys?: string[]
-}
-
-export interface WeightedPodAffinityTerm {
-  weight: number
-  podAffinityTerm: PodAffinityTerm
-}
-
-export interface PodAffinityRules {
-  requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[]
-  preferredDuringSchedulingIgnoredDuringExecution?: WeightedPodAffinityTerm[]
-}
-
-export interface Affinity {
-  nodeAffinity?: {
-    requiredDuringSchedulingIgnoredDuringExecution?: {nodeSelectorTerms: NodeSelectorTerm[]}
-    preferredDuringSchedulingIgnoredDuringExecution?: {weight: number; preference: NodeSelectorTerm}[]
-  }
-  podAffinity?: PodAffinityRules
-  podAntiAffinity?: PodAffinityRules
-}
-
-export interface Toleration {
-  key?: string
-  operator?: string
-  value?: string
-  effect?: string
-  tolerationSeconds?: number
-}
-
-export interface TopologySpreadConstraint {
-  maxSkew: number
-  topologyKey: string
-  whenUnsatisfiable: string
-  labelSelector?: LabelSelector | null
-  minDomains?: number
-  nodeAffinityPolicy?: string
-  nodeTaintsPolicy?: string
-  matchLabelKeys?: string[]
-}
-
-export interface ContainerSpec {
-  name: string
-  resources?: {requests?: Record<string, Quantity>; limits?: Record<string, Quantity>}
-  ports?: {containerPort: number; hostPort?: number; hostIP?: string; protocol?: string}[]
-  /** `Always` on an init container makes it a sidecar (KEP-753). */
-  restartPolicy?: string
-}
-
-export interface SchedulingPodSpec {
-  containers: ContainerSpec[]
-  initContainers?: ContainerSpec[]
-  overhead?: Record<string, Quantity>
-  nodeName?: string
-  nodeSelector?: Record<string, string>
-  affinity?: Affinity
-  tolerations?: Toleration[]
-  topologySpreadConstraints?: TopologySpreadConstraint[]
-  volumes?: {name: string; persistentVolumeClaim?: {claimName: string}}[]
-}
+export type {Quantity, LabelSelector, LabelSelectorRequirement, NodeSelectorTerm, NodeSelectorRequirement, PodAffinityTerm, WeightedPodAffinityTerm, Affinity, Toleration, TopologySpreadConstraint} from '../../manifests/generated/index.js'
+/** The pod spec as generated from schemas/pod.json. */
+export type SchedulingPodSpec = PodSpec
+export type ContainerSpec = Container
 
 // ---------------------------------------------------------------------------
 // Nodes
 
+/** A node taint (the generated Taint's fields, with any effect string a caller may pass). */
 export interface Taint {
   key: string
   value?: string
@@ -278,6 +193,8 @@ export interface ClusterView {
   readonly existingTerms: ExistingTermsView
   /** node index a claim is bound to, or -1 (unknown node: -2) */
   claimNode(claim: string): number
+  /** the per-node value cache of one plugin for one key, created empty (all stale) on first use */
+  nodeValues(plugin: string, key: string): NodeValues
 }
 
 /** Which nodes lie in which domain of one topology key. */
@@ -323,6 +240,18 @@ export interface ResourceArrays {
   reqPods: Float64Array
   nzCPU: Float64Array
   nzMem: Float64Array
+  /** bumped whenever a node's requests change (assume/forget), so per-node results can be cached */
+  version: Int32Array
+}
+
+/**
+ * Per-node values a plugin derives from a node's requests and a key (the
+ * pod's request): `val[i]` is current while `ver[i]` equals the node's
+ * `version[i]`; the plugin recomputes the others.
+ */
+export interface NodeValues {
+  readonly ver: Int32Array
+  readonly val: Float64Array
 }
 
 export type ExistingTermKind = 'requiredAnti' | 'requiredAffinity' | 'preferredAffinity' | 'preferredAnti'

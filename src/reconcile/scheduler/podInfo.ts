@@ -51,7 +51,10 @@ interface Amount {
 }
 
 function containerRequest(c: ContainerSpec, nonZero: boolean): Amount {
-  const req = c.resources?.requests ?? {}
+  return requestOf(c.resources?.requests ?? {}, nonZero)
+}
+
+function requestOf(req: Readonly<Record<string, string | number>>, nonZero: boolean): Amount {
   const out: Amount = {milliCPU: 0, memory: 0, scalar: {}}
   for (const name in req) {
     const q = req[name]
@@ -102,7 +105,7 @@ export function podRequest(spec: SchedulingPodSpec, nonZero = false): Amount {
   }
   add(total, sidecars)
   max(total, initMax)
-  if (spec.overhead) add(total, containerRequest({name: 'overhead', resources: {requests: spec.overhead}}, false))
+  if (spec.overhead) add(total, requestOf(spec.overhead, false))
   return total
 }
 
@@ -171,23 +174,73 @@ function spreadOwnerOf(pod: KubeObject): string | undefined {
   return ref.uid || `${ref.kind}/${ref.name}`
 }
 
+const none: readonly never[] = []
+
+/** `list.map(f)`, or the shared empty array: most pods have no terms, ports or claims, and every array kept per pod costs GC time. */
+function mapOrNone<T, U>(list: readonly T[] | undefined, f: (t: T) => U): readonly U[] {
+  return list && list.length > 0 ? list.map(f) : none
+}
+
+/** Requests of a pod with only plain containers (the common case), without the general path's intermediate objects. */
+function simpleRequests(spec: SchedulingPodSpec): {cpu: number; mem: number; nzCPU: number; nzMem: number} | undefined {
+  if ((spec.initContainers?.length ?? 0) > 0 || spec.overhead) return undefined
+  let cpu = 0
+  let mem = 0
+  let nzCPU = 0
+  let nzMem = 0
+  for (const c of spec.containers ?? []) {
+    const req = c.resources?.requests
+    let hasCPU = false
+    let hasMem = false
+    if (req)
+      for (const name in req) {
+        if (name === 'cpu') {
+          const v = cachedCPU(req[name])
+          cpu += v
+          nzCPU += v
+          hasCPU = true
+        } else if (name === 'memory') {
+          const v = cachedBytes(req[name])
+          mem += v
+          nzMem += v
+          hasMem = true
+        } else return undefined
+      }
+    if (!hasCPU) nzCPU += DefaultMilliCPURequest
+    if (!hasMem) nzMem += DefaultMemoryRequest
+  }
+  return {cpu, mem, nzCPU, nzMem}
+}
+
 /** Parse a Pod object. Throws nothing: a missing or odd field counts as absent. */
 export function podInfoOf(pod: KubeObject): PodInfo {
   const spec = ((pod as {spec?: SchedulingPodSpec}).spec ?? {containers: []}) as SchedulingPodSpec
   const namespace = pod.metadata.namespace || 'default'
   const labels = pod.metadata.labels ?? {}
   const key = `${namespace}/${pod.metadata.name}`
-  const req = podRequest(spec)
-  const nz = podRequest(spec, true)
-  const request: Resources = {milliCPU: req.milliCPU, memory: req.memory, pods: 1, scalar: req.scalar}
+  let request: Resources
+  let nonZero: {milliCPU: number; memory: number}
+  const simple = simpleRequests(spec)
+  if (simple) {
+    request = {milliCPU: simple.cpu, memory: simple.mem, pods: 1, scalar: {}}
+    nonZero = {milliCPU: simple.nzCPU, memory: simple.nzMem}
+  } else {
+    const req = podRequest(spec)
+    const nz = podRequest(spec, true)
+    request = {milliCPU: req.milliCPU, memory: req.memory, pods: 1, scalar: req.scalar}
+    nonZero = {milliCPU: nz.milliCPU, memory: nz.memory}
+  }
   const owner = {namespace, labels}
   const aff = spec.affinity?.podAffinity
   const anti = spec.affinity?.podAntiAffinity
-  const weighted = (ts: {weight: number; podAffinityTerm: PodAffinityTerm}[] | undefined): WeightedAffinityTerm[] =>
-    (ts ?? []).map((w) => ({...compileTerm(w.podAffinityTerm, owner), weight: w.weight}))
+  const weighted = (w: {weight: number; podAffinityTerm: PodAffinityTerm}): WeightedAffinityTerm => ({...compileTerm(w.podAffinityTerm, owner), weight: w.weight})
   const spreadOwner = spreadOwnerOf(pod)
-  const indexKeys = Object.entries(labels).map(([k, v]) => `${k}=${v}`)
+  const indexKeys: string[] = []
+  for (const k in labels) indexKeys.push(`${k}=${labels[k]}`)
   if (spreadOwner) indexKeys.push(ownerBucket(spreadOwner))
+  const ports = hostPorts(spec)
+  const claims = (spec.volumes ?? []).filter((v) => v.persistentVolumeClaim?.claimName)
+  const scalarNames = Object.keys(request.scalar).filter((k) => request.scalar[k] > 0)
   return {
     pod,
     key,
@@ -196,16 +249,16 @@ export function podInfoOf(pod: KubeObject): PodInfo {
     spec,
     hash: fnv1a(pod.metadata.uid || key),
     request,
-    nonZero: {milliCPU: nz.milliCPU, memory: nz.memory},
-    hostPorts: hostPorts(spec),
-    claims: (spec.volumes ?? []).filter((v) => v.persistentVolumeClaim?.claimName).map((v) => `${namespace}/${v.persistentVolumeClaim!.claimName}`),
+    nonZero,
+    hostPorts: ports.length > 0 ? ports : none,
+    claims: mapOrNone(claims, (v) => `${namespace}/${v.persistentVolumeClaim!.claimName}`),
     spreadOwner,
-    requiredAffinity: (aff?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map((t) => compileTerm(t, owner)),
-    requiredAntiAffinity: (anti?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map((t) => compileTerm(t, owner)),
-    preferredAffinity: weighted(aff?.preferredDuringSchedulingIgnoredDuringExecution),
-    preferredAntiAffinity: weighted(anti?.preferredDuringSchedulingIgnoredDuringExecution),
-    spread: spreadConstraints(spec, labels),
-    scalarNames: Object.keys(req.scalar).filter((k) => req.scalar[k] > 0),
+    requiredAffinity: mapOrNone(aff?.requiredDuringSchedulingIgnoredDuringExecution, (t) => compileTerm(t, owner)),
+    requiredAntiAffinity: mapOrNone(anti?.requiredDuringSchedulingIgnoredDuringExecution, (t) => compileTerm(t, owner)),
+    preferredAffinity: mapOrNone(aff?.preferredDuringSchedulingIgnoredDuringExecution, weighted),
+    preferredAntiAffinity: mapOrNone(anti?.preferredDuringSchedulingIgnoredDuringExecution, weighted),
+    spread: (spec.topologySpreadConstraints?.length ?? 0) > 0 ? spreadConstraints(spec, labels) : none,
+    scalarNames: scalarNames.length > 0 ? scalarNames : none,
     indexKeys,
     node: -1,
   }

@@ -92,6 +92,8 @@ interface Scratch {
   total: Float64Array
   scores: Float64Array[]
   ran: Uint8Array
+  /** all zeros: pads sumWeighted's fixed six inputs */
+  zero: Float64Array
 }
 
 const scratchOf = new WeakMap<Snapshot, Scratch>()
@@ -100,7 +102,7 @@ function scratch(s: Snapshot): Scratch {
   let x = scratchOf.get(s)
   if (!x) {
     const n = s.nodes.length
-    x = {cycle: new Cycle(s), cand: {idx: new Int32Array(n), n: 0}, total: new Float64Array(n), scores: scorers.map(() => new Float64Array(n)), ran: new Uint8Array(scorers.length)}
+    x = {cycle: new Cycle(s), cand: {idx: new Int32Array(n), n: 0}, total: new Float64Array(n), scores: scorers.map(() => new Float64Array(n)), ran: new Uint8Array(scorers.length), zero: new Float64Array(n)}
     scratchOf.set(s, x)
   }
   return x
@@ -115,12 +117,7 @@ function templateFor(s: Snapshot, cycle: Cycle, cand: Candidates): Template {
   let key = templateKeyOf.get(pod)
   if (key === undefined) templateKeyOf.set(pod, (key = staticKeyed.map((p) => p.staticKey!(pod)).join('\u0001')))
   const cached = s.templates.get(key)
-  if (cached) {
-    // Refresh its place in the LRU order.
-    s.templates.delete(key)
-    s.templates.set(key, cached)
-    return cached
-  }
+  if (cached) return cached
   const n = s.nodes.length
   const reasons = new Map<number, number>()
   const template: {key: string; feasible: Int32Array; reasons: Map<number, number>; unschedulable?: string; memo: Map<string, unknown>} = {key, feasible: new Int32Array(0), reasons, memo: new Map()}
@@ -154,7 +151,8 @@ function templateFor(s: Snapshot, cycle: Cycle, cand: Candidates): Template {
     for (const r of cycle.touched.slice(before)) reasons.set(r, (reasons.get(r) ?? 0) + cycle.hist[r])
   }
   template.feasible = cand.idx.slice(0, cand.n)
-  if (s.templates.size >= templateCacheSize) s.templates.delete(s.templates.keys().next().value!)
+  // Full: start over. (Evicting the oldest through Map.keys() walks the deleted slots V8 leaves at the front: quadratic.)
+  if (s.templates.size >= templateCacheSize) s.templates.clear()
   s.templates.set(key, template)
   return template
 }
@@ -203,8 +201,9 @@ function runFilters(s: Snapshot, x: Scratch, info: PodInfo): string | undefined 
 
 /** Run the scorers into x.scores and their weighted sum into x.total; x.ran[k] says whether scorer k ran. */
 function runScorers(x: Scratch): void {
-  const {cycle, cand, ran, total} = x
-  total.fill(0, 0, cand.n)
+  const {cycle, cand, ran} = x
+  const arrays: Float64Array[] = []
+  const weights: number[] = []
   for (let k = 0; k < scorers.length; k++) {
     const p = scorers[k]
     ran[k] = 0
@@ -213,17 +212,38 @@ function runScorers(x: Scratch): void {
     const buf = x.scores[k]
     p.score(cycle, cand, buf)
     p.normalize?.(cycle, cand, buf)
-    addWeighted(total, buf, p.weight, cand.n)
+    arrays.push(buf)
+    weights.push(p.weight)
   }
+  sumWeighted(x.total, arrays, weights, cand.n, x.zero)
 }
 
-function addWeighted(total: Float64Array, buf: Float64Array, w: number, n: number): void {
-  for (let j = 0; j < n; j++) total[j] += buf[j] * w
+/**
+ * total[j] = Σ weights[k] × arrays[k][j], in one pass for up to six scorers
+ * (padded with a zero array), instead of one pass per scorer. Integers, so
+ * the order of the additions does not matter.
+ */
+function sumWeighted(total: Float64Array, arrays: Float64Array[], weights: number[], n: number, zero: Float64Array): void {
+  let from = 0
+  let assign = true
+  while (from < arrays.length || assign) {
+    const at = (k: number) => (from + k < arrays.length ? arrays[from + k] : zero)
+    const w = (k: number) => (from + k < arrays.length ? weights[from + k] : 0)
+    const [a0, a1, a2, a3, a4, a5] = [at(0), at(1), at(2), at(3), at(4), at(5)]
+    const [w0, w1, w2, w3, w4, w5] = [w(0), w(1), w(2), w(3), w(4), w(5)]
+    if (assign) for (let j = 0; j < n; j++) total[j] = a0[j] * w0 + a1[j] * w1 + a2[j] * w2 + a3[j] * w3 + a4[j] * w4 + a5[j] * w5
+    else for (let j = 0; j < n; j++) total[j] += a0[j] * w0 + a1[j] * w1 + a2[j] * w2 + a3[j] * w3 + a4[j] * w4 + a5[j] * w5
+    assign = false
+    from += 6
+  }
 }
 
 /**
  * Choose a node for the pod, or say why none fits. Does not assume: call
  * `snapshot.assume(pod, result.node)` to make the next pod see this one.
+ * The pod should not itself be bound or assumed in the snapshot (it would
+ * count against itself in spreading and affinity), as in kube, which only
+ * schedules unbound pods.
  */
 export function schedulePod(snapshot: Snapshot, pod: KubeObject): ScheduleResult {
   const nodes = snapshot.nodes

@@ -9,7 +9,7 @@
  */
 import type {KubeObject} from '../../manifests/object.js'
 import {bytes, milliCPU, parseQuantity} from '../../manifests/quantity.js'
-import type {AffinityTerm, ClusterView, ExistingTerm, ExistingTermKind, ExistingTermsView, NodeCounts, NodeInfo, PodCounter, PodInfo, ResourceArrays, Resources, SchedulerNode, Taint, Template, TopologyIndex} from './framework.js'
+import type {AffinityTerm, ClusterView, ExistingTerm, ExistingTermKind, ExistingTermsView, NodeCounts, NodeInfo, NodeValues, PodCounter, PodInfo, ResourceArrays, Resources, SchedulerNode, Taint, Template, TopologyIndex} from './framework.js'
 import {fnv1a} from './hash.js'
 import {LabelIndex} from './labelIndex.js'
 import {isTerminal, LabelHostname, podInfoOf} from './podInfo.js'
@@ -110,15 +110,16 @@ export class Snapshot implements ClusterView, ExistingTermsView {
   private readonly claimBinding = new Map<string, string>()
   /** claims bound by `assume` (not given to createSnapshot), so `forget` can undo them */
   private readonly claimBoundBy = new Map<string, string>()
-  /** static-plugin results per pod template; insertion order doubles as LRU order */
+  /** static-plugin results per pod template */
   readonly templates = new Map<string, Template>()
+  private readonly valueCaches = new Map<string, NodeValues>()
 
   constructor(nodes: SchedulerNode[], boundPods: KubeObject[], claims: Record<string, string> = {}) {
     const sorted = [...nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     this.nodes = sorted.map(toNodeInfo)
     const n = this.nodes.length
     const f = () => new Float64Array(n)
-    this.resources = {allocCPU: f(), allocMem: f(), allocPods: f(), reqCPU: f(), reqMem: f(), reqPods: f(), nzCPU: f(), nzMem: f()}
+    this.resources = {allocCPU: f(), allocMem: f(), allocPods: f(), reqCPU: f(), reqMem: f(), reqPods: f(), nzCPU: f(), nzMem: f(), version: new Int32Array(n)}
     for (const node of this.nodes) {
       this.resources.allocCPU[node.index] = node.allocatable.milliCPU
       this.resources.allocMem[node.index] = node.allocatable.memory
@@ -187,6 +188,17 @@ export class Snapshot implements ClusterView, ExistingTermsView {
     const node = this.claimBinding.get(claim)
     if (node === undefined) return -1
     return this.byName.get(node) ?? -2
+  }
+
+  nodeValues(plugin: string, key: string): NodeValues {
+    const k = `${plugin}|${key}`
+    let v = this.valueCaches.get(k)
+    if (!v) {
+      // Each holds two arrays of node length; distinct pod requests are few, but bound them anyway.
+      if (this.valueCaches.size >= 128) this.valueCaches.clear()
+      this.valueCaches.set(k, (v = {ver: new Int32Array(this.nodes.length).fill(-1), val: new Float64Array(this.nodes.length)}))
+    }
+    return v
   }
 
   topology(key: string): TopologyIndex {
@@ -289,6 +301,7 @@ export class Snapshot implements ClusterView, ExistingTermsView {
     a.reqPods[i] = r.pods
     a.nzCPU[i] = node.nonZeroRequested.milliCPU
     a.nzMem[i] = node.nonZeroRequested.memory
+    a.version[i]++
     this.counterIndex.forEach(info.indexKeys, (c) => {
       if (c.match(info)) bump(c, i, d)
     })

@@ -376,6 +376,9 @@ function addVolume(t: BundleTree, dir: string, v: Volume, inp: BundleInputs, ns:
     if (!v.hostPath.path.startsWith('/')) throw new BundleError(`volume ${v.name}: hostPath must be absolute`)
     t.set(`${dir}/kind`, line('hostPath'))
     t.set(`${dir}/source`, Buffer.from(v.hostPath.path))
+    const types = ['', 'DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket', 'CharDevice', 'BlockDevice']
+    if (!types.includes(v.hostPath.type ?? '')) throw new BundleError(`volume ${v.name}: hostPath type ${v.hostPath.type} is not one of ${types.filter(Boolean).join(', ')}`)
+    if (v.hostPath.type) t.set(`${dir}/type`, line(v.hostPath.type))
     return false
   }
   if (v.persistentVolumeClaim) {

@@ -27,6 +27,32 @@ export class Hosts {
     for (const n of nodes) this.#nodes.set(n.metadata.name, n)
   }
 
+  /**
+   * The Nodes of a newer commit (`watch` keeps one Hosts across syncs, so SSH
+   * masters and installed runtimes are reused). A Node whose spec changed
+   * gets a new transport; one that left has its transport closed.
+   */
+  async setNodes(nodes: KubeObject[]): Promise<void> {
+    const next = new Map(nodes.map((n) => [n.metadata.name, n]))
+    for (const [name, old] of this.#nodes) {
+      const now = next.get(name)
+      if (!now || JSON.stringify(now.spec) !== JSON.stringify(old.spec)) {
+        this.#clients.delete(name)
+        await this.pool.drop(name)
+      }
+    }
+    this.#nodes.clear()
+    for (const [k, v] of next) this.#nodes.set(k, v)
+  }
+
+  /**
+   * Makes every Node's transport now, so a Node whose address or spec.ssh
+   * is unsafe fails the run with its UserError (exit 2) before anything runs.
+   */
+  check(): void {
+    for (const n of this.#nodes.values()) this.pool.get(n)
+  }
+
   /** Node names, sorted. */
   get names(): string[] {
     return [...this.#nodes.keys()].sort()

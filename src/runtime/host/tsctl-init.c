@@ -17,6 +17,7 @@
  *   tsctl-init probe-http NSPID PORT PATH TIMEOUT
  *   tsctl-init whiteout LAYERROOT WHITEOUTSFILE OPAQUEFILE
  *   tsctl-init sleep MS
+ *   tsctl-init supervise ROOT UID      (supervise.c)
  *
  * Built static (musl-gcc -static) for amd64 and arm64 by build.sh.
  */
@@ -46,6 +47,8 @@
 #include <sys/xattr.h>
 #include <grp.h>
 
+#include "tsctl-init.h"
+
 extern char **environ;
 
 #ifndef PR_CAP_AMBIENT
@@ -56,7 +59,28 @@ extern char **environ;
 #define MNT_DETACH 2
 #endif
 
-static void die(const char *fmt, ...) {
+/* Set by `run`: where the shim records an exit, so a failure before the
+ * container exists still reaches the supervisor as exit code 127. */
+static char *shim_exit_file;
+static pid_t shim_pid;
+
+static void record_start_failure(void) {
+	if (!shim_exit_file || getpid() != shim_pid) return;
+	char tmp[4200], buf[64];
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(buf, sizeof buf, "127 0 %lld\n", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	snprintf(tmp, sizeof tmp, "%s.tmp.%d", shim_exit_file, (int)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) return;
+	if (write(fd, buf, strlen(buf)) < 0) {}
+	close(fd);
+	rename(tmp, shim_exit_file);
+	const char *notify = getenv("TSCTL_NOTIFY_PID");
+	if (notify && atoi(notify) > 1 && atoi(notify) == (int)getppid()) kill(getppid(), SIGUSR1);
+}
+
+void die(const char *fmt, ...) {
 	va_list ap;
 	va_start(ap, fmt);
 	fputs("tsctl-init: ", stderr);
@@ -64,13 +88,14 @@ static void die(const char *fmt, ...) {
 	if (errno) fprintf(stderr, ": %s", strerror(errno));
 	fputc('\n', stderr);
 	va_end(ap);
+	record_start_failure();
 	exit(127);
 }
 
 /* ---- small file helpers ---- */
 
 /* Reads a whole file; returns NULL (errno set) when it does not exist. */
-static char *slurp(const char *path, size_t *len) {
+char *slurp(const char *path, size_t *len) {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) return NULL;
 	size_t cap = 4096, n = 0;
@@ -88,14 +113,14 @@ static char *slurp(const char *path, size_t *len) {
 	return buf;
 }
 
-static char *pathcat(const char *a, const char *b) {
+char *pathcat(const char *a, const char *b) {
 	char *p = malloc(strlen(a) + strlen(b) + 2);
 	sprintf(p, "%s/%s", a, b);
 	return p;
 }
 
 /* Splits a NUL-separated file into a NULL-terminated vector. */
-static char **nul_list(const char *path, int *count) {
+char **nul_list(const char *path, int *count) {
 	size_t len = 0;
 	char *buf = slurp(path, &len);
 	int n = 0;
@@ -113,14 +138,14 @@ static char **nul_list(const char *path, int *count) {
 }
 
 /* First line of a file, trimmed; dflt when missing. */
-static char *line_of(const char *path, const char *dflt) {
+char *line_of(const char *path, const char *dflt) {
 	char *s = slurp(path, NULL);
 	if (!s) { errno = 0; return (char *)dflt; }
 	s[strcspn(s, "\n")] = 0;
 	return s;
 }
 
-static int has_word(const char *words, const char *w) {
+int has_word(const char *words, const char *w) {
 	if (!words) return 0;
 	size_t n = strlen(w);
 	for (const char *p = words; (p = strstr(p, w)); p += n)
@@ -129,7 +154,7 @@ static int has_word(const char *words, const char *w) {
 }
 
 /* Writes a file atomically (temp + rename) so a reader never sees half of it. */
-static void write_atomic(const char *path, const char *content) {
+void write_atomic(const char *path, const char *content) {
 	char tmp[4096];
 	snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -196,7 +221,7 @@ static void reap(int sig) {
 }
 
 /* The pod's "pause" process: holds net/ipc/uts (and pid) namespaces. */
-static int cmd_infra(int argc, char **argv) {
+int cmd_infra(int argc, char **argv) {
 	if (argc != 5) die("usage: infra PIDFILE HOSTNAMEFILE NSLIST");
 	const char *pidfile = argv[2], *nslist = argv[4];
 	int flags = 0;
@@ -292,11 +317,24 @@ static void set_user_and_caps(const struct ctr_config *cfg) {
 	if (has_word(flags, "noNewPrivs") && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die("no_new_privs");
 }
 
-static void close_fds_from(int lowest) {
+/* The write end of the shim's exec pipe: O_CLOEXEC, so the app's execve closes it. */
+static int exec_notify_fd = -1;
+
+static void close_range_slow(int lo, int hi) {
 	/* close_range(2) where available; otherwise the slow loop. */
-	if (syscall(436 /* SYS_close_range */, (unsigned)lowest, ~0U, 0) == 0) return;
+	if (lo > hi) return;
+	if (syscall(436 /* SYS_close_range */, (unsigned)lo, (unsigned)hi, 0) == 0) return;
 	errno = 0;
-	for (int fd = lowest; fd < 65536; fd++) close(fd);
+	for (int fd = lo; fd <= hi && fd < 65536; fd++) close(fd);
+}
+
+static void close_fds_from(int lowest) {
+	if (exec_notify_fd >= lowest) {
+		close_range_slow(lowest, exec_notify_fd - 1);
+		close_range_slow(exec_notify_fd + 1, 0x7fffffff);
+	} else {
+		close_range_slow(lowest, 0x7fffffff);
+	}
 }
 
 static void exec_with_env(const struct ctr_config *cfg, char **args) {
@@ -310,7 +348,7 @@ static void exec_with_env(const struct ctr_config *cfg, char **args) {
 	die("exec %s", args[0]);
 }
 
-static void join_cgroups(const char *cgfile, pid_t pid) {
+void join_cgroups(const char *cgfile, pid_t pid) {
 	char *list = slurp(cgfile, NULL);
 	if (!list) { errno = 0; return; }
 	char buf[32];
@@ -361,6 +399,39 @@ static void bind_mount(const char *src, const char *dst, int ro) {
 	if (ro && mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0) die("remount ro %s", dst);
 }
 
+static void mkdir_p(const char *path) {
+	char *p = strdup(path);
+	for (char *q = p + 1; *q; q++) {
+		if (*q != '/') continue;
+		*q = 0;
+		if (mkdir(p, 0755) < 0 && errno != EEXIST) die("mkdir %s", p);
+		*q = '/';
+	}
+	if (mkdir(p, 0755) < 0 && errno != EEXIST) die("mkdir %s", p);
+	errno = 0;
+	free(p);
+}
+
+/* hostPath `type`, as the kubelet checks it (and creates for the *OrCreate types). */
+static void host_path_type(const char *path, const char *type) {
+	struct stat st;
+	if (!strcmp(type, "DirectoryOrCreate")) mkdir_p(path);
+	if (!strcmp(type, "FileOrCreate") && stat(path, &st) < 0) {
+		int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+		if (fd < 0) die("hostPath FileOrCreate %s", path);
+		close(fd);
+	}
+	if (!*type) return;
+	if (stat(path, &st) < 0) die("hostPath %s (type %s)", path, type);
+	int ok = 1;
+	if (!strcmp(type, "Directory") || !strcmp(type, "DirectoryOrCreate")) ok = S_ISDIR(st.st_mode);
+	else if (!strcmp(type, "File") || !strcmp(type, "FileOrCreate")) ok = S_ISREG(st.st_mode);
+	else if (!strcmp(type, "Socket")) ok = S_ISSOCK(st.st_mode);
+	else if (!strcmp(type, "CharDevice")) ok = S_ISCHR(st.st_mode);
+	else if (!strcmp(type, "BlockDevice")) ok = S_ISBLK(st.st_mode);
+	if (!ok) { errno = 0; die("hostPath %s is not a %s", path, type); }
+}
+
 static void setup_volumes(const char *cdir, const char *poddir, const char *rootfs) {
 	int n = 0;
 	char **f = nul_list(pathcat(cdir, "mounts"), &n);
@@ -374,6 +445,7 @@ static void setup_volumes(const char *cdir, const char *poddir, const char *root
 		if (!strcmp(kind, "hostPath")) {
 			src = slurp(pathcat(vdir, "source"), NULL);
 			if (!src) die("hostPath source");
+			host_path_type(src, line_of(pathcat(vdir, "type"), ""));
 		} else {
 			char vol[4096];
 			snprintf(vol, sizeof vol, "%s/vol/%s", poddir, vidx);
@@ -483,7 +555,7 @@ static void setup_rootfs(const char *cdir, const char *rundir, const char *poddi
 		die("read-only root");
 }
 
-static long long now_ms(void) {
+long long now_ms(void) {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -494,21 +566,26 @@ static long long now_ms(void) {
  * cgroups before it runs a single instruction of the app, records its pid and
  * then its exit (code, signal, time) atomically for the supervisor.
  */
-static int cmd_run(int argc, char **argv) {
+int cmd_run(int argc, char **argv) {
 	if (argc != 10) die("usage: run CDIR RUNDIR PODDIR LAYERS NSPID NSLIST CGFILE LOGFILE");
 	const char *cdir = argv[2], *rundir = argv[3], *poddir = argv[4], *layers = argv[5];
 	const char *nspid = argv[6], *nslist = argv[7], *cgfile = argv[8], *logfile = argv[9];
+	shim_pid = getpid();
+	shim_exit_file = malloc(strlen(rundir) + 6);
+	sprintf(shim_exit_file, "%s/exit", rundir);
 	int logfd = open(logfile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (logfd < 0) die("open log %s", logfile);
 	int nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	join_ns(nspid, nslist);
-	int sync[2];
-	if (pipe2(sync, O_CLOEXEC) < 0) die("pipe");
+	int sync[2], execpipe[2];
+	if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(execpipe, O_CLOEXEC) < 0) die("pipe");
 	int flags = CLONE_NEWNS | (has_word(nslist, "pid") || has_word(nslist, "hostpid") ? 0 : CLONE_NEWPID);
 	pid_t child = clone_fork(flags);
 	if (child < 0) die("clone");
 	if (child == 0) {
 		close(sync[1]);
+		close(execpipe[0]);
+		exec_notify_fd = execpipe[1];
 		char c;
 		if (read(sync[0], &c, 1) != 1) _exit(127);
 		close(sync[0]);
@@ -522,12 +599,19 @@ static int cmd_run(int argc, char **argv) {
 		exec_with_env(&cfg, cfg.args);
 	}
 	close(sync[0]);
+	close(execpipe[1]);
 	join_cgroups(cgfile, child);
-	char buf[128];
-	snprintf(buf, sizeof buf, "%d %lld\n", (int)child, now_ms());
-	write_atomic(pathcat(rundir, "pid"), buf);
 	if (write(sync[1], "x", 1) != 1) die("sync");
 	close(sync[1]);
+	/* EOF here means the app's execve happened (or the set-up failed): only
+	 * then is the pid published, so `exec` and `status` never see a
+	 * half-built container (whose root would still be the host's). */
+	char buf[128];
+	while (read(execpipe[0], buf, 1) < 0 && errno == EINTR) {}
+	close(execpipe[0]);
+	errno = 0;
+	snprintf(buf, sizeof buf, "%d %lld\n", (int)child, now_ms());
+	write_atomic(pathcat(rundir, "pid"), buf);
 	int st = 0;
 	while (waitpid(child, &st, 0) < 0) if (errno != EINTR) die("waitpid");
 	int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -541,7 +625,7 @@ static int cmd_run(int argc, char **argv) {
 }
 
 /* Runs ARG... inside a running container: its namespaces, root, cgroups, user and capabilities. */
-static int cmd_exec(int argc, char **argv) {
+int cmd_exec(int argc, char **argv) {
 	if (argc < 5) die("usage: exec CDIR RUNDIR CGFILE ARG...");
 	const char *cdir = argv[2], *rundir = argv[3];
 	char *pidline = line_of(pathcat(rundir, "pid"), NULL);
@@ -588,14 +672,14 @@ static int connect_in_pod(const char *nspid, const char *port, const char *timeo
 	return s;
 }
 
-static int cmd_probe_tcp(int argc, char **argv) {
+int cmd_probe_tcp(int argc, char **argv) {
 	if (argc != 5) die("usage: probe-tcp NSPID PORT TIMEOUT");
 	close(connect_in_pod(argv[2], argv[3], argv[4]));
 	return 0;
 }
 
 /* Kubernetes' httpGet probe: 200 <= status < 400 is success. */
-static int cmd_probe_http(int argc, char **argv) {
+int cmd_probe_http(int argc, char **argv) {
 	if (argc != 6) die("usage: probe-http NSPID PORT PATH TIMEOUT");
 	int s = connect_in_pod(argv[2], argv[3], argv[5]);
 	char req[4096];
@@ -672,7 +756,7 @@ static int cmd_sleep(int argc, char **argv) {
 
 int main(int argc, char **argv) {
 	errno = 0;
-	if (argc < 2) die("usage: tsctl-init infra|run|exec|probe-tcp|probe-http|whiteout|sleep ...");
+	if (argc < 2) die("usage: tsctl-init infra|run|exec|probe-tcp|probe-http|whiteout|sleep|supervise ...");
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "infra")) return cmd_infra(argc, argv);
 	if (!strcmp(cmd, "run")) return cmd_run(argc, argv);
@@ -681,6 +765,7 @@ int main(int argc, char **argv) {
 	if (!strcmp(cmd, "probe-http")) return cmd_probe_http(argc, argv);
 	if (!strcmp(cmd, "whiteout")) return cmd_whiteout(argc, argv);
 	if (!strcmp(cmd, "sleep")) return cmd_sleep(argc, argv);
+	if (!strcmp(cmd, "supervise")) return cmd_supervise(argc, argv);
 	die("unknown command %s", cmd);
 	return 127;
 }

@@ -62,6 +62,13 @@ export class TransportPool {
     return t
   }
 
+  /** Closes and forgets the transport of NODE (its spec changed, or it left the fleet). */
+  async drop(node: string): Promise<void> {
+    const t = this.#transports.get(node)
+    this.#transports.delete(node)
+    await t?.close()
+  }
+
   /** Closes every transport (SSH masters exit). Safe to call twice. */
   async close(): Promise<void> {
     const all = [...this.#transports.values()]

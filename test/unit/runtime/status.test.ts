@@ -1,10 +1,11 @@
 // The status line format round-trips into ObservedPod.
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {parseStatus} from '../../../src/runtime/status.js'
+import {parseCapacity, parseStatus} from '../../../src/runtime/status.js'
 
 test('pods, init and app containers, volumes; names decoded; unknown lines ignored', () => {
   const text = [
+    'node 2 1000',
     'pod u1 default web%20%24(x) abc Running 1 1700000000000 1699999999000',
     'ctr u1 init setup terminated Completed 0 0 0 1699999999000 1699999999500 Completed 0',
     'ctr u1 app app running - - 2 1 1700000000000 - OOMKilled 137',
@@ -25,6 +26,11 @@ test('pods, init and app containers, volumes; names decoded; unknown lines ignor
   assert.is(b.phase, 'Pending')
   assert.is(b.readySince, undefined)
   assert.equal(b.containers, [])
+})
+
+test('the node line gives the capacity', () => {
+  assert.equal(parseCapacity('node 2 24684084\npod u x y h Running 0 - -\n'), {cpu: '2', memory: '24684084Ki', pods: '110'})
+  assert.is(parseCapacity('pod u x y h Running 0 - -'), undefined)
 })
 
 test('an unknown phase is Unknown', () => {

@@ -10,7 +10,7 @@
  * pods, and is Ready.
  */
 import type {KubeObject} from '../../../src/manifests/object.js'
-import type {ContainerSpec, LabelSelector, SchedulerNode, SchedulingPodSpec, Taint} from '../../../src/reconcile/scheduler/framework.js'
+import type {ContainerSpec, LabelSelector, NodeSelectorRequirement, SchedulerNode, SchedulingPodSpec, Taint, Toleration, TopologySpreadConstraint} from '../../../src/reconcile/scheduler/framework.js'
 import {createSnapshot, explain, schedulePod, type ScheduleResult} from '../../../src/reconcile/scheduler/schedule.js'
 import type {Snapshot} from '../../../src/reconcile/scheduler/snapshot.js'
 
@@ -23,7 +23,7 @@ export class PodBuilder {
 
   constructor(name: string) {
     this.meta = {name, namespace: 'default', labels: {app: name}}
-    this.spec = {containers: [{name: 'app', resources: {requests: {cpu: '100m', memory: '128Mi'}}}]}
+    this.spec = {containers: [{name: 'app', image: 'nginx:1.27', resources: {requests: {cpu: '100m', memory: '128Mi'}}}]}
   }
 
   ns(namespace: string): this {
@@ -57,12 +57,12 @@ export class PodBuilder {
   }
 
   container(name: string, cpu: string, memory: string): this {
-    this.spec.containers.push({name, resources: {requests: {cpu, memory}}})
+    this.spec.containers.push({name, image: 'busybox:1.36', resources: {requests: {cpu, memory}}})
     return this
   }
 
   init(cpu: string, memory: string, sidecar = false): this {
-    const c: ContainerSpec = {name: `init-${(this.spec.initContainers ?? []).length}`, resources: {requests: {cpu, memory}}}
+    const c: ContainerSpec = {name: `init-${(this.spec.initContainers ?? []).length}`, image: 'busybox:1.36', resources: {requests: {cpu, memory}}}
     if (sidecar) c.restartPolicy = 'Always'
     ;(this.spec.initContainers ??= []).push(c)
     return this
@@ -83,26 +83,26 @@ export class PodBuilder {
     return this
   }
 
-  tolerate(key: string | undefined, value: string | undefined, effect?: string, operator = value === undefined ? 'Exists' : 'Equal'): this {
+  tolerate(key: string | undefined, value: string | undefined, effect?: Toleration['effect'], operator: Toleration['operator'] = value === undefined ? 'Exists' : 'Equal'): this {
     ;(this.spec.tolerations ??= []).push({key, value, effect, operator})
     return this
   }
 
   /** Required node affinity: one term with these expressions (and fields). */
-  nodeAffinity(matchExpressions: {key: string; operator: string; values?: string[]}[], matchFields?: {key: string; operator: string; values?: string[]}[]): this {
+  nodeAffinity(matchExpressions: NodeSelectorRequirement[], matchFields?: NodeSelectorRequirement[]): this {
     const na = ((this.spec.affinity ??= {}).nodeAffinity ??= {})
     const terms = (na.requiredDuringSchedulingIgnoredDuringExecution ??= {nodeSelectorTerms: []}).nodeSelectorTerms
     terms.push({matchExpressions, ...(matchFields ? {matchFields} : {})})
     return this
   }
 
-  preferNode(weight: number, matchExpressions: {key: string; operator: string; values?: string[]}[]): this {
+  preferNode(weight: number, matchExpressions: NodeSelectorRequirement[]): this {
     const na = ((this.spec.affinity ??= {}).nodeAffinity ??= {})
     ;(na.preferredDuringSchedulingIgnoredDuringExecution ??= []).push({weight, preference: {matchExpressions}})
     return this
   }
 
-  hostPort(port: number, protocol = 'TCP', hostIP?: string): this {
+  hostPort(port: number, protocol: 'TCP' | 'UDP' | 'SCTP' = 'TCP', hostIP?: string): this {
     ;(this.spec.containers[0].ports ??= []).push({containerPort: port, hostPort: port, protocol, ...(hostIP ? {hostIP} : {})})
     return this
   }
@@ -137,7 +137,7 @@ export class PodBuilder {
     return this.podTerm('podAntiAffinity', false, match, topologyKey, weight)
   }
 
-  spread(maxSkew: number, topologyKey: string, whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway', match: Record<string, string>, extra: {minDomains?: number; nodeTaintsPolicy?: string; nodeAffinityPolicy?: string} = {}): this {
+  spread(maxSkew: number, topologyKey: string, whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway', match: Record<string, string>, extra: Pick<TopologySpreadConstraint, 'minDomains' | 'nodeTaintsPolicy' | 'nodeAffinityPolicy'> = {}): this {
     ;(this.spec.topologySpreadConstraints ??= []).push({maxSkew, topologyKey, whenUnsatisfiable, labelSelector: {matchLabels: match}, ...extra})
     return this
   }

@@ -2,6 +2,7 @@
 // not-ready nodes), NodeAffinity + nodeSelector; and NodePorts, ClaimNode.
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
+import type {NodeSelectorRequirement} from '../../../src/reconcile/scheduler/framework.js'
 import {fleet, node, place, pod, rejected, scoresOf, where} from './builders.js'
 
 test('NodeName: a pod that names its node fits only there', () => {
@@ -49,7 +50,7 @@ test('NodeAffinity: nodeSelector must match every label', () => {
 
 test('NodeAffinity: matchExpressions In, NotIn, Exists, DoesNotExist, Gt, Lt', () => {
   const s = fleet([node('a').labels({gen: '3', gpu: 'yes'}), node('b').labels({gen: '5'}), node('c').labels({gen: 'x'})])
-  const fits = (exprs: {key: string; operator: string; values?: string[]}[]) => ['a', 'b', 'c'].filter((n) => rejected(s, pod('p').nodeAffinity(exprs), n).length === 0)
+  const fits = (exprs: NodeSelectorRequirement[]) => ['a', 'b', 'c'].filter((n) => rejected(s, pod('p').nodeAffinity(exprs), n).length === 0)
   assert.equal(fits([{key: 'gen', operator: 'In', values: ['3', '5']}]), ['a', 'b'])
   assert.equal(fits([{key: 'gen', operator: 'NotIn', values: ['3']}]), ['b', 'c'])
   assert.equal(fits([{key: 'gpu', operator: 'Exists'}]), ['a'])

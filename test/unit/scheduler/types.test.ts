@@ -1,6 +1,5 @@
-// The scheduler declares only the PodSpec fields it reads; the generated
-// types (src/manifests/generated) must stay assignable to them, so a caller
-// can pass either. This file fails to compile when they drift apart.
+// The scheduler reads pods through the generated types
+// (src/manifests/generated): a Pod written against them schedules as is.
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import type {Pod, PodSpec} from '../../../src/manifests/generated/index.js'

@@ -15,19 +15,24 @@ export const NodeResourcesBalancedAllocation: ScorePlugin = {
   score(cycle: CycleState, cand: Candidates, out: Float64Array) {
     const cpu = cycle.pod.request.milliCPU
     const mem = cycle.pod.request.memory
-    const {allocCPU, allocMem, reqCPU, reqMem} = cycle.cluster.resources
+    const {allocCPU, allocMem, reqCPU, reqMem, version} = cycle.cluster.resources
+    const {ver, val} = cycle.cluster.nodeValues('NodeResourcesBalancedAllocation', `${cpu}|${mem}`)
     const idx = cand.idx
     for (let j = 0; j < cand.n; j++) {
       const i = idx[j]
-      const ac = allocCPU[i]
-      const am = allocMem[i]
-      let std = 0
-      if (ac !== 0 && am !== 0) {
-        const fc = Math.min(1, (reqCPU[i] + cpu) / ac)
-        const fm = Math.min(1, (reqMem[i] + mem) / am)
-        std = Math.abs((fc - fm) / 2)
+      if (ver[i] !== version[i]) {
+        const ac = allocCPU[i]
+        const am = allocMem[i]
+        let std = 0
+        if (ac !== 0 && am !== 0) {
+          const fc = Math.min(1, (reqCPU[i] + cpu) / ac)
+          const fm = Math.min(1, (reqMem[i] + mem) / am)
+          std = Math.abs((fc - fm) / 2)
+        }
+        val[i] = ((1 - std) * MaxNodeScore) | 0
+        ver[i] = version[i]
       }
-      out[j] = ((1 - std) * MaxNodeScore) | 0
+      out[j] = val[i]
     }
   },
 }

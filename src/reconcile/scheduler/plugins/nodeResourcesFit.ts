@@ -30,24 +30,28 @@ export const NodeResourcesFit: FilterPlugin & ScorePlugin = {
     const cpu = req.milliCPU
     const mem = req.memory
     const scalars = cycle.pod.scalarNames
-    const {allocCPU, allocMem, allocPods, reqCPU, reqMem, reqPods} = cycle.cluster.resources
+    const {allocCPU, allocMem, allocPods, reqCPU, reqMem, reqPods, version} = cycle.cluster.resources
+    // The verdict per node (bits: pods, cpu, memory) changes only when the node's requests do.
+    const {ver, val} = cycle.cluster.nodeValues('NodeResourcesFit/filter', `${cpu}|${mem}`)
     const nodes = cycle.cluster.nodes
     const idx = cand.idx
     let k = 0
     for (let j = 0; j < cand.n; j++) {
       const i = idx[j]
-      let fits = true
-      if (reqPods[i] + 1 > allocPods[i]) {
-        cycle.reject(tooManyPods)
-        fits = false
+      if (ver[i] !== version[i]) {
+        let bits = 0
+        if (reqPods[i] + 1 > allocPods[i]) bits |= 1
+        if (cpu > 0 && cpu > allocCPU[i] - reqCPU[i]) bits |= 2
+        if (mem > 0 && mem > allocMem[i] - reqMem[i]) bits |= 4
+        val[i] = bits
+        ver[i] = version[i]
       }
-      if (cpu > 0 && cpu > allocCPU[i] - reqCPU[i]) {
-        cycle.reject(insufficientCPU)
-        fits = false
-      }
-      if (mem > 0 && mem > allocMem[i] - reqMem[i]) {
-        cycle.reject(insufficientMemory)
-        fits = false
+      const bits = val[i]
+      let fits = bits === 0
+      if (!fits) {
+        if (bits & 1) cycle.reject(tooManyPods)
+        if (bits & 2) cycle.reject(insufficientCPU)
+        if (bits & 4) cycle.reject(insufficientMemory)
       }
       if (scalars.length > 0) {
         const a = nodes[i].allocatable
@@ -68,24 +72,30 @@ export const NodeResourcesFit: FilterPlugin & ScorePlugin = {
   score(cycle: CycleState, cand: Candidates, out: Float64Array) {
     const cpu = cycle.pod.nonZero.milliCPU
     const mem = cycle.pod.nonZero.memory
-    const {allocCPU, allocMem, nzCPU, nzMem} = cycle.cluster.resources
+    const {allocCPU, allocMem, nzCPU, nzMem, version} = cycle.cluster.resources
+    // A node's score changes only when its requests do: recompute just those (replicas share the cache).
+    const {ver, val} = cycle.cluster.nodeValues('NodeResourcesFit', `${cpu}|${mem}`)
     const idx = cand.idx
     for (let j = 0; j < cand.n; j++) {
       const i = idx[j]
-      const ac = allocCPU[i]
-      const am = allocMem[i]
-      let sum = 0
-      let weights = 0
-      // Resources with zero allocatable are left out of the average, as in kube.
-      if (ac !== 0) {
-        sum += leastRequestedScore(nzCPU[i] + cpu, ac)
-        weights++
+      if (ver[i] !== version[i]) {
+        const ac = allocCPU[i]
+        const am = allocMem[i]
+        let sum = 0
+        let weights = 0
+        // Resources with zero allocatable are left out of the average, as in kube.
+        if (ac !== 0) {
+          sum += leastRequestedScore(nzCPU[i] + cpu, ac)
+          weights++
+        }
+        if (am !== 0) {
+          sum += leastRequestedScore(nzMem[i] + mem, am)
+          weights++
+        }
+        val[i] = weights === 0 ? 0 : (sum / weights) | 0
+        ver[i] = version[i]
       }
-      if (am !== 0) {
-        sum += leastRequestedScore(nzMem[i] + mem, am)
-        weights++
-      }
-      out[j] = weights === 0 ? 0 : (sum / weights) | 0
+      out[j] = val[i]
     }
   },
 }

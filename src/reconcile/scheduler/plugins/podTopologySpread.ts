@@ -207,40 +207,33 @@ export const PodTopologySpread: FilterPlugin & ScorePlugin = {
     const s = cycle.data.get('PodTopologySpread/score') as ScoreState
     const idx = cand.idx
     const n = cand.n
-    out.fill(0, 0, n)
-    // One pass per constraint keeps each inner loop on a few typed arrays.
-    for (let k = 0; k < s.cs.length; k++) {
+    const last = s.cs.length - 1
+    const ignored = s.ignored
+    let min = Infinity
+    let max = 0
+    // One pass per constraint, each on a few typed arrays; the first assigns, the last also rounds
+    // and notes min and max over the scored nodes for normalize.
+    for (let k = 0; k <= last; k++) {
       const {c, topo, counter} = s.cs[k]
       const {has, domainOf} = topo
       const w = s.weight[k]
       const base = c.maxSkew - 1
-      if (c.topologyKey === LabelHostname) {
-        const perNode = counter.perNode
-        for (let j = 0; j < n; j++) {
-          const i = idx[j]
-          if (has[i]) out[j] += perNode[i] * w + base
+      const counts = c.topologyKey === LabelHostname ? counter.perNode : s.counts[k]
+      const byNode = c.topologyKey === LabelHostname
+      for (let j = 0; j < n; j++) {
+        const i = idx[j]
+        const v = has[i] ? (byNode ? counts[i] : counts[domainOf[i]]) * w + base : 0
+        let sum = k === 0 ? v : out[j] + v
+        if (k === last) {
+          if (ignored && ignored[j]) sum = -1
+          else {
+            sum = Math.round(sum)
+            if (sum < min) min = sum
+            if (sum > max) max = sum
+          }
         }
-      } else {
-        const counts = s.counts[k]
-        for (let j = 0; j < n; j++) {
-          const i = idx[j]
-          if (has[i]) out[j] += counts[domainOf[i]] * w + base
-        }
+        out[j] = sum
       }
-    }
-    // Round, and note min and max over the scored nodes for normalize.
-    const ignored = s.ignored
-    let min = Infinity
-    let max = 0
-    for (let j = 0; j < n; j++) {
-      if (ignored && ignored[j]) {
-        out[j] = -1
-        continue
-      }
-      const v = Math.round(out[j])
-      out[j] = v
-      if (v < min) min = v
-      if (v > max) max = v
     }
     s.min = min
     s.max = max
