@@ -16,7 +16,7 @@ if (skip) console.log(`SKIP: ${skip}`)
 let fleet: Fleet
 let repo: AppRepo
 let env: NodeJS.ProcessEnv
-const GRACE = ['--node-grace', '3s']
+const GRACE = ['--node-grace', '3s', '--host-timeout', '8s']
 const run = (...args: string[]) => tsctl(args, repo.dir, env)
 
 test.before(async () => {
