@@ -52,7 +52,7 @@ try {
       repo.write({'manifests/pods.yaml': pods(hosts.map((h) => h.name), `v${i}`)})
       repo.commit(`v${i}`)
       const r = await tsctl(['sync', '--timeout', '3m', '-o', 'json'], repo.dir, env)
-      if (r.code !== 0) throw new Error(`sync (${n} hosts): ${r.code} ${r.stderr}`)
+      if (r.code !== 0) throw new Error(`sync (${n} hosts): ${r.code} ${r.stderr} ${r.stdout.slice(0, 3000)}`)
       const replaced = Object.values((JSON.parse(r.stdout) as {summary: Record<string, {replaced: number}>}).summary).reduce((a, s) => a + s.replaced, 0)
       if (replaced !== n) throw new Error(`${n} hosts: ${replaced} pods replaced, expected ${n}`)
       times.push(r.ms)
