@@ -9,14 +9,25 @@ export interface CommonFlags {
   repo: string
   ref: string
   state?: string
+  'state-backend'?: string
+  'state-remote'?: string
+  'state-ref'?: string
   namespace?: string
   'all-namespaces': boolean
 }
 
-/** The state backend the flags name (`--state`, else `<repo>/.tsctl/state.json`). */
+/** The state backend the flags name (`--state`, else `<repo>/.tsctl/state.json`; `--state-backend git`: a ref). */
 export async function openBackend(flags: CommonFlags, warn: (m: string) => void): Promise<StateBackend & {path: string}> {
   const {openStateBackend} = await import('../state/open-backend.js')
-  return openStateBackend({repo: resolve(flags.repo), state: flags.state, warn})
+  return openStateBackend({
+    repo: resolve(flags.repo),
+    state: flags.state,
+    backend: flags['state-backend'],
+    stateRemote: flags['state-remote'],
+    stateRef: flags['state-ref'],
+    ref: flags.ref,
+    warn,
+  })
 }
 
 /** Opens the backend and reads the state (null: none yet). Read-only: takes no lock, since writes are atomic. */

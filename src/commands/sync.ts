@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {TsctlCommand} from '../cli/base.js'
+import type {Plan} from '../reconcile/plan.js'
 import type {SyncEvent} from '../sync/events.js'
 
 /**
@@ -16,6 +17,7 @@ Exit codes: 0 converged; 2 invalid manifests, flags or images (nothing applied);
     {description: 'Apply a branch, wait at most 2 minutes', command: '<%= config.bin %> <%= command.id %> --ref origin/main --timeout 2m'},
     {description: 'What would the first step do? (changes nothing)', command: '<%= config.bin %> <%= command.id %> --dry-run'},
     {description: 'For CI bots (schemas/output/sync.json)', command: '<%= config.bin %> <%= command.id %> -o json'},
+    {description: 'Apply a reviewed plan exactly (refused if the state or the commit moved since)', command: '<%= config.bin %> diff --ref origin/main --out plan.json && <%= config.bin %> <%= command.id %> --plan plan.json'},
   ]
   static flags = {
     output: Flags.option({char: 'o', description: 'output format', options: ['text', 'json'] as const, default: 'text' as const})(),
@@ -27,6 +29,7 @@ Exit codes: 0 converged; 2 invalid manifests, flags or images (nothing applied);
     'host-timeout': Flags.string({description: 'a host that does not answer its status call within this is unreachable for the round', default: '30s'}),
     'lock-timeout': Flags.string({description: 'wait this long for a held state lock before exit 3 (default: fail at once)', default: '0'}),
     root: Flags.string({description: 'runtime root directory on every host (env TSCTL_ROOT)', default: process.env.TSCTL_ROOT ?? '/var/lib/tsctl'}),
+    plan: Flags.string({description: 'execute exactly this saved plan (tsctl diff --out) as the first step, at the commit it was made from; refused (exit 2) when the state or commit moved since'}),
   }
 
   async run(): Promise<void> {
@@ -45,7 +48,21 @@ Exit codes: 0 converged; 2 invalid manifests, flags or images (nothing applied);
     const nodeGraceMs = parseDuration(flags['node-grace'], 'node-grace')
     const lockTimeoutMs = parseDuration(flags['lock-timeout'], 'lock-timeout')
     const hostTimeoutMs = parseDuration(flags['host-timeout'], 'host-timeout')
-    const backend = await openBackend(flags, (m) => this.warnLine(m))
+    let backend = await openBackend(flags, (m) => this.warnLine(m))
+    let ref = flags.ref
+    let plan: Plan | undefined
+    if (flags.plan !== undefined) {
+      // The plan names its commit (from.ref, resolved again); --ref is not used with it.
+      const {loadPlan, preparePlannedSync} = await import('../plan/index.js')
+      const saved = await loadPlan(flags.plan)
+      if (this.argv.some((a) => a === '--ref' || a.startsWith('--ref='))) {
+        this.warnLine(`--ref is not used with --plan: the plan applies ${saved.from.commit.sha.slice(0, 12)}, made from ${saved.from.ref}`)
+      }
+      const planned = await preparePlannedSync(saved, flags.repo, backend)
+      backend = Object.assign(planned.backend, {path: backend.path})
+      ref = planned.ref
+      plan = planned.plan
+    }
 
     // Progress goes to stderr, so stdout holds only the summary (or the JSON).
     const err = process.stderr
@@ -73,8 +90,9 @@ Exit codes: 0 converged; 2 invalid manifests, flags or images (nothing applied);
     try {
       const result = await sync({
         repo: flags.repo,
-        ref: flags.ref,
+        ref,
         backend,
+        ...(plan ? {plan} : {}),
         dryRun: flags['dry-run'],
         prune: flags.prune,
         timeoutMs,

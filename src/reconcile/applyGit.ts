@@ -11,10 +11,10 @@ import {keyOf} from '../manifests/object.js'
 import {A, type Ctx} from './context.js'
 import {contentHash, stableUid} from './hash.js'
 import {podSpecHash} from './specHash.js'
-import {ann, type Any, clone, nodeNameOf, RESTARTED_AT, setAnn} from './util.js'
+import {ann, type Any, clone, nodeNameOf, PAUSED, RESTARTED_AT, setAnn} from './util.js'
 
 /** Annotations and status a controller keeps on a git object across applies. */
-const kept = (k: string) => k.startsWith('deployment.kubernetes.io/') || k === RESTARTED_AT
+const kept = (k: string) => k.startsWith('deployment.kubernetes.io/') || k === RESTARTED_AT || k === PAUSED
 
 function specOf(o: Any): unknown {
   const {metadata: _m, status: _s, ...rest} = o

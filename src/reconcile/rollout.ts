@@ -15,7 +15,7 @@ import {objectKey} from '../manifests/object.js'
 import type {State} from '../state/model.js'
 import {A} from './context.js'
 import {stableStringify} from './hash.js'
-import {type Any, ann, clone, controllerRef, isoAt, RESTARTED_AT, setAnn} from './util.js'
+import {type Any, ann, clone, controllerRef, isoAt, isPaused, PAUSED, RESTARTED_AT, setAnn} from './util.js'
 
 export interface RevisionInfo {
   revision: number
@@ -91,7 +91,7 @@ export function rolloutUndo(state: State, key: string, toRevision?: number): Rol
   if ('error' in hist) return {ok: false, message: hist.error}
   const ref = `${resource[w.kind]}/${w.metadata.name}`
   const kind = w.kind.toLowerCase()
-  if (w.kind === 'Deployment' && w.spec?.paused) {
+  if (w.kind === 'Deployment' && isPaused(w)) {
     return {ok: false, message: `you cannot rollback a paused deployment; resume it first with 'tsctl rollout resume ${kind}/${w.metadata.name}' and try again`}
   }
   const current = hist.find((h) => h.current)
@@ -134,20 +134,29 @@ export function rolloutUndo(state: State, key: string, toRevision?: number): Rol
 export function rolloutRestart(state: State, key: string, now: number): RolloutResult {
   const w = state.objects[key]
   if (!w || !resource[w.kind]) return {ok: false, message: `${key} not found`}
-  if (w.kind === 'Deployment' && (w as Any).spec?.paused) return {ok: false, message: `can't restart paused deployment (run rollout resume first)`}
+  if (w.kind === 'Deployment' && isPaused(w)) return {ok: false, message: `can't restart paused deployment (run rollout resume first)`}
   const next = clone(state)
   setAnn(next.objects[key], RESTARTED_AT, isoAt(now))
   return {ok: true, state: next, message: `${resource[w.kind]}/${w.metadata.name} restarted`}
 }
 
-/** `rollout pause|resume` of a Deployment, pinned like undo. */
+/**
+ * `rollout pause|resume` of a Deployment. Pause is an annotation kept
+ * across commits (`tsctl.io/paused`), as kubectl apply keeps a live
+ * `spec.paused` the manifest does not set; resume clears it and
+ * `spec.paused` (pinned like undo: a commit changing the Deployment brings
+ * git's `spec.paused` back).
+ */
 export function rolloutPause(state: State, key: string, paused: boolean): RolloutResult {
   const w = state.objects[key] as Any
   if (!w || w.kind !== 'Deployment') return {ok: false, message: `${key} not found (only deployments can be paused)`}
   const ref = `deployment.apps/${w.metadata.name}`
-  if (!!w.spec?.paused === paused) return {ok: false, message: `${ref} is ${paused ? 'already paused' : 'not paused'}`}
+  if (isPaused(w) === paused) return {ok: false, message: `${ref} is ${paused ? 'already paused' : 'not paused'}`}
   const next = clone(state)
-  ;(next.objects[key] as Any).spec.paused = paused
+  const nw = next.objects[key] as Any
+  nw.spec.paused = paused
+  if (paused) setAnn(nw, PAUSED, 'true')
+  else delete nw.metadata.annotations?.[PAUSED]
   return {ok: true, state: next, message: `${ref} ${paused ? 'paused' : 'resumed'}`}
 }
 

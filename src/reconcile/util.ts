@@ -151,6 +151,18 @@ export function setCondition(conds: Any[], c: Any, nowIso: string): Any[] {
 export const RESTARTED_AT = 'tsctl.io/restarted-at'
 
 /**
+ * Set by `tsctl rollout pause` on a Deployment in the state; kept across
+ * applies of git, as `kubectl apply` keeps a live `spec.paused` that the
+ * manifest does not set: a team pauses, commits several changes, resumes.
+ */
+export const PAUSED = 'tsctl.io/paused'
+
+/** The Deployment does not roll: git says `spec.paused`, or `rollout pause` said so. */
+export function isPaused(o: KubeObject): boolean {
+  return !!(o as Any).spec?.paused || o.metadata.annotations?.[PAUSED] === 'true'
+}
+
+/**
  * The pod template a workload rolls out: its spec.template, plus
  * kubectl's restartedAt annotation when `rollout restart` asked for one
  * (a restart is rolled out like any template change).

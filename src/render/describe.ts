@@ -147,6 +147,12 @@ export function renderDescribe(obj: KubeObject, state: State, now: number): stri
     case 'StatefulSet':
     case 'DaemonSet': {
       head.push(['Selector', kv(field(o, 'spec.selector.matchLabels'))])
+      // rollout undo/pause/restart live in the state, not in git: say so (src/gitops)
+      const pin = m.annotations?.['tsctl.io/pinned-revision']
+      if (pin && o.kind !== 'ReplicaSet') head.push(['Pinned', `revision ${pin} (tsctl rollout undo); syncs of the same commit keep it until a commit changes this ${o.kind.toLowerCase()}`])
+      if (o.kind === 'Deployment' && (field<boolean>(o, 'spec.paused') || m.annotations?.['tsctl.io/paused'] === 'true')) head.push(['Paused', 'true (tsctl rollout resume to continue)'])
+      const restarted = m.annotations?.['tsctl.io/restarted-at']
+      if (restarted && o.kind !== 'ReplicaSet') head.push(['Restarted At', restarted])
       if (o.kind !== 'DaemonSet') {
         head.push(['Replicas', `${field<number>(o, 'spec.replicas') ?? 1} desired | ${field<number>(o, 'status.updatedReplicas') ?? 0} updated | ${field<number>(o, 'status.replicas') ?? 0} total | ${field<number>(o, 'status.availableReplicas') ?? 0} available | ${field<number>(o, 'status.readyReplicas') ?? 0} ready`])
       }

@@ -1,5 +1,6 @@
 import {formatDiagnostic} from '../errors.js'
 import type {DiffResult} from './diff-model.js'
+import type {RolloutChange} from './diff-rollouts.js'
 import {fieldLine, objectsLine, summaryLine} from './diff-text.js'
 
 /** Escapes a table cell: pipes and newlines would break the row. */
@@ -7,17 +8,57 @@ function cell(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
 }
 
+/** Backticks inside inline code would end it. */
+function code(s: string): string {
+  return cell(s).replace(/`/g, "'")
+}
+
+function podCounts(p: RolloutChange['pods']): string {
+  const parts = [p.create ? `+${p.create}` : '', p.replace ? `~${p.replace}` : '', p.delete ? `-${p.delete}` : ''].filter(Boolean)
+  return parts.length ? parts.join(' ') : '–'
+}
+
+function rolloutWords(r: RolloutChange): string {
+  const reps = r.replicas && r.replicas.from !== r.replicas.to ? ` ${r.replicas.from ?? 0}→${r.replicas.to ?? 0} replicas` : ''
+  switch (r.change) {
+    case 'create':
+      return `new${r.replicas?.to != null ? `, ${r.replicas.to} replicas` : ''}`
+    case 'delete':
+      return 'removed'
+    case 'update':
+      return `rollout (${cell(r.templateFields.slice(0, 3).join(', '))}${r.templateFields.length > 3 ? ', …' : ''})${reps ? `,${reps}` : ''}`
+    case 'scale':
+      return `scale${reps}`
+    default:
+      return 'pods move'
+  }
+}
+
 /**
  * `tsctl diff -o markdown`: a PR comment. The summary first (what a reviewer
- * reads), object changes in a ```diff block (GitHub colours + and -),
+ * reads), then the workloads that would roll, scale, start or stop and the
+ * pods moving per node, object changes in a ```diff block (GitHub colours + and -),
  * placements and the first step in tables, long parts folded in <details>.
  */
 export function renderDiffMarkdown(d: DiffResult): string {
   const out: string[] = []
-  out.push(`### tsctl diff: \`${d.commit.sha.slice(0, 7)}\` ${cell(d.commit.subject)}`)
+  const m = d.merge
+  if (m) {
+    out.push(`### tsctl diff: merging \`${code(m.head.ref)}\` (\`${m.head.sha.slice(0, 7)}\` ${cell(m.head.subject)}) into \`${code(m.base.ref)}\` (\`${m.base.sha.slice(0, 7)}\`)`)
+  } else out.push(`### tsctl diff: \`${d.commit.sha.slice(0, 7)}\` ${cell(d.commit.subject)}`)
   out.push('')
   out.push(`**${summaryLine(d)}** ${objectsLine(d)}`)
-  if (d.offline) out.push('', '_Offline: planned from the state alone; no host was contacted._')
+  const from = d.state === undefined ? '' : d.state === null ? ' (no state yet: everything is new)' : ` (serial ${d.state.serial}${d.backend ? `, ${cell(d.backend)}` : ''})`
+  if (d.offline) out.push('', `_Offline: planned from the state alone${from}; no host was contacted._`)
+  else if (from) out.push('', `_Planned from the state${from}._`)
+  if (d.rollouts.length) {
+    out.push('', '#### Workloads that would change', '', '| workload | change | strategy | pods |', '|---|---|---|---|')
+    for (const r of d.rollouts) out.push(`| ${cell(r.workload)} | ${rolloutWords(r)} | ${cell(r.strategy ?? '')} | ${podCounts(r.pods)} |`)
+  }
+  if (d.nodes.some((n) => n.create + n.replace + n.delete > 0)) {
+    out.push('', '#### Pods per node', '', '| node | new | replaced | stopped | unchanged |', '|---|---:|---:|---:|---:|')
+    for (const n of d.nodes) out.push(`| ${cell(n.node)} | ${n.create} | ${n.replace} | ${n.delete} | ${n.unchanged} |`)
+  }
   if (d.warnings.length) {
     out.push('')
     for (const w of d.warnings) out.push(`> ${formatDiagnostic(w)}`)

@@ -4,6 +4,7 @@ import {type KubeObject, keyOf} from '../manifests/object.js'
 import type {Plan} from '../reconcile/plan.js'
 import type {State} from '../state/model.js'
 import {byNsName, controllerOf, field, isManaged, unschedulableMessage} from './kube.js'
+import {type NodeMoves, type RolloutChange, nodeMoves, rolloutsOf} from './diff-rollouts.js'
 import {type FieldChange, diffFields} from './object-diff.js'
 
 /** Version of the `tsctl diff -o json` document (schemas/output/diff.json). */
@@ -69,6 +70,30 @@ export interface DiffResult {
   /** converged: no pass is left with work; stuck: why not (unschedulable pods, unreachable nodes, pass limit) */
   endState: {converged: boolean; stuck: string[]; steps: number | null; workloads: WorkloadEnd[]}
   warnings: Diagnostic[]
+  /** workloads whose pods change: rollouts that would start, scaling, new and removed workloads */
+  rollouts: RolloutChange[]
+  /** per node: pods created, replaced, stopped, unchanged (end state against the state) */
+  nodes: NodeMoves[]
+  /** the state planned from (null: none yet), when the caller names it */
+  state?: PlannedFrom['state']
+  /** where the state was read (e.g. `git origin refs/tsctl/state`), when the caller names it */
+  backend?: string
+  /** `diff --base`: the manifests are the merge of `head` into `base` */
+  merge?: MergeInfo
+}
+
+/** What a diff was planned from (the saved-plan origin shows the same). */
+export interface PlannedFrom {
+  state: {lineage: string; serial: number} | null
+  backend: string
+}
+
+/** `tsctl diff --ref HEAD_REF --base BASE_REF`: which commits were merged, and how. */
+export interface MergeInfo {
+  base: {ref: string; sha: string}
+  head: {ref: string; sha: string; subject: string}
+  /** fast-forward: base is an ancestor of head; merged: a merge commit was made; up-to-date: head is already in base */
+  how: 'fast-forward' | 'merged' | 'up-to-date'
 }
 
 export interface DiffInput {
@@ -85,6 +110,8 @@ export interface DiffInput {
   steps: number | null
   offline: boolean
   observedFrom: 'state' | 'hosts'
+  from?: PlannedFrom
+  merge?: MergeInfo
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
@@ -149,6 +176,10 @@ export function buildDiff(input: DiffInput): DiffResult {
     pending,
     endState: {converged: input.stuck.length === 0, stuck: input.stuck, steps: input.steps, workloads: workloads(input.desired, input.after, owners)},
     warnings: input.desired.warnings,
+    rollouts: rolloutsOf(objects, placements, pending, input.desired, input.before),
+    nodes: nodeMoves(placements),
+    ...(input.from ? {state: input.from.state, backend: input.from.backend} : {}),
+    ...(input.merge ? {merge: input.merge} : {}),
   }
 }
 

@@ -11,7 +11,7 @@ export const SENSITIVE = '(sensitive)'
  * users can see which keys exist and which changed. Returns a copy.
  */
 export function maskObject(o: KubeObject): KubeObject {
-  if (o.kind !== 'Secret') return o
+  if (o.kind !== 'Secret') return maskSnapshot(o)
   const copy = structuredClone(o)
   for (const field of ['data', 'stringData'] as const) {
     const m = copy[field]
@@ -19,6 +19,33 @@ export function maskObject(o: KubeObject): KubeObject {
   }
   const ann = copy.metadata.annotations
   if (ann) for (const k of Object.keys(ann)) if (/last-applied/i.test(k)) ann[k] = SENSITIVE
+  return copy
+}
+
+/** Where `rollout undo` keeps the ConfigMap/Secret contents a revision's pods used (on ReplicaSets and ControllerRevisions). */
+const SNAPSHOT = 'tsctl.io/config-snapshot'
+
+/** The Secret values inside a revision's config snapshot, masked; ConfigMaps stay readable. */
+function maskSnapshot(o: KubeObject): KubeObject {
+  const text = o.metadata.annotations?.[SNAPSHOT]
+  if (!text) return o
+  let snap: Record<string, Record<string, unknown> | null>
+  try {
+    snap = JSON.parse(text)
+  } catch {
+    const copy = structuredClone(o)
+    copy.metadata.annotations![SNAPSHOT] = SENSITIVE
+    return copy
+  }
+  for (const [ref, content] of Object.entries(snap)) {
+    if (!ref.startsWith('Secret/') || !content) continue
+    for (const field of ['data', 'stringData']) {
+      const m = content[field]
+      if (m && typeof m === 'object') for (const k of Object.keys(m)) (m as Record<string, unknown>)[k] = SENSITIVE
+    }
+  }
+  const copy = structuredClone(o)
+  copy.metadata.annotations![SNAPSHOT] = JSON.stringify(snap)
   return copy
 }
 

@@ -21,6 +21,8 @@ const containers = (o: KubeObject, path: string) => (field<Array<{name: string; 
 const CONTAINERS = (path: string): Column => ({header: 'CONTAINERS', wide: true, cell: (o) => containers(o, path).map((c) => c.name).join(',') || '<none>'})
 const IMAGES = (path: string): Column => ({header: 'IMAGES', wide: true, cell: (o) => containers(o, path).map((c) => c.image ?? '').join(',') || '<none>'})
 const SELECTOR: Column = {header: 'SELECTOR', wide: true, cell: (o) => formatLabels(field(o, 'spec.selector.matchLabels'))}
+/** `rollout undo` pinned this workload to a revision until a commit changes it (src/gitops) */
+const PINNED: Column = {header: 'PINNED', wide: true, cell: (o) => (o.metadata.annotations?.['tsctl.io/pinned-revision'] ? `revision ${o.metadata.annotations['tsctl.io/pinned-revision']}` : '<none>')}
 
 /** kubectl's default (and -o wide) columns per kind, from what the state records. */
 const columns: Record<string, Column[]> = {
@@ -40,6 +42,7 @@ const columns: Record<string, Column[]> = {
     CONTAINERS('spec.template.spec.containers'),
     IMAGES('spec.template.spec.containers'),
     SELECTOR,
+    PINNED,
   ],
   ReplicaSet: [
     {header: 'DESIRED', cell: (o) => String(field<number>(o, 'spec.replicas') ?? 1)},
@@ -55,6 +58,7 @@ const columns: Record<string, Column[]> = {
     AGE,
     CONTAINERS('spec.template.spec.containers'),
     IMAGES('spec.template.spec.containers'),
+    PINNED,
   ],
   DaemonSet: [
     {header: 'DESIRED', cell: (o) => num(field(o, 'status.desiredNumberScheduled'))},
@@ -67,6 +71,7 @@ const columns: Record<string, Column[]> = {
     CONTAINERS('spec.template.spec.containers'),
     IMAGES('spec.template.spec.containers'),
     SELECTOR,
+    PINNED,
   ],
   Job: [
     {header: 'COMPLETIONS', cell: (o) => `${num(field(o, 'status.succeeded'))}/${field<number>(o, 'spec.completions') ?? 1}`},

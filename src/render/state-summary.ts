@@ -5,7 +5,7 @@ import {renderTable} from './table.js'
 /** `tsctl state show` as text: where, which serial and lineage, what was applied, who holds the lock, what is inside. */
 export function renderStateSummary(backend: string, state: State | null, lock: LockInfo | null): string {
   const lines: string[] = [`Backend:   ${backend}`]
-  lines.push(`Lock:      ${lock ? `held: "${lock.operation}" by ${lock.holder} (pid ${lock.pid} on ${lock.host}) since ${lock.created}, id ${lock.id}` : 'none'}`)
+  lines.push(`Lock:      ${lock ? `held: "${lock.operation}" by ${lock.holder} (pid ${lock.pid} on ${lock.host}) since ${lock.created}, id ${lock.id}${lock.commit ? `, applying ${lock.commit.slice(0, 12)}` : ''}${lock.expires ? `, expires ${lock.expires}` : ''}` : 'none'}`)
   if (!state) {
     lines.push('State:     none yet (the first `tsctl sync` creates it)')
     return lines.join('\n') + '\n'

@@ -72,7 +72,9 @@ export async function observe(nodes: KubeObject[], opts: ObserveOptions): Promis
           const probe = await client.transport.exec(['test', '-x', client.runtimePath], {timeoutMs})
           if (probe.code !== 0) return {name, reachable: true, observedAt: now(), pods: [], ...(caps.has(name) ? {capacity: caps.get(name)!} : {})}
         }
-        const r = await client.run(['status'], {timeoutMs})
+        // One round trip when the runtime is there (the usual case); install and retry when it is not (127/126).
+        let r = await client.transport.exec([client.runtimePath, '--root', client.root, 'status'], {timeoutMs})
+        if (r.code === 127 || r.code === 126) r = await client.run(['status'], {timeoutMs})
         if (r.code !== 0) throw new HostError(name, `tsctl-runtime status failed (exit ${r.code}): ${r.stderr.trim()}`)
         const pods = parseStatus(r.stdout.toString())
         // Unknown = its supervisor is gone: the last "ready" the host recorded is stale.

@@ -11,10 +11,14 @@ export interface LockInfo {
   /** ISO */
   created: string
   id: string
+  /** ISO; after it the lock may be taken over (git backend: renewed while held) */
+  expires?: string
+  /** the manifests commit the operation is applying, when known (git backend) */
+  commit?: string
 }
 
 /**
- * Where the state lives: `file` (default), later `git` and `etcd`.
+ * Where the state lives: `file` (default), `git` (a ref of the manifests repo), later `etcd`.
  * Writes are atomic (a reader sees the old state or the new, never half)
  * and refuse to go backwards (a serial not newer, another lineage).
  */
@@ -24,8 +28,11 @@ export interface StateBackend {
   /** null when no state exists yet */
   read(): Promise<State | null>
   write(state: State): Promise<void>
-  /** Takes the exclusive lock or throws LockedError naming the holder. */
-  lock(operation: string): Promise<LockInfo>
+  /**
+   * Takes the exclusive lock or throws LockedError naming the holder.
+   * `opts.commit` (the commit being applied) is recorded where the backend keeps it (git).
+   */
+  lock(operation: string, opts?: {commit?: string}): Promise<LockInfo>
   /** Releases our lock; `force` removes anyone's (`tsctl state unlock`). */
   unlock(opts?: {force?: boolean; id?: string}): Promise<LockInfo | null>
   /** The current holder, or null. */

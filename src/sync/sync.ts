@@ -12,6 +12,7 @@
  * Rules and exit codes: README.md here and docs/sync.md.
  */
 import {randomUUID} from 'node:crypto'
+import {resolve as resolvePath} from 'node:path'
 import {ExitCode, LockedError} from '../errors.js'
 import type {CommitInfo, Desired} from '../manifests/desired.js'
 import type {KubeObject} from '../manifests/object.js'
@@ -156,7 +157,7 @@ export async function sync(opts: SyncOptions): Promise<SyncResult> {
     else ownHosts = new Hosts(nodes, {...(opts.transport ?? {ssh: sshOptionsFromEnv()}), root: opts.root, concurrency: opts.concurrency})
     const hosts = opts.hosts ?? ownHosts!
     hosts.check()
-    const images = new ImageResolver(opts.repo)
+    const images = new ImageResolver(resolvePath(opts.repo))
     const layers = new LayerCache()
     const capacities = new Map<string, NodeCapacity>()
     const capacityKnown = (name: string) => {
@@ -237,6 +238,8 @@ export async function sync(opts: SyncOptions): Promise<SyncResult> {
       const plan: Plan = passes === 1 && opts.plan ? opts.plan : result.plan
 
       if (dryRun) {
+        // the images a real run would need must resolve (exit 2), as they would before a real run sends anything
+        await images.prepare(plan)
         writer.set(result.state)
         emit({type: 'dry-run-plan', time: now(), actions: plan.actions.map(actionRef)})
         const r = finish(unreachable.size ? ExitCode.hosts : ExitCode.ok, plan.actions.length === 0 && result.rollouts.every((x) => x.done))

@@ -1,7 +1,7 @@
 // tsctl sync end to end on this machine through the local transport, as
 // root, with a throwaway runtime ROOT: converge, a no-op second sync, an
 // image/command change that rolls, scaling, pruning, drift, exit 2 and exit 3.
-import {readFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
@@ -148,6 +148,29 @@ if (skip) {
       await other.unlock().catch(() => {})
       if (child.exitCode === null) child.kill('SIGKILL')
     }
+  })
+
+  test('SIGTERM stops after the current step: exit 5, lock released, state parses; the next sync converges', async () => {
+    // a rollout with a pod that never becomes ready, so the sync is still waiting when the signal comes
+    site.repo.commit('never ready', {'app.yaml': appYaml({replicas: 2, cmd: 'exec sleep 3600'}).replace('      containers:', '      containers:\n        - {name: probe, image: oci:images/busybox, command: [sleep, "3600"], readinessProbe: {exec: {command: ["false"]}, periodSeconds: 1}}')})
+    const child = site.spawnTsctl(['sync', '--timeout', '120s'])
+    let err = ''
+    child.stderr!.on('data', (d) => (err += d))
+    const exited = new Promise<number>((r) => child.on('exit', (c) => r(c ?? -1)))
+    try {
+      for (let i = 0; i < 600 && !err.includes('waiting:'); i++) await new Promise((r) => setTimeout(r, 100))
+      assert.match(err, 'waiting:')
+      child.kill('SIGTERM')
+      assert.is(await exited, 5, err)
+      assert.match(err, 'stopped before converging')
+      assert.not.ok(existsSync(statePath() + '.lock'), 'the lock is released')
+      readState()
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL')
+    }
+    site.repo.commit('ready again', {'app.yaml': appYaml({replicas: 2})})
+    const {r} = sync()
+    assert.is(r.code, 0, r.stderr)
   })
 
   test('prune: an object removed from git has its pods stopped; --no-prune keeps them', async () => {

@@ -37,6 +37,21 @@ export interface LockInfo {
   host: string
   created: string
   id: string
+  /**
+   * ISO; after it the lock may be taken over (git backend)
+   */
+  expires?: string
+  /**
+   * the manifests commit the holder is applying (git backend)
+   */
+  commit?: string
+}
+/**
+ * a state as a plan was made from it
+ */
+export interface StateRef {
+  lineage: string
+  serial: number
 }
 export interface KubeObject {
   apiVersion: string
@@ -153,6 +168,87 @@ export interface DiffOutput {
     }[]
   }
   warnings: Diagnostic[]
+  /**
+   * workloads whose pods a sync would change: rollouts that would start, scaling, new and removed workloads
+   */
+  rollouts: {
+    /**
+     * e.g. Deployment/default/web
+     */
+    workload: string
+    kind: string
+    /**
+     * update: the pod template changed (a rollout starts); other: pods move without a change to the object
+     */
+    change: 'create' | 'update' | 'scale' | 'delete' | 'other'
+    /**
+     * e.g. RollingUpdate maxSurge=25% maxUnavailable=25%
+     */
+    strategy?: string
+    replicas?: {
+      from: number | null
+      to: number | null
+    }
+    /**
+     * changed fields under spec.template
+     */
+    templateFields: string[]
+    pods: {
+      create: number
+      replace: number
+      delete: number
+    }
+  }[]
+  /**
+   * per node: pods created, replaced, stopped and unchanged between the state and the end state
+   */
+  nodes: {
+    node: string
+    create: number
+    replace: number
+    delete: number
+    unchanged: number
+  }[]
+  /**
+   * the state planned from (null: none yet)
+   */
+  state?: null | StateRef
+  /**
+   * where the state was read, e.g. git origin refs/tsctl/state
+   */
+  backend?: string
+  /**
+   * diff --base: the manifests planned are the merge of head into base
+   */
+  merge?: {
+    base: {
+      ref: string
+      sha: string
+    }
+    head: {
+      ref: string
+      sha: string
+      subject: string
+    }
+    /**
+     * merged: a merge commit of the two was planned
+     */
+    how: 'fast-forward' | 'merged' | 'up-to-date'
+  }
+  /**
+   * objects `tsctl rollout undo` pinned in the state (docs/gitops.md): held while this commit leaves them unchanged in git, lifted when it changes them; absent when there are none
+   */
+  pins?: {
+    /**
+     * Kind/namespace/name
+     */
+    object: string
+    /**
+     * the revision (a workload) or WORKLOAD@revision (a restored ConfigMap/Secret)
+     */
+    pinnedRevision: string
+    lifted: boolean
+  }[]
 }
 /**
  * Printed on stdout instead of a result when a command fails with -o json; the same message also goes to stderr as text.
@@ -165,12 +261,77 @@ export interface ErrorOutput {
   diagnostics: Diagnostic[]
   hint?: string
 }
+export interface HookInstallOutput {
+  apiVersion: 'tsctl.io/v1'
+  kind: 'HookInstall'
+  /**
+   * path of the post-receive hook written
+   */
+  hook: string
+  repo: string
+  branch: string
+  /**
+   * the state file the hook's syncs use
+   */
+  state: string
+  /**
+   * TSCTL_ROOT written into the hook
+   */
+  root?: string
+}
 export interface InitOutput {
   apiVersion: 'tsctl.io/v1'
   kind: 'Init'
   dir: string
   files: string[]
   commit: string
+}
+export interface NodesCheckOutput {
+  apiVersion: 'tsctl.io/v1'
+  kind: 'NodeCheckList'
+  items: {
+    node: string
+    /**
+     * true when nothing is missing
+     */
+    ok: boolean
+    /**
+     * what the host lacks, each with what to do; `unreachable: …` when it could not be reached
+     */
+    problems: string[]
+    warnings: string[]
+    /**
+     * the runtime's `info` verb: kernel, arch, cpus, memory_kb, cgroup_mode, cgroup_*, overlay, util_linux, tool_*, init, root, runtime
+     */
+    facts: {
+      [k: string]: string
+    }
+  }[]
+}
+export interface RolloutChangeOutput {
+  apiVersion: 'tsctl.io/v1'
+  kind: 'RolloutChange'
+  /**
+   * Kind/namespace/name
+   */
+  object: string
+  /**
+   * kubectl's words, e.g. deployment.apps/web rolled back
+   */
+  message: string
+  /**
+   * false: nothing to do (skipped rollback)
+   */
+  changed: boolean
+  /**
+   * the sync that applied the change (absent with --no-apply or when nothing changed)
+   */
+  sync?: {
+    commit: string
+    exitCode: number
+    converged: boolean
+    message?: string
+  }
 }
 export interface RolloutHistoryOutput {
   apiVersion: 'tsctl.io/v1'
@@ -193,6 +354,69 @@ export interface RolloutHistoryOutput {
       [k: string]: unknown
     }
   }[]
+}
+export interface RolloutStatusOutput {
+  apiVersion: 'tsctl.io/v1'
+  kind: 'RolloutStatus'
+  /**
+   * Kind/namespace/name
+   */
+  object: string
+  done: boolean
+  /**
+   * progress deadline exceeded (exit 5)
+   */
+  failed: boolean
+  /**
+   * kubectl's wording
+   */
+  message: string
+}
+export interface SavedPlanOutput {
+  apiVersion: 'tsctl.io/v1'
+  kind: 'SavedPlan'
+  /**
+   * ISO; informational: staleness is decided by from, never by age
+   */
+  created: string
+  /**
+   * what the plan was made from; if the state's serial or lineage, or the commit, moved, the plan is stale
+   */
+  from: {
+    /**
+     * null: the fleet had no state yet
+     */
+    state: null | StateRef
+    /**
+     * e.g. git origin refs/tsctl/state
+     */
+    backend: string
+    commit: Commit
+    /**
+     * --ref as given
+     */
+    ref: string
+    base?: {
+      ref: string
+      sha: string
+    }
+  }
+  plan: {
+    /**
+     * the first plan exactly as reconcile made it (src/reconcile/plan.ts Action: create and replace carry the whole pod)
+     */
+    actions: {
+      type: 'create' | 'delete' | 'replace' | 'updateFiles' | 'deleteClaim'
+      node: string
+      target: string
+      reason: string
+      [k: string]: unknown
+    }[]
+  }
+  /**
+   * sha256 of the canonical JSON (keys sorted) of {from, plan}
+   */
+  hash: string
 }
 /**
  * The whole state (src/state/model.ts), every Secret value replaced by "(sensitive)"; null before the first sync.
@@ -289,4 +513,51 @@ export interface ValidateOutput {
     col: number
   }[]
   warnings: Diagnostic[]
+}
+/**
+ * A record of the GitOps loop (src/gitops/watchLoop.ts WatchRecord). Sync progress arrives as event "sync" with the sync event (src/sync/events.ts) in detail.
+ */
+export interface WatchRecordOutput {
+  /**
+   * ISO 8601
+   */
+  time: string
+  level: 'info' | 'warn' | 'error'
+  event:
+    | 'watch.start'
+    | 'commit'
+    | 'pass.start'
+    | 'pass.end'
+    | 'pass.error'
+    | 'superseded'
+    | 'rewritten'
+    | 'sync'
+    | 'git.error'
+    | 'fetch.error'
+    | 'watch.stop'
+  message: string
+  commit?: string
+  subject?: string
+  /**
+   * why the pass runs: a new commit, or a periodic resync of the last one
+   */
+  reason?: 'commit' | 'resync'
+  pass?: number
+  /**
+   * the pass's exit code (DESIGN.md)
+   */
+  exitCode?: number
+  converged?: boolean
+  /**
+   * commits still to apply after this one
+   */
+  behind?: number
+  /**
+   * --coalesce: older commits passed over
+   */
+  skipped?: number
+  /**
+   * the sync event
+   */
+  detail?: {}
 }

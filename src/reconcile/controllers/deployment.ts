@@ -30,7 +30,7 @@ import type {KubeObject} from '../../manifests/object.js'
 import {objectKey} from '../../manifests/object.js'
 import {A, type Ctx} from '../context.js'
 import {stableStringify, stableUid, templateHash} from '../hash.js'
-import {type Any, ann, clone, effectiveTemplate, msOf, ownerRefTo, scaledValue, setAnn, setCondition} from '../util.js'
+import {type Any, ann, clone, effectiveTemplate, isPaused, msOf, ownerRefTo, scaledValue, setAnn, setCondition} from '../util.js'
 import {stampCommit} from './revisions.js'
 import {replicaCounts, syncReplicaSet} from './replicaset.js'
 
@@ -71,7 +71,7 @@ export function syncDeployment(ctx: Ctx, d0: KubeObject): void {
   const replicas: number = d.spec?.replicas ?? 1
   const template = effectiveTemplate(d)
   const minReady: number = d.spec?.minReadySeconds ?? 0
-  const paused = !!d.spec?.paused
+  const paused = isPaused(d)
   const recreate = d.spec?.strategy?.type === 'Recreate'
   const prevStatus: Any = d.status ?? {}
   let collisionCount: number = prevStatus.collisionCount ?? 0
