@@ -8,6 +8,7 @@ import type {KubeObject} from '../manifests/object.js'
 import {keyOf} from '../manifests/object.js'
 import type {ObservedPod} from './observed.js'
 import {A, type Ctx} from './context.js'
+import {podStatusEvents} from './podEvents.js'
 import {ann, type Any, clone, isoAt, isTerminal, nodeNameOf, setCondition} from './util.js'
 
 /** The observed pod with the pod's name on its node, if the node was observed and reachable. */
@@ -91,7 +92,11 @@ export function refreshPods(ctx: Ctx): void {
     }
     // the pass owns its copy of the state: edit in place (no clone per pod)
     const p = pod as Any
-    if (o && sameIncarnation(pod, o)) p.status = statusFrom(o, p.status, ctx.nowIso)
+    if (o && sameIncarnation(pod, o)) {
+      const prev = p.status
+      p.status = statusFrom(o, prev, ctx.nowIso)
+      podStatusEvents(ctx, pod, prev, p.status, node)
+    }
     else if (!o && isTerminal(pod) && (p.spec.restartPolicy ?? 'Always') !== 'Always') continue
     else {
       const wasRunning = !o && (p.status?.containerStatuses || p.status?.reason === 'Missing')

@@ -152,6 +152,9 @@ PrintMotd no
 PrintLastLog no
 LogLevel ERROR
 Subsystem sftp internal-sftp
+# All hosts share this machine's cgroup tree: give each its own cgroup parent,
+# or one host's gc would take the others' pod cgroups for orphans.
+SetEnv TSCTL_CGROUP_PARENT=tsctl-$name
 CONF
 
   if [ ! -e "/run/netns/$name" ]; then ip netns add "$name"; fi

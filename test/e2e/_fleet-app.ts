@@ -1,0 +1,260 @@
+// Shared pieces of the fleet integration tests (and bench/e2e.ts): a real
+// fleet of SSH hosts (test/fleet), a manifests repo in a temp dir with the
+// busybox OCI image, tsctl run as a separate process (as a user or CI
+// would, so it can be killed), and a view of every host's pods taken
+// without SSH (nsenter into the host's namespaces), so a test can sample
+// the hosts while a sync runs and can look at a host whose sshd is down.
+import {spawn, spawnSync} from 'node:child_process'
+import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import type {ObservedPod} from '../../src/reconcile/observed.js'
+import {RuntimeClient} from '../../src/runtime/client.js'
+import type {RunOptions, RunResult, Transport} from '../../src/runtime/transport.js'
+import {LocalTransport} from '../../src/runtime/transport/local.js'
+import {buildBusyboxLayout} from '../fixtures/busybox-image.js'
+import {fleetSkipReason, fleetUp, type Fleet, type FleetHost} from '../fleet/fleet.js'
+
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
+export const bin = join(repoRoot, 'bin', 'run.js')
+
+/** Why the fleet tests cannot run here (not root, no sshd, no busybox), or undefined. */
+export function e2eSkipReason(): string | undefined {
+  const r = fleetSkipReason()
+  if (r) return r
+  try {
+    readFileSync('/bin/busybox')
+  } catch {
+    return '/bin/busybox is missing (apt-get install busybox-static)'
+  }
+  return undefined
+}
+
+export interface Run {
+  code: number
+  stdout: string
+  stderr: string
+  ms: number
+}
+
+/** The environment tsctl runs with in these tests: no colour, CI-style progress, the fleet's ssh settings. */
+export function tsctlEnv(fleet: Fleet, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {...process.env, CI: '1', TSCTL_SSH_CONFIG: '/dev/null', TSCTL_SSH_KNOWN_HOSTS: fleet.knownHosts, ...extra}
+  delete env.FORCE_COLOR
+  delete env.TSCTL_DEBUG
+  return env
+}
+
+/** tsctl as a child process; `done` resolves with its exit code and output. */
+export function tsctlSpawn(args: string[], cwd: string, env: NodeJS.ProcessEnv): {pid: number; done: Promise<Run>; kill: (sig?: NodeJS.Signals) => void; stderr: () => string; stdout: () => string} {
+  const t0 = Date.now()
+  const child = spawn(process.execPath, [bin, ...args], {cwd, env, stdio: ['ignore', 'pipe', 'pipe']})
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d) => (stdout += d))
+  child.stderr.on('data', (d) => (stderr += d))
+  const done = new Promise<Run>((resolve) => child.on('close', (code, signal) => resolve({code: code ?? (signal === 'SIGKILL' ? 137 : -1), stdout, stderr, ms: Date.now() - t0})))
+  return {pid: child.pid!, done, kill: (sig = 'SIGKILL') => child.kill(sig), stderr: () => stderr, stdout: () => stdout}
+}
+
+export function tsctl(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
+  return tsctlSpawn(args, cwd, env).done
+}
+
+/** A manifests repo in a temp dir: git, tsctl.yaml, the busybox OCI layout (not committed: read from disk), Nodes of the fleet. */
+export class AppRepo {
+  readonly dir: string
+  constructor(prefix: string) {
+    this.dir = join(tmpdir(), `tsctl-e2e-${prefix}-${process.pid}`)
+    rmSync(this.dir, {recursive: true, force: true})
+    mkdirSync(join(this.dir, 'manifests'), {recursive: true})
+    this.git('init', '-q', '-b', 'main')
+    writeFileSync(join(this.dir, 'tsctl.yaml'), 'manifests:\n  - manifests/\n')
+    writeFileSync(join(this.dir, '.gitignore'), '.tsctl/\nimages/\n')
+  }
+
+  async init(fleet: Fleet, files: Record<string, string | null>): Promise<string> {
+    await buildBusyboxLayout(join(this.dir, 'images', 'busybox'))
+    this.write({'manifests/nodes.yaml': nodesYaml(fleet.hosts, fleet), ...files})
+    return this.commit('the app')
+  }
+
+  git(...args: string[]): string {
+    const r = spawnSync('git', ['-c', 'user.name=e2e', '-c', 'user.email=e2e@tsctl.test', '-c', 'commit.gpgsign=false', ...args], {cwd: this.dir, encoding: 'utf8'})
+    if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`)
+    return r.stdout.trim()
+  }
+
+  /** Writes files (path → content; null deletes). */
+  write(files: Record<string, string | null>): void {
+    for (const [p, text] of Object.entries(files)) {
+      const f = join(this.dir, p)
+      if (text === null) rmSync(f, {force: true})
+      else {
+        mkdirSync(dirname(f), {recursive: true})
+        writeFileSync(f, text)
+      }
+    }
+  }
+
+  /** Commits everything; returns the sha. */
+  commit(message: string): string {
+    this.git('add', '-A')
+    this.git('commit', '-q', '--allow-empty', '-m', message)
+    return this.git('rev-parse', 'HEAD')
+  }
+
+  get statePath(): string {
+    return join(this.dir, '.tsctl', 'state.json')
+  }
+
+  /** The state file, parsed (throws when it does not parse). */
+  state(): {serial: number; objects: Record<string, {kind: string; metadata: {name: string; uid?: string; deletionTimestamp?: string}; spec?: {nodeName?: string}; status?: {phase?: string}}>; appliedCommit: {sha: string} | null} {
+    return JSON.parse(readFileSync(this.statePath, 'utf8'))
+  }
+
+  remove(): void {
+    rmSync(this.dir, {recursive: true, force: true})
+  }
+}
+
+/** Node manifests for the fleet's hosts, keys pinned, with a fixed capacity (so `diff` plans as `sync` does). */
+export function nodesYaml(hosts: FleetHost[], fleet: Fleet, capacity = {cpu: '4', memory: '8Gi', pods: '110'}): string {
+  return hosts
+    .map((h) => `apiVersion: v1
+kind: Node
+metadata:
+  name: ${h.name}
+spec:
+  address: ${h.address}
+  capacity:
+    cpu: "${capacity.cpu}"
+    memory: ${capacity.memory}
+    pods: "${capacity.pods}"
+  ssh:
+    user: ${fleet.user}
+    port: ${h.port}
+    identityFile: ${fleet.identity}
+    hostKey: ${h.hostKey}
+`)
+    .join('---\n')
+}
+
+/**
+ * A Transport that runs argv inside a fleet host's namespaces with nsenter:
+ * no SSH, so a test can look at a host while tsctl talks to it (or while its
+ * sshd is down: then it fails). The cgroup parent is the host's own.
+ */
+export class NsenterTransport implements Transport {
+  readonly node: string
+  private readonly local: LocalTransport
+  constructor(private readonly fleet: Fleet, private readonly host: FleetHost) {
+    this.node = host.name
+    this.local = new LocalTransport(host.name, {...process.env, TSCTL_CGROUP_PARENT: cgroupParentOf(host)})
+  }
+  exec(argv: string[], opts?: RunOptions): Promise<RunResult> {
+    const pid = readFileSync(join(this.fleet.dir, `h${this.host.index}`, 'sshd.pid'), 'utf8').trim()
+    return this.local.exec(['nsenter', '-t', pid, '-n', '-m', '-u', '-p', '--', ...argv], opts)
+  }
+  close(): Promise<void> {
+    return this.local.close()
+  }
+}
+
+/** The cgroup parent of a fleet host's pods (test/fleet/up.sh sets it in the host's sshd environment). */
+export function cgroupParentOf(host: FleetHost): string {
+  return `tsctl-${host.name}`
+}
+
+/** Runtime clients on every host over nsenter. */
+export function hostClients(fleet: Fleet): Map<string, RuntimeClient> {
+  return new Map(fleet.hosts.map((h) => [h.name, new RuntimeClient(new NsenterTransport(fleet, h))]))
+}
+
+/** What every host runs now: node → pods (a host that cannot be read maps to null). */
+export async function hostPods(clients: Map<string, RuntimeClient>): Promise<Record<string, ObservedPod[] | null>> {
+  const out: Record<string, ObservedPod[] | null> = {}
+  await Promise.all([...clients].map(async ([name, c]) => {
+    try {
+      out[name] = await c.status()
+    } catch {
+      out[name] = null
+    }
+  }))
+  return out
+}
+
+/** Pods that are live on a host (not stopped: phase Running or Pending). */
+export function live(pods: ObservedPod[] | null): ObservedPod[] {
+  return (pods ?? []).filter((p) => p.phase === 'Running' || p.phase === 'Pending')
+}
+
+/** Removes every pod on every reachable host and collects garbage: no cgroups or mounts stay behind. */
+export async function clearHosts(fleet: Fleet): Promise<void> {
+  const clients = hostClients(fleet)
+  await Promise.all([...clients.values()].map(async (c) => {
+    try {
+      for (const p of await c.status()) await c.remove(p.uid, 0).catch(() => {})
+      await c.gc().catch(() => {})
+    } catch {
+      // an unreachable host: its PID namespace is gone with its sshd; cgroups are removed below
+    }
+  }))
+  for (const c of clients.values()) await c.transport.close()
+  // cgroup directories of crashed hosts (their processes died with the namespace)
+  for (const h of fleet.hosts) removeCgroupParent(cgroupParentOf(h))
+}
+
+/** rmdir of a cgroup parent (and its empty children) in every hierarchy; ignores what is busy or absent. */
+export function removeCgroupParent(parent: string): void {
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+  for (const l of mounts) {
+    const f = l.split(' ')
+    const sep = f.indexOf('-')
+    if (f[sep + 1] !== 'cgroup' && f[sep + 1] !== 'cgroup2') continue
+    spawnSync('sh', ['-c', 'd=$1; [ -d "$d" ] || exit 0; find "$d" -depth -type d -exec rmdir {} + 2>/dev/null; exit 0', 'sh', join(f[4], parent)])
+  }
+}
+
+/** Leftovers of the fleet's pods: cgroup dirs of its parents. Empty when clean. */
+export function cgroupLeftovers(fleet: Fleet): string[] {
+  const left: string[] = []
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+  for (const l of mounts) {
+    const f = l.split(' ')
+    const sep = f.indexOf('-')
+    if (f[sep + 1] !== 'cgroup' && f[sep + 1] !== 'cgroup2') continue
+    for (const h of fleet.hosts) {
+      const p = join(f[4], cgroupParentOf(h))
+      const r = spawnSync('sh', ['-c', '[ -d "$1" ] && find "$1" -mindepth 1 -type d', 'sh', p], {encoding: 'utf8'})
+      if (r.stdout.trim()) left.push(...r.stdout.trim().split('\n'))
+    }
+  }
+  return left
+}
+
+/** Brings up a fleet and tears it down with its pods whatever happens in FN. */
+export async function withFleet<T>(n: number, prefix: string, fn: (fleet: Fleet) => Promise<T>): Promise<T> {
+  const fleet = await fleetUp(n, prefix)
+  try {
+    return await fn(fleet)
+  } finally {
+    await clearHosts(fleet).catch((e) => console.error('clearing hosts:', e))
+    await fleet.down()
+    for (const h of fleet.hosts) removeCgroupParent(cgroupParentOf(h))
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+/** Polls FN until it returns a truthy value or MS pass (then throws with WHAT). */
+export async function until<T>(fn: () => Promise<T | undefined | false>, ms: number, what: string): Promise<T> {
+  const end = Date.now() + ms
+  for (;;) {
+    const v = await fn()
+    if (v) return v
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
+    await sleep(200)
+  }
+}
