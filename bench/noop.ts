@@ -6,7 +6,7 @@
 //   bench noop hosts=20 pods=200 ms=…   (median of RUNS)
 // plus the time until sync's first progress line (process start and
 // loading) and from there to its end.
-// Needs root, openssh-server, busybox-static. Env: BENCH_RUNS (default 5).
+// Needs root, openssh-server, busybox-static. Env: BENCH_RUNS (default 5), BENCH_FLEET_PREFIX (default tsog).
 import {fleetUp} from '../test/fleet/fleet.js'
 import {AppRepo, cgroupParentOf, clearHosts, e2eSkipReason, hostClients, hostPods, live, removeCgroupParent, tsctl, tsctlEnv} from '../test/e2e/_fleet-app.js'
 
@@ -49,7 +49,8 @@ spec:
               memory: 4Mi
 `
 
-const fleet = await fleetUp(HOSTS, 'tsog')
+// BENCH_FLEET_PREFIX: a prefix of your own when other fleets run on the machine
+const fleet = await fleetUp(HOSTS, process.env.BENCH_FLEET_PREFIX ?? 'tsog')
 const repo = new AppRepo('bench-noop')
 try {
   await repo.init(fleet, {'manifests/app.yaml': app})
