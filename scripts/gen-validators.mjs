@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates src/manifests/generated/validators.ts: the kind schemas of
+// Generates src/manifests/compiled/validators.ts: the kind schemas of
 // schemas/ compiled once with ajv's standalone code generation, so tsctl
 // does not compile them at run time (0.3–0.6 s per process on a loaded
 // 2-core machine). Uses the ajv options and x-tsctl-unsupported keyword of
@@ -14,7 +14,7 @@ import {join} from 'node:path'
 import {createRequire} from 'node:module'
 
 const root = new URL('..', import.meta.url).pathname
-const out = join(root, 'src', 'manifests', 'generated', 'validators.ts')
+const out = join(root, 'src', 'manifests', 'compiled', 'validators.ts')
 const check = process.argv.includes('--check')
 const {newAjv} = await import(join(root, 'dist', 'src', 'manifests', 'schemas.js'))
 const standaloneCode = createRequire(import.meta.url)('ajv/dist/standalone/index.js').default

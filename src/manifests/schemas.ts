@@ -4,7 +4,7 @@
  * `schemas/` is the single source of truth for manifest shapes; the same
  * files generate the TypeScript types (scripts/gen-types.mjs) and the
  * precompiled validators (scripts/gen-validators.mjs →
- * generated/validators.ts). Fields marked `x-tsctl-unsupported: "why"`
+ * compiled/validators.ts). Fields marked `x-tsctl-unsupported: "why"`
  * validate normally but are reported through the `unsupported` sink of the
  * last validation, so the caller can warn.
  *
@@ -22,7 +22,7 @@ import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import type {Ajv as AjvType, ErrorObject, KeywordCxt, ValidateFunction} from 'ajv'
-import * as precompiled from './generated/validators.js'
+import * as precompiled from './compiled/validators.js'
 
 /** The custom keyword naming why tsctl cannot honour a field. */
 export const unsupportedKeyword = 'x-tsctl-unsupported'

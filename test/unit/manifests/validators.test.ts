@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import {execFileSync} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 import {buildKindSchemas, readSchemaFiles, schemaDir} from '../../../src/manifests/schemas.js'
-import * as precompiled from '../../../src/manifests/generated/validators.js'
+import * as precompiled from '../../../src/manifests/compiled/validators.js'
 
 // The validators tsctl uses are generated ahead of time (gen-validators.mjs);
 // these tests keep them equal to what ajv compiles from schemas/ at run time.
