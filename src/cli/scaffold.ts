@@ -11,6 +11,8 @@ manifests:
 `,
   '.gitignore': `# tsctl's state and lock (mode 0600, may hold Secret data): never commit them.
 .tsctl/
+# OCI image layouts are build artifacts, read from disk (image: oci:images/…).
+/images/
 `,
   'manifests/nodes.yaml': `# The hosts of the fleet. "local" runs pods on this machine without SSH.
 apiVersion: v1
@@ -48,7 +50,10 @@ spec:
     spec:
       containers:
         - name: web
-          image: busybox:1.36
+          # An OCI image layout in this repo's directory (registry pulls are not
+          # supported yet): skopeo copy docker://busybox:1.36 oci:images/busybox,
+          # or tsctl's own scripts/build-example-image.mjs (Debian's busybox-static).
+          image: oci:images/busybox
           command: ["httpd", "-f", "-p", "8080", "-h", "/www"]
           ports:
             - containerPort: 8080
