@@ -1,5 +1,5 @@
-import type {StateBackend} from '../state/backend.js'
 import type {State} from '../state/model.js'
+import type {SyncOptions} from '../sync/sync.js'
 
 /**
  * The part of `sync()` (src/sync/sync.ts) the GitOps loop uses: one
@@ -12,27 +12,16 @@ import type {State} from '../state/model.js'
  * (throwing LockedError, exit 3, when someone else holds it), writes the
  * state after every applied step, and when `shouldStop()` turns true it
  * returns after the step in flight with the state consistent.
+ *
+ * The options are the real SyncOptions' own fields (one definition, in
+ * src/sync/sync.ts) that the loop sets; events are read as opaque records,
+ * so a fake need not build real SyncEvents. The loop always passes a full
+ * commit sha as `ref`.
  */
-export interface SyncPortOptions {
-  repo: string
-  /** a full commit sha: the loop always names the exact commit */
-  ref: string
-  backend: StateBackend
-  dryRun?: boolean
-  prune?: boolean
-  timeoutMs?: number
-  concurrency?: number
-  nodeGraceMs?: number
-  now?: () => number
-  onEvent?: (e: unknown) => void
-  shouldStop?: () => boolean
-  /** runtime root on every host (default /var/lib/tsctl) */
-  root?: string
-  /** wait this long for a held lock before exit 3 */
-  lockTimeoutMs?: number
-  /** the lock's operation name, e.g. `tsctl watch` */
-  operation?: string
-}
+export type SyncPortOptions = Pick<
+  SyncOptions,
+  'repo' | 'ref' | 'backend' | 'dryRun' | 'prune' | 'timeoutMs' | 'concurrency' | 'nodeGraceMs' | 'now' | 'shouldStop' | 'root' | 'lockTimeoutMs' | 'operation'
+> & {onEvent?: (e: unknown) => void}
 
 export interface SyncPortResult {
   /** DESIGN.md's contract: 0 done, 2 invalid, 3 locked, 4 hosts, 5 not converged in time */

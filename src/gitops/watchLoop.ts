@@ -1,31 +1,15 @@
+import type {WatchRecordOutput} from '../manifests/generated/output.js'
 import type {StateBackend} from '../state/backend.js'
 import {type CommitOrder, nextCommit} from './commitLog.js'
 import type {SyncFn, SyncPortOptions, SyncPortResult} from './syncPort.js'
 import type {TipSource} from './tipSource.js'
 
-/** One structured log record of the loop (`-o json` prints one per line). */
-export interface WatchRecord {
-  /** ISO */
-  time: string
-  level: 'info' | 'warn' | 'error'
-  /** watch.start, commit, pass.start, pass.end, pass.error, superseded, rewritten, sync, watch.stop */
-  event: string
-  message: string
-  commit?: string
-  subject?: string
-  /** why a pass runs: a new commit, or a periodic resync of the last one */
-  reason?: 'commit' | 'resync'
-  /** 1-based count of passes this loop ran */
-  pass?: number
-  exitCode?: number
-  converged?: boolean
-  /** commits still to apply after this one (commit passes) */
-  behind?: number
-  /** --coalesce: commits passed over */
-  skipped?: number
-  /** a sync event, as sync() reported it */
-  detail?: unknown
-}
+/**
+ * One structured log record of the loop (`-o json` prints one per line).
+ * Its shape is schemas/output/watch-record.json, the source of truth; the
+ * type is generated from it, so an event the schema does not list fails to compile.
+ */
+export type WatchRecord = WatchRecordOutput
 
 export interface WatchLoopOptions {
   source: TipSource
@@ -158,7 +142,7 @@ export async function watchLoop(o: WatchLoopOptions): Promise<WatchLoopResult> {
         ref: sha,
         backend: o.backend,
         ...(o.now ? {now: o.now} : {}),
-        onEvent: (e) => emit({level: 'info', event: 'sync', pass: n, commit: sha, message: eventText(e), detail: e}),
+        onEvent: (e) => emit({level: 'info', event: 'sync', pass: n, commit: sha, message: eventText(e), detail: e as object}),
         shouldStop: () => {
           if (o.signal.aborted) return true
           if (knownTip !== null && knownTip !== inFlight) superseded = true
