@@ -206,32 +206,42 @@ export async function clearHosts(fleet: Fleet): Promise<void> {
   for (const h of fleet.hosts) removeCgroupParent(cgroupParentOf(h))
 }
 
-/** rmdir of a cgroup parent (and its empty children) in every hierarchy; ignores what is busy or absent. */
-export function removeCgroupParent(parent: string): void {
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
-  for (const l of mounts) {
+/** Mount points of every cgroup hierarchy (v1 and v2), from /proc/self/mountinfo. */
+function cgroupMounts(): string[] {
+  const out: string[] = []
+  for (const l of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
     const f = l.split(' ')
     const sep = f.indexOf('-')
-    if (f[sep + 1] !== 'cgroup' && f[sep + 1] !== 'cgroup2') continue
-    spawnSync('sh', ['-c', 'd=$1; [ -d "$d" ] || exit 0; find "$d" -depth -type d -exec rmdir {} + 2>/dev/null; exit 0', 'sh', join(f[4], parent)])
+    if (f[sep + 1] === 'cgroup' || f[sep + 1] === 'cgroup2') out.push(f[4])
+  }
+  return out
+}
+
+/** rmdir of a cgroup parent (and its empty children) in every hierarchy; ignores what is busy or absent. */
+export function removeCgroupParent(parent: string): void {
+  for (const m of cgroupMounts()) {
+    spawnSync('sh', ['-c', 'd=$1; [ -d "$d" ] || exit 0; find "$d" -depth -type d -exec rmdir {} + 2>/dev/null; exit 0', 'sh', join(m, parent)])
   }
 }
 
 /** Leftovers of the fleet's pods: cgroup dirs of its parents. Empty when clean. */
 export function cgroupLeftovers(fleet: Fleet): string[] {
   const left: string[] = []
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
-  for (const l of mounts) {
-    const f = l.split(' ')
-    const sep = f.indexOf('-')
-    if (f[sep + 1] !== 'cgroup' && f[sep + 1] !== 'cgroup2') continue
+  for (const m of cgroupMounts()) {
     for (const h of fleet.hosts) {
-      const p = join(f[4], cgroupParentOf(h))
+      const p = join(m, cgroupParentOf(h))
       const r = spawnSync('sh', ['-c', '[ -d "$1" ] && find "$1" -mindepth 1 -type d', 'sh', p], {encoding: 'utf8'})
       if (r.stdout.trim()) left.push(...r.stdout.trim().split('\n'))
     }
   }
   return left
+}
+
+/** Removes the fleet's pods, the fleet, and its cgroup parents (freed only once its processes are gone). */
+export async function tearDownFleet(fleet: Fleet): Promise<void> {
+  await clearHosts(fleet).catch((e) => console.error('clearing hosts:', e))
+  await fleet.down()
+  for (const h of fleet.hosts) removeCgroupParent(cgroupParentOf(h))
 }
 
 /** Brings up a fleet and tears it down with its pods whatever happens in FN. */
@@ -240,9 +250,7 @@ export async function withFleet<T>(n: number, prefix: string, fn: (fleet: Fleet)
   try {
     return await fn(fleet)
   } finally {
-    await clearHosts(fleet).catch((e) => console.error('clearing hosts:', e))
-    await fleet.down()
-    for (const h of fleet.hosts) removeCgroupParent(cgroupParentOf(h))
+    await tearDownFleet(fleet)
   }
 }
 

@@ -7,7 +7,7 @@ import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import type {Fleet} from '../fleet/fleet.js'
 import {appFiles} from './_app.js'
-import {AppRepo, tsctlSpawn, clearHosts, cgroupLeftovers, e2eSkipReason, hostClients, hostPods, live, removeCgroupParent, cgroupParentOf, tsctl, tsctlEnv, until} from './_fleet-app.js'
+import {AppRepo, tearDownFleet, tsctlSpawn, cgroupLeftovers, e2eSkipReason, hostClients, hostPods, live, tsctl, tsctlEnv, until} from './_fleet-app.js'
 import {fleetUp} from '../fleet/fleet.js'
 
 const skip = e2eSkipReason()
@@ -29,9 +29,7 @@ test.before(async () => {
 
 test.after(async () => {
   if (skip || !fleet) return
-  await clearHosts(fleet).catch((e) => console.error(e))
-  await fleet.down()
-  for (const h of fleet.hosts) removeCgroupParent(cgroupParentOf(h))
+  await tearDownFleet(fleet)
   repo?.remove()
   assert.equal(cgroupLeftovers(fleet), [])
 })

@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert'
 import type {Fleet} from '../fleet/fleet.js'
 import {fleetUp} from '../fleet/fleet.js'
 import {tinyApp} from './_app.js'
-import {AppRepo, cgroupLeftovers, cgroupParentOf, clearHosts, e2eSkipReason, hostClients, hostPods, live, removeCgroupParent, sleep, tsctl, tsctlEnv, tsctlSpawn} from './_fleet-app.js'
+import {AppRepo, tearDownFleet, cgroupLeftovers, e2eSkipReason, hostClients, hostPods, live, sleep, tsctl, tsctlEnv, tsctlSpawn} from './_fleet-app.js'
 
 const skip = e2eSkipReason()
 if (skip) console.log(`SKIP: ${skip}`)
@@ -30,9 +30,7 @@ test.before(async () => {
 
 test.after(async () => {
   if (skip || !fleet) return
-  await clearHosts(fleet).catch((e) => console.error(e))
-  await fleet.down()
-  for (const h of fleet.hosts) removeCgroupParent(cgroupParentOf(h))
+  await tearDownFleet(fleet)
   repo?.remove()
   assert.equal(cgroupLeftovers(fleet), [])
 })

@@ -10,7 +10,7 @@ import {join} from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {assertOutput} from '../cli/helpers/output-schema.js'
-import {localSite, localSkipReason, nodeYaml, type LocalSite} from '../sync/_local.js'
+import {appYaml, localSite, localSkipReason, nodeYaml, type LocalSite} from '../sync/_local.js'
 
 const skip = localSkipReason()
 let site: LocalSite
@@ -18,42 +18,8 @@ let dir: string
 let bare: string
 let statePath: string
 
-/** One Deployment; `probe` adds a readiness probe that never passes and a 2 s progress deadline. */
-function app(o: {cmd: string; msg?: string; probe?: boolean}): string {
-  return `apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: cfg
-data:
-  msg: ${JSON.stringify(o.msg ?? 'hello')}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 1
-${o.probe ? '  progressDeadlineSeconds: 2\n' : ''}  selector:
-    matchLabels: {app: web}
-  strategy:
-    type: RollingUpdate
-    rollingUpdate: {maxSurge: 1, maxUnavailable: 0}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-        - name: main
-          image: oci:images/busybox
-          command: ["sh", "-c", ${JSON.stringify(o.cmd)}]
-${o.probe ? '          readinessProbe:\n            exec: {command: ["false"]}\n            periodSeconds: 1\n' : ''}          volumeMounts:
-            - {name: cfg, mountPath: /etc/cfg}
-      volumes:
-        - name: cfg
-          configMap: {name: cfg}
-`
-}
+/** One Deployment (see appYaml; `probe`: a readiness probe that never passes, 2 s progress deadline). */
+const app = (o: {cmd: string; msg?: string; probe?: boolean}) => appYaml({...o, replicas: 1})
 
 const push = () => {
   const r = spawnSync('git', ['push', 'origin', 'main'], {cwd: site.repo.dir, encoding: 'utf8', env: {...process.env, ...site.env}, timeout: 170_000})

@@ -33,8 +33,11 @@ spec:
   address: local
 `
 
-/** A small app whose pods are Ready as soon as they run (no probes), stopping within 1 s. */
-export function appYaml(o: {replicas?: number; msg?: string; cmd?: string} = {}): string {
+/**
+ * A small app whose pods are Ready as soon as they run (no probes), stopping within 1 s.
+ * `probe` adds a readiness probe that never passes and a 2 s progress deadline.
+ */
+export function appYaml(o: {replicas?: number; msg?: string; cmd?: string; probe?: boolean} = {}): string {
   return `apiVersion: v1
 kind: ConfigMap
 metadata:
@@ -48,7 +51,7 @@ metadata:
   name: web
 spec:
   replicas: ${o.replicas ?? 2}
-  selector:
+${o.probe ? '  progressDeadlineSeconds: 2\n' : ''}  selector:
     matchLabels: {app: web}
   strategy:
     type: RollingUpdate
@@ -62,7 +65,7 @@ spec:
         - name: main
           image: oci:images/busybox
           command: ["sh", "-c", ${JSON.stringify(o.cmd ?? 'exec sleep 3600')}]
-          volumeMounts:
+${o.probe ? '          readinessProbe:\n            exec: {command: ["false"]}\n            periodSeconds: 1\n' : ''}          volumeMounts:
             - {name: cfg, mountPath: /etc/cfg}
       volumes:
         - name: cfg
