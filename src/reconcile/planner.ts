@@ -101,7 +101,15 @@ export function buildPlan(ctx: Ctx): {plan: Plan; summary: PlanSummary} {
       b.place.push(key)
       continue
     }
-    if (!sameIncarnation(pod, o)) {
+    // A different spec, or nobody supervises it any more (the host restarted, the supervisor
+    // was killed: the kubelet would start it again after a reboot; here the same bundle is
+    // applied again) — either way the pod is replaced in place.
+    const replaceReason = !sameIncarnation(pod, o)
+      ? `spec of ${ctx.workloadOf(pod)} changed (${o.specHash.slice(0, 8)} → ${specHash.slice(0, 8)})`
+      : o.phase === 'Unknown'
+        ? `no supervisor runs it on ${node} any more (host restarted?): start it again`
+        : undefined
+    if (replaceReason) {
       actions.push({
         type: 'replace',
         node,
@@ -111,24 +119,7 @@ export function buildPlan(ctx: Ctx): {plan: Plan; summary: PlanSummary} {
         pod: toRun(pod),
         specHash,
         gracePeriodSeconds: grace(pod),
-        reason: `spec of ${ctx.workloadOf(pod)} changed (${o.specHash.slice(0, 8)} → ${specHash.slice(0, 8)})`,
-      })
-      b.replace.push(key)
-      continue
-    }
-    if (o.phase === 'Unknown') {
-      // Nobody supervises it any more (the host restarted, the supervisor was killed): the
-      // kubelet would start it again after a reboot; here the same bundle is applied again.
-      actions.push({
-        type: 'replace',
-        node,
-        target: key,
-        oldUid: o.uid,
-        oldSpecHash: o.specHash,
-        pod: toRun(pod),
-        specHash,
-        gracePeriodSeconds: grace(pod),
-        reason: `no supervisor runs it on ${node} any more (host restarted?): start it again`,
+        reason: replaceReason,
       })
       b.replace.push(key)
       continue
