@@ -19,11 +19,11 @@ import {createHash} from 'node:crypto'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {bundleTar} from '../src/runtime/bundle/bundleTar.js'
-import {buildPodBundle} from '../src/runtime/bundle/podBundle.js'
-import {RuntimeClient} from '../src/runtime/client.js'
-import {LocalTransport} from '../src/runtime/transport/local.js'
-import {busyboxLayer} from '../test/runtime/_host.js'
+import {bundleTar} from '../src/host/bundle/bundle-tar.js'
+import {buildPodBundle} from '../src/host/bundle/pod-bundle.js'
+import {RuntimeClient} from '../src/host/runtime-client.js'
+import {LocalTransport} from '../src/transport/local.js'
+import {busyboxLayer} from '../test/host/_host.js'
 
 const N = Number(process.env.BENCH_N ?? 20)
 const median = (xs: number[]) => {

@@ -5,8 +5,8 @@
 //   bench fanout hosts=N ms=… ratio_vs_1=…        one command on N hosts at once, masters warm
 //   bench fanout_cold hosts=N ms=… ratio_vs_1=…   the same from nothing (connections included)
 // The fleet (20 hosts, prefix tsb) is brought up and removed by this script.
-import {Limiter} from '../src/runtime/transport/limiter.js'
-import {SshTransport} from '../src/runtime/transport/ssh.js'
+import {Limiter} from '../src/transport/limiter.js'
+import {SshTransport} from '../src/transport/ssh.js'
 import {type Fleet, fleetSkipReason, fleetUp} from '../test/fleet/fleet.js'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7)

@@ -1,5 +1,5 @@
 import type {KubeObject} from '../manifests/object.js'
-import type {RuntimeClient} from '../runtime/client.js'
+import type {RuntimeClient} from '../host/runtime-client.js'
 import type {State} from '../state/model.js'
 import type {CommonFlags} from './context.js'
 
@@ -80,8 +80,8 @@ function findPod(state: State | null, ns: string, name: string): KubeObject | un
  * the host (`--root` / TSCTL_ROOT, as for sync). `close()` releases the connection.
  */
 export async function runtimeForNode(target: PodTarget, root: string): Promise<{client: RuntimeClient; close: () => Promise<void>}> {
-  const {RuntimeClient} = await import('../runtime/client.js')
-  const {TransportPool, sshOptionsFromEnv} = await import('../runtime/transport/index.js')
+  const {RuntimeClient} = await import('../host/runtime-client.js')
+  const {TransportPool, sshOptionsFromEnv} = await import('../transport/index.js')
   const node: KubeObject = target.node ?? {apiVersion: 'v1', kind: 'Node', metadata: {name: target.nodeName}, spec: {address: target.nodeName}}
   const pool = new TransportPool({ssh: sshOptionsFromEnv()})
   const client = new RuntimeClient(pool.get(node), {root})

@@ -15,9 +15,9 @@ import type {State} from '../state/model.js'
  * plans nothing there (it does not read it as "all its pods are gone").
  */
 async function observeHosts(desired: Desired, state: State, root: string): Promise<Observed> {
-  const {observe} = await import('../runtime/observe.js')
-  const {Hosts} = await import('../runtime/executor/hosts.js')
-  const {sshOptionsFromEnv} = await import('../runtime/transport/index.js')
+  const {observe} = await import('../sync/observe.js')
+  const {Hosts} = await import('../sync/executor/hosts.js')
+  const {sshOptionsFromEnv} = await import('../transport/index.js')
   const nodes = desired.objects.filter((d) => d.object.kind === 'Node').map((d) => d.object)
   const hosts = new Hosts(nodes, {root, ssh: sshOptionsFromEnv()})
   try {
@@ -67,7 +67,7 @@ Exit code: 0 no changes, 1 changes, 2 invalid input or error.`
     let ref = flags.ref
     let merge: MergeInfo | undefined
     if (flags.base !== undefined) {
-      const {mergeCommit} = await import('../plan/merge-commit.js')
+      const {mergeCommit} = await import('../saved-plans/merge-commit.js')
       const m = await mergeCommit({repo: flags.repo, ref: flags.ref, base: flags.base})
       ref = m.sha
       merge = m.merge
@@ -96,13 +96,13 @@ Exit code: 0 no changes, 1 changes, 2 invalid input or error.`
       ...(merge ? {merge} : {}),
     })
     if (flags.out !== undefined) {
-      const {makeSavedPlan, savePlan} = await import('../plan/index.js')
+      const {makeSavedPlan, savePlan} = await import('../saved-plans/index.js')
       const origin = {...from, commit: desired.commit, ref: flags.ref, ...(merge ? {base: merge.base} : {})}
       await savePlan(flags.out, makeSavedPlan(origin, end.first.plan, new Date(t).toISOString()))
       if (flags.output === 'text') process.stderr.write(`Saved the first step's plan to ${flags.out}; apply exactly it with: tsctl sync --plan ${flags.out}\n`)
     }
     // rollout undo's pins, held or lifted by this commit (docs/gitops.md)
-    const {pinNotes, renderPinNotes} = await import('../gitops/pins.js')
+    const {pinNotes, renderPinNotes} = await import('../rollout/pin-notes.js')
     const pins = pinNotes(before, desired)
     if (flags.output === 'json') this.printJson(pins.length ? {...result, pins} : result)
     else if (flags.output === 'markdown') this.print((await import('../render/diff-markdown.js')).renderDiffMarkdown(result) + (pins.length ? `\n${renderPinNotes(pins).replace(/^/gm, '- ').replace(/^- $/m, '')}` : ''))

@@ -53,7 +53,7 @@ Exit codes: 0 converged; 2 invalid manifests, flags or images (nothing applied);
     let plan: Plan | undefined
     if (flags.plan !== undefined) {
       // The plan names its commit (from.ref, resolved again); --ref is not used with it.
-      const {loadPlan, preparePlannedSync} = await import('../plan/index.js')
+      const {loadPlan, preparePlannedSync} = await import('../saved-plans/index.js')
       const saved = await loadPlan(flags.plan)
       if (this.argv.some((a) => a === '--ref' || a.startsWith('--ref='))) {
         this.warnLine(`--ref is not used with --plan: the plan applies ${saved.from.commit.sha.slice(0, 12)}, made from ${saved.from.ref}`)

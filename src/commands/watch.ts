@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {TsctlCommand} from '../cli/base.js'
 
 /**
- * `tsctl watch`: the GitOps loop (src/gitops/watchLoop.ts) — one sync pass
+ * `tsctl watch`: the GitOps loop (src/gitops/watch-loop.ts) — one sync pass
  * per new commit of the branch, in first-parent order, and periodic passes
  * in between. Thin: flags → tip source + loop → one log line per record.
  */
@@ -39,11 +39,11 @@ SIGINT/SIGTERM stop after the step in flight, with the state written; a second s
     const {UserError} = await import('../errors.js')
     const {parseDuration} = await import('../sync/duration.js')
     const {openStateBackend} = await import('../state/open-backend.js')
-    const {LocalTipSource, RemoteTipSource, isRemote, checkBranch} = await import('../gitops/tipSource.js')
-    const {GitCommitLog} = await import('../gitops/commitLog.js')
-    const {watchLoop} = await import('../gitops/watchLoop.js')
-    const {loadSync} = await import('../gitops/syncPort.js')
-    const {formatRecord, jsonLine} = await import('../gitops/formatRecord.js')
+    const {LocalTipSource, RemoteTipSource, isRemote, checkBranch} = await import('../gitops/tip-source.js')
+    const {GitCommitLog} = await import('../gitops/commit-log.js')
+    const {watchLoop} = await import('../gitops/watch-loop.js')
+    const {loadSync} = await import('../gitops/sync-port.js')
+    const {formatRecord, jsonLine} = await import('../gitops/format-record.js')
     const {palette, shouldColor} = await import('../render/color.js')
 
     try {

@@ -11,7 +11,7 @@ import type {Observed, ObservedPod} from './observed.js'
 import type {Plan} from './plan.js'
 import {UNOWNED} from './planner.js'
 import {reconcile, type ReconcileInput, type ReconcileResult} from './reconcile.js'
-import {podVolumeHashes} from './specHash.js'
+import {podVolumeHashes} from './spec-hash.js'
 import {type Any, clone, controllerRef, podCondition} from './util.js'
 
 export interface ConvergeResult {

@@ -20,7 +20,7 @@ import {keyOf, objectKey} from '../manifests/object.js'
 import {A, type Ctx} from './context.js'
 import type {Action, Plan} from './plan.js'
 import {observedPodOf, sameIncarnation} from './refresh.js'
-import {podVolumeHashes, volumeSource} from './specHash.js'
+import {podVolumeHashes, volumeSource} from './spec-hash.js'
 import {type Any, ann, clone, isTerminal, nodeNameOf} from './util.js'
 
 /** What a pass does to one workload's pods, Nomad style. Entries are pod keys (`Pod/ns/name`). */

@@ -11,7 +11,7 @@
  */
 import type {Desired} from '../manifests/desired.js'
 import type {State, StateEvent} from '../state/model.js'
-import {applyGit} from './applyGit.js'
+import {applyGit} from './apply-git.js'
 import {A, Ctx, MAX_EVENTS} from './context.js'
 import {finishCronJob, syncCronJob} from './controllers/cronjob.js'
 import {syncDaemonSet} from './controllers/daemonset.js'
@@ -25,7 +25,7 @@ import type {Observed} from './observed.js'
 import type {Plan} from './plan.js'
 import {buildPlan, type PlanSummary} from './planner.js'
 import {finalizeDeleted, refreshPods} from './refresh.js'
-import {rolloutStatus, type RolloutStatus} from './rollout.js'
+import {rolloutStatus, type RolloutStatus} from '../rollout/verbs.js'
 import {schedulePending} from './scheduling.js'
 
 export interface ReconcileOptions {

@@ -8,7 +8,7 @@ import type {KubeObject} from '../manifests/object.js'
 import {keyOf} from '../manifests/object.js'
 import type {ObservedPod} from './observed.js'
 import {A, type Ctx} from './context.js'
-import {podStatusEvents} from './podEvents.js'
+import {podStatusEvents} from './pod-events.js'
 import {ann, type Any, clone, isoAt, isTerminal, nodeNameOf, setCondition} from './util.js'
 
 /** The observed pod with the pod's name on its node, if the node was observed and reachable. */

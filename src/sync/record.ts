@@ -1,5 +1,5 @@
 import type {KubeObject} from '../manifests/object.js'
-import type {ActionOutcome} from '../runtime/executor/executor.js'
+import type {ActionOutcome} from './executor/executor.js'
 import type {Action} from '../reconcile/plan.js'
 import type {State, StateEvent} from '../state/model.js'
 

@@ -6,7 +6,7 @@ import {spawn} from 'node:child_process'
 import {readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {pod, testHost, type TestHost} from '../runtime/_host.js'
+import {pod, testHost, type TestHost} from '../host/_host.js'
 
 const skip = process.getuid?.() !== 0 ? 'the runtime needs root' : undefined
 if (skip) console.log(`SKIP: ${skip}`)

@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert'
 import type {KubeObject} from '../../src/manifests/object.js'
 import {emptyState} from '../../src/state/model.js'
 import {bin, cleanEnv, tempDir, tsctl} from '../cli/helpers/run.js'
-import {pod, sleep, testHost, type TestHost} from '../runtime/_host.js'
+import {pod, sleep, testHost, type TestHost} from '../host/_host.js'
 
 const skip = process.getuid?.() !== 0 ? 'logs/exec need root (the runtime makes namespaces and cgroups)' : undefined
 if (skip) console.log(`SKIP: ${skip}`)

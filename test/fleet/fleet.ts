@@ -13,7 +13,7 @@ import {execFile} from 'node:child_process'
 import {accessSync, constants, existsSync, readFileSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import type {SshTarget} from '../../src/runtime/transport/sshTarget.js'
+import type {SshTarget} from '../../src/transport/ssh-target.js'
 
 /** One host, as up.sh's inventory (FLEET_DIR/fleet.json) describes it. */
 export interface FleetHost {

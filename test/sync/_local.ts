@@ -5,12 +5,12 @@
 import {spawn, spawnSync} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
-import {RuntimeClient} from '../../src/runtime/client.js'
-import {LocalTransport} from '../../src/runtime/transport/local.js'
+import {RuntimeClient} from '../../src/host/runtime-client.js'
+import {LocalTransport} from '../../src/transport/local.js'
 import type {ObservedPod} from '../../src/reconcile/observed.js'
 import {buildBusyboxLayout} from '../fixtures/busybox-image.js'
 import {TempRepo} from '../manifests/git-repo.js'
-import {leftovers} from '../runtime/_host.js'
+import {leftovers} from '../host/_host.js'
 import {bin} from '../cli/helpers/run.js'
 
 export interface Run {

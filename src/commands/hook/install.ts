@@ -26,8 +26,8 @@ The state lives in --work DIR (DIR/.tsctl/state.json) or at --state; the node an
     const {join, resolve} = await import('node:path')
     const {simpleGit} = await import('simple-git')
     const {UserError} = await import('../../errors.js')
-    const {checkBranch} = await import('../../gitops/tipSource.js')
-    const {hookScript, HOOK_MARKER} = await import('../../gitops/hookScript.js')
+    const {checkBranch} = await import('../../gitops/tip-source.js')
+    const {hookScript, HOOK_MARKER} = await import('../../gitops/hook-script.js')
     const {defaultStatePath} = await import('../../state/open-backend.js')
 
     try {

@@ -26,9 +26,9 @@ export default class NodesCheck extends TsctlCommand {
     const {args, flags} = await this.parse(NodesCheck)
     this.outputFormat = flags.output
     const {ExitCode, UserError} = await import('../../errors.js')
-    const {RuntimeClient} = await import('../../runtime/client.js')
-    const {checkNode} = await import('../../runtime/nodeCheck.js')
-    const {transportFor} = await import('../../runtime/nodeTransport.js')
+    const {RuntimeClient} = await import('../../host/runtime-client.js')
+    const {checkNode} = await import('../../host/node-check.js')
+    const {TransportPool, sshOptionsFromEnv} = await import('../../transport/index.js')
     const local: KubeObject = {apiVersion: 'v1', kind: 'Node', metadata: {name: 'local'}, spec: {address: 'local'}}
     let nodes: KubeObject[] = [local]
     if (args.node !== 'local') {
@@ -39,16 +39,17 @@ export default class NodesCheck extends TsctlCommand {
       if (args.node && nodes.length === 0) throw new UserError(`no Node named ${args.node} in the manifests at ${flags.ref}`, ExitCode.invalid, [], `known nodes: ${all.map((n) => n.metadata.name).join(', ') || 'none'}; \`local\` checks this machine`)
       if (nodes.length === 0) nodes = [local]
     }
+    // The run's one pool: the same SSH settings (TSCTL_SSH_CONFIG,
+    // TSCTL_SSH_KNOWN_HOSTS) and the same shared limiter as sync.
+    const pool = new TransportPool({ssh: sshOptionsFromEnv()})
     const results = await Promise.all(nodes.map(async (n) => {
-      const transport = transportFor(n)
+      const transport = pool.get(n) // an unsafe spec.ssh is the user's error (exit 2), not an unreachable host
       try {
         return await checkNode(new RuntimeClient(transport, {root: flags.root}))
       } catch (e) {
         return {node: n.metadata.name, ok: false, problems: [`unreachable: ${(e as Error).message}`], warnings: [], facts: {}}
-      } finally {
-        await transport.close()
       }
-    }))
+    })).finally(() => pool.close())
     if (flags.output === 'json') {
       this.printJson({apiVersion: 'tsctl.io/v1', kind: 'NodeCheckList', items: results})
     } else {

@@ -1,5 +1,5 @@
 import {TsctlCommand} from '../../cli/base.js'
-import {editArgs, editFlags, runEdit} from '../../gitops/rolloutCommand.js'
+import {editArgs, editFlags, runEdit} from '../../rollout/verb-command.js'
 
 /** `tsctl rollout pause deployment/NAME`. */
 export default class RolloutPause extends TsctlCommand {
@@ -12,7 +12,7 @@ export default class RolloutPause extends TsctlCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(RolloutPause)
     this.outputFormat = flags.output
-    const {rolloutPause} = await import('../../reconcile/rollout.js')
+    const {rolloutPause} = await import('../../rollout/verbs.js')
     this.setExitCode(await runEdit({args, flags, operation: 'tsctl rollout pause', kinds: ['Deployment'], applies: false, edit: (s, key) => rolloutPause(s, key, true), warn: (m) => this.warnLine(m), print: (s) => this.print(s)}))
   }
 }

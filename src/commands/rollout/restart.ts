@@ -1,5 +1,5 @@
 import {TsctlCommand} from '../../cli/base.js'
-import {editArgs, editFlags, runEdit} from '../../gitops/rolloutCommand.js'
+import {editArgs, editFlags, runEdit} from '../../rollout/verb-command.js'
 
 /** `tsctl rollout restart KIND/NAME`. */
 export default class RolloutRestart extends TsctlCommand {
@@ -12,7 +12,7 @@ export default class RolloutRestart extends TsctlCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(RolloutRestart)
     this.outputFormat = flags.output
-    const {rolloutRestart} = await import('../../reconcile/rollout.js')
+    const {rolloutRestart} = await import('../../rollout/verbs.js')
     this.setExitCode(await runEdit({args, flags, operation: 'tsctl rollout restart', kinds: ['Deployment', 'StatefulSet', 'DaemonSet'], applies: true, edit: (s, key, now) => rolloutRestart(s, key, now), warn: (m) => this.warnLine(m), print: (s) => this.print(s)}))
   }
 }

@@ -31,7 +31,7 @@ Exit 0 when rolled out; 5 when the Deployment passed its progressDeadlineSeconds
     const {openBackend, namespacePhrase} = await import('../../cli/context.js')
     const {ExitCode, UserError} = await import('../../errors.js')
     const {objectKey} = await import('../../manifests/object.js')
-    const {rolloutStatus} = await import('../../reconcile/rollout.js')
+    const {rolloutStatus} = await import('../../rollout/verbs.js')
     const {parseDuration} = await import('../../sync/duration.js')
     const {kind, name} = parseTarget([args.target, ...(args.name ? [args.name] : [])])
     if (!['Deployment', 'StatefulSet', 'DaemonSet'].includes(kind.kind)) throw new UserError(`rollout status works on deployments, statefulsets and daemonsets, not ${kind.plural}`)

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {TsctlCommand} from '../../cli/base.js'
-import {editArgs, editFlags, runEdit} from '../../gitops/rolloutCommand.js'
+import {editArgs, editFlags, runEdit} from '../../rollout/verb-command.js'
 
 /** `tsctl rollout undo KIND/NAME [--to-revision N] [--commit]`. */
 export default class RolloutUndo extends TsctlCommand {
@@ -21,7 +21,7 @@ export default class RolloutUndo extends TsctlCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(RolloutUndo)
     this.outputFormat = flags.output
-    const {rolloutUndo} = await import('../../reconcile/rollout.js')
+    const {rolloutUndo} = await import('../../rollout/verbs.js')
     let target: number | undefined
     const code = await runEdit({
       args,
@@ -38,7 +38,7 @@ export default class RolloutUndo extends TsctlCommand {
       print: (s) => this.print(s),
     })
     if (flags.commit && target) {
-      const {commitRollback} = await import('../../gitops/commitRollback.js')
+      const {commitRollback} = await import('../../rollout/undo-commit.js')
       const {objectKey} = await import('../../manifests/object.js')
       const {parseTarget} = await import('../../cli/kinds.js')
       const {openBackend} = await import('../../cli/context.js')

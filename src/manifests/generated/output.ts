@@ -515,7 +515,7 @@ export interface ValidateOutput {
   warnings: Diagnostic[]
 }
 /**
- * A record of the GitOps loop (src/gitops/watchLoop.ts WatchRecord). Sync progress arrives as event "sync" with the sync event (src/sync/events.ts) in detail.
+ * A record of the GitOps loop (src/gitops/watch-loop.ts WatchRecord). Sync progress arrives as event "sync" with the sync event (src/sync/events.ts) in detail.
  */
 export interface WatchRecordOutput {
   /**

@@ -23,7 +23,7 @@ import {nameSuffix, stableUid} from '../hash.js'
 import {schedulerNodes} from '../scheduling.js'
 import {type Any, ann, clone, effectiveTemplate, isActive, isAvailable, isReady, nodeNameOf, scaledValue} from '../util.js'
 import {createSnapshot, explain} from '../scheduler/schedule.js'
-import {podFromTemplate} from './podFromTemplate.js'
+import {podFromTemplate} from './pod-from-template.js'
 import {ensureRevision} from './revisions.js'
 
 const REV = 'controller-revision-hash'

@@ -22,7 +22,7 @@ import {keyOf} from '../../manifests/object.js'
 import {A, type Ctx} from '../context.js'
 import {nameSuffix, stableUid} from '../hash.js'
 import {type Any, ann, clone, isActive, msOf, podPhase, restartCount, setCondition} from '../util.js'
-import {podFromTemplate} from './podFromTemplate.js'
+import {podFromTemplate} from './pod-from-template.js'
 
 const BACKOFF_BASE_MS = 10_000
 const BACKOFF_MAX_MS = 360_000

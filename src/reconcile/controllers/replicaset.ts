@@ -11,7 +11,7 @@ import type {KubeObject} from '../../manifests/object.js'
 import {A, type Ctx} from '../context.js'
 import {nameSuffix, stableUid} from '../hash.js'
 import {ann, type Any, clone, isActive, isAvailable, isReady, nodeNameOf, podPhase, readySince, restartCount, selectorMatches} from '../util.js'
-import {podFromTemplate} from './podFromTemplate.js'
+import {podFromTemplate} from './pod-from-template.js'
 
 export interface ReplicaCounts {
   replicas: number

@@ -10,7 +10,7 @@ import {objectKey} from '../../manifests/object.js'
 import {A, type Ctx} from '../context.js'
 import {stableStringify, stableUid, templateHash} from '../hash.js'
 import {type Any, ann, clone, ownerRefTo, setAnn} from '../util.js'
-import {configSnapshot} from '../specHash.js'
+import {configSnapshot} from '../spec-hash.js'
 
 export function revisionsOf(ctx: Ctx, owner: KubeObject): KubeObject[] {
   return ctx.ownedBy(owner.metadata.uid ?? '', 'ControllerRevision').sort((a, b) => ((a as Any).revision ?? 0) - ((b as Any).revision ?? 0))

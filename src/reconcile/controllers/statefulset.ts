@@ -20,7 +20,7 @@ import {keyOf, objectKey} from '../../manifests/object.js'
 import {A, type Ctx} from '../context.js'
 import {stableUid} from '../hash.js'
 import {type Any, ann, clone, effectiveTemplate, isActive, isAvailable, isReady, podPhase, setAnn} from '../util.js'
-import {podFromTemplate} from './podFromTemplate.js'
+import {podFromTemplate} from './pod-from-template.js'
 import {ensureRevision} from './revisions.js'
 
 const REV = 'controller-revision-hash'

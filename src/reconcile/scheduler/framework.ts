@@ -11,7 +11,7 @@
  */
 import type {Container, PodSpec, Quantity} from '../../manifests/generated/index.js'
 import type {KubeObject} from '../../manifests/object.js'
-import type {SpecParts} from './podInfo.js'
+import type {SpecParts} from './pod-info.js'
 import type {Selector} from './selector.js'
 
 /** kube-scheduler's `framework.MaxNodeScore`: every normalised score is in 0..100. */

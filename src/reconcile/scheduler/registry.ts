@@ -14,16 +14,16 @@
  */
 import type {FilterPlugin, Plugin, ScorePlugin} from './framework.js'
 import {isFilter, isScorer} from './framework.js'
-import {NodeResourcesBalancedAllocation} from './plugins/balancedAllocation.js'
-import {ClaimNode} from './plugins/claimNode.js'
-import {InterPodAffinity} from './plugins/interPodAffinity.js'
-import {NodeAffinity} from './plugins/nodeAffinity.js'
-import {NodeName} from './plugins/nodeName.js'
-import {NodePorts} from './plugins/nodePorts.js'
-import {NodeResourcesFit} from './plugins/nodeResourcesFit.js'
-import {NodeUnschedulable} from './plugins/nodeUnschedulable.js'
-import {PodTopologySpread} from './plugins/podTopologySpread.js'
-import {TaintToleration} from './plugins/taintToleration.js'
+import {NodeResourcesBalancedAllocation} from './plugins/balanced-allocation.js'
+import {ClaimNode} from './plugins/claim-node.js'
+import {InterPodAffinity} from './plugins/inter-pod-affinity.js'
+import {NodeAffinity} from './plugins/node-affinity.js'
+import {NodeName} from './plugins/node-name.js'
+import {NodePorts} from './plugins/node-ports.js'
+import {NodeResourcesFit} from './plugins/node-resources-fit.js'
+import {NodeUnschedulable} from './plugins/node-unschedulable.js'
+import {PodTopologySpread} from './plugins/pod-topology-spread.js'
+import {TaintToleration} from './plugins/taint-toleration.js'
 
 /** In kube's MultiPoint order. Weights (scorers): TaintToleration 3, NodeAffinity 2, NodeResourcesFit 1, PodTopologySpread 2, InterPodAffinity 2, NodeResourcesBalancedAllocation 1. */
 export const plugins: readonly Plugin[] = [

@@ -11,8 +11,8 @@ import type {KubeObject} from '../../manifests/object.js'
 import {bytes, milliCPU, parseQuantity} from '../../manifests/quantity.js'
 import type {AffinityTerm, ClusterView, ExistingTerm, ExistingTermKind, ExistingTermsView, NodeCounts, NodeInfo, NodeValues, PodCounter, PodInfo, ResourceArrays, Resources, SchedulerNode, Taint, Template, TopologyIndex} from './framework.js'
 import {fnv1a} from './hash.js'
-import {LabelIndex} from './labelIndex.js'
-import {isTerminal, LabelHostname, podInfoOf, SpecCache} from './podInfo.js'
+import {LabelIndex} from './label-index.js'
+import {isTerminal, LabelHostname, podInfoOf, SpecCache} from './pod-info.js'
 
 /** The taint kube's node lifecycle controller puts on a node that is not Ready. */
 export const TaintNodeNotReady = 'node.kubernetes.io/not-ready'

@@ -2,9 +2,9 @@
 // an in-memory first-parent chain, a tip source driven by the test, and a
 // sync that records every call and runs a scripted number of steps,
 // honouring shouldStop between them.
-import type {CommitOrder} from '../../../src/gitops/commitLog.js'
-import type {SyncPortOptions, SyncPortResult} from '../../../src/gitops/syncPort.js'
-import type {TipSource} from '../../../src/gitops/tipSource.js'
+import type {CommitOrder} from '../../../src/gitops/commit-log.js'
+import type {SyncPortOptions, SyncPortResult} from '../../../src/gitops/sync-port.js'
+import type {TipSource} from '../../../src/gitops/tip-source.js'
 import type {StateBackend} from '../../../src/state/backend.js'
 
 export const sha = (n: number) => n.toString(16).padStart(40, '0')

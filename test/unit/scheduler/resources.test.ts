@@ -2,7 +2,7 @@
 // (init-container max, sidecars, overhead), and BalancedAllocation.
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {podRequest} from '../../../src/reconcile/scheduler/podInfo.js'
+import {podRequest} from '../../../src/reconcile/scheduler/pod-info.js'
 import type {SchedulingPodSpec} from '../../../src/reconcile/scheduler/framework.js'
 import {fleet, node, pod, rejected, scoresOf, where} from './builders.js'
 

@@ -1,6 +1,6 @@
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {Limiter} from '../../../src/runtime/transport/limiter.js'
+import {Limiter} from '../../../src/transport/limiter.js'
 
 const tick = () => new Promise((r) => setImmediate(r))
 

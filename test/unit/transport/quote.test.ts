@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {shJoin, shQuote} from '../../../src/runtime/transport/quote.js'
+import {shJoin, shQuote} from '../../../src/transport/quote.js'
 
 // Strings a remote shell must never interpret.
 const hostile = [

@@ -1,0 +1,234 @@
+import type {WatchRecordOutput} from '../manifests/generated/output.js'
+import type {StateBackend} from '../state/backend.js'
+import {type CommitOrder, nextCommit} from './commit-log.js'
+import type {SyncFn, SyncPortOptions, SyncPortResult} from './sync-port.js'
+import type {TipSource} from './tip-source.js'
+
+/**
+ * One structured log record of the loop (`-o json` prints one per line).
+ * Its shape is schemas/output/watch-record.json, the source of truth; the
+ * type is generated from it, so an event the schema does not list fails to compile.
+ */
+export type WatchRecord = WatchRecordOutput
+
+export interface WatchLoopOptions {
+  source: TipSource
+  order: CommitOrder
+  sync: SyncFn
+  backend: StateBackend
+  /** the commit already applied (state.appliedCommit), or null */
+  applied: string | null
+  /** periodic passes of the last commit when idle; 0 = none */
+  resyncMs: number
+  coalesce?: boolean
+  /** options passed through to every sync() */
+  syncOptions?: Omit<SyncPortOptions, 'repo' | 'ref' | 'backend' | 'onEvent' | 'shouldStop' | 'now' | 'dryRun'>
+  /** aborting it stops the loop after the step in flight */
+  signal: AbortSignal
+  emit: (r: WatchRecord) => void
+  now?: () => number
+  /** delay before retrying a pass that could not start (locked state, git error); doubles to max */
+  retryMs?: {min: number; max: number}
+}
+
+export interface WatchLoopResult {
+  passes: number
+  /** the last commit a pass was run for */
+  last: string | null
+}
+
+/** Exit codes that mean "could not run the pass now, try again": the lock. */
+const RETRY_CODES = new Set([3])
+
+/**
+ * The GitOps loop: one sync pass per new commit of the tracked branch, in
+ * first-parent order (never skipping one unless `coalesce`), and a resync
+ * pass of the last commit after `resyncMs` without one (drift, node
+ * failure, CronJobs). A pass is superseded — sync's `shouldStop` turns true
+ * so it returns after the step in flight — as soon as the branch tip is
+ * another commit than the one being applied, or the signal aborts.
+ *
+ * Bounded: no queue is kept (the next commit is asked of git each time),
+ * one pass runs at a time, retries back off up to `retryMs.max`, and each
+ * record's message is capped.
+ */
+export async function watchLoop(o: WatchLoopOptions): Promise<WatchLoopResult> {
+  const now = o.now ?? Date.now
+  const retry = o.retryMs ?? {min: 1000, max: 30_000}
+  const emit = (r: Omit<WatchRecord, 'time'>) => o.emit({time: new Date(now()).toISOString(), ...r, message: r.message.slice(0, 2000)})
+  let passes = 0
+  let last: string | null = null
+  /** the commit a resync pass applies: the last commit that was not rejected as invalid */
+  let resyncRef: string | null = null
+  /** the newest tip seen, refreshed on every change notification */
+  let knownTip: string | null = null
+  let inFlight: string | null = null
+  let backoff = retry.min
+  let reportedError: string | undefined
+
+  const wake = new Waker()
+  const refreshTip = async () => {
+    try {
+      knownTip = await o.source.tip()
+    } catch {
+      // keep the old one; the next tick asks again
+    }
+    wake.notify()
+  }
+  o.signal.addEventListener('abort', () => wake.notify(), {once: true})
+  try {
+    await o.source.start(() => void refreshTip())
+    knownTip = await o.source.tip()
+    // resume after the applied commit when it is still in the branch's history
+    if (o.applied && knownTip && (await o.order.isAncestor(o.applied, knownTip))) last = resyncRef = o.applied
+    emit({level: 'info', event: 'watch.start', message: `watching ${o.source.ref} of ${o.source.repo}${last ? `, applied ${short(last)}` : ''}`, ...(knownTip ? {commit: knownTip} : {})})
+
+    while (!o.signal.aborted) {
+      let next
+      if (o.source.lastError !== reportedError) {
+        reportedError = o.source.lastError
+        if (reportedError) emit({level: 'warn', event: 'fetch.error', message: reportedError})
+      }
+      try {
+        knownTip = await o.source.tip()
+        next = await nextCommit(o.order, last, knownTip, o.coalesce)
+      } catch (e) {
+        emit({level: 'error', event: 'git.error', message: errText(e)})
+        await wake.wait(backoff, o.signal)
+        backoff = Math.min(backoff * 2, retry.max)
+        continue
+      }
+      if (next) {
+        if (next.rewritten) emit({level: 'warn', event: 'rewritten', commit: next.sha, message: `${short(last)} is not in the history of ${o.source.ref} any more (force push?): going to the tip ${short(next.sha)}`})
+        const subject = await o.order.subject(next.sha).catch(() => '')
+        emit({level: 'info', event: 'commit', commit: next.sha, subject, behind: next.behind - 1, ...(next.skipped ? {skipped: next.skipped} : {}), message: `new commit ${short(next.sha)} ${JSON.stringify(subject)}${next.skipped ? ` (coalesced ${next.skipped} older)` : ''}`})
+        const r = await pass(next.sha, subject, 'commit')
+        if (r === 'retry') {
+          await wake.wait(backoff, o.signal)
+          backoff = Math.min(backoff * 2, retry.max)
+          continue
+        }
+        backoff = retry.min
+        last = next.sha
+        if (r.exitCode !== 2) resyncRef = next.sha
+        continue
+      }
+      // idle: wait for a change, the resync tick or the stop signal
+      const woke = await wake.wait(o.resyncMs > 0 ? o.resyncMs : undefined, o.signal)
+      if (!woke && !o.signal.aborted && resyncRef) {
+        // before resyncing, make sure no commit arrived unnoticed
+        knownTip = await o.source.tip().catch(() => knownTip)
+        if (knownTip && knownTip !== last) continue
+        const r = await pass(resyncRef, await o.order.subject(resyncRef).catch(() => ''), 'resync')
+        if (r === 'retry') backoff = Math.min(backoff * 2, retry.max)
+      }
+    }
+    emit({level: 'info', event: 'watch.stop', message: `stopped after ${passes} pass${passes === 1 ? '' : 'es'}`, ...(last ? {commit: last} : {})})
+    return {passes, last}
+  } finally {
+    await o.source.close()
+  }
+
+  async function pass(sha: string, subject: string, reason: 'commit' | 'resync'): Promise<SyncPortResult | 'retry'> {
+    passes++
+    const n = passes
+    inFlight = sha
+    let superseded = false
+    emit({level: 'info', event: 'pass.start', pass: n, reason, commit: sha, subject, message: `pass ${n}: ${reason} ${short(sha)} ${JSON.stringify(subject)}`})
+    try {
+      const r = await o.sync({
+        ...o.syncOptions,
+        repo: o.source.repo,
+        ref: sha,
+        backend: o.backend,
+        ...(o.now ? {now: o.now} : {}),
+        onEvent: (e) => emit({level: 'info', event: 'sync', pass: n, commit: sha, message: eventText(e), detail: e as object}),
+        shouldStop: () => {
+          if (o.signal.aborted) return true
+          if (knownTip !== null && knownTip !== inFlight) superseded = true
+          return superseded
+        },
+      })
+      if (RETRY_CODES.has(r.exitCode)) {
+        emit({level: 'warn', event: 'pass.error', pass: n, reason, commit: sha, exitCode: r.exitCode, message: `pass ${n}: the state is locked; retrying`})
+        passes--
+        return 'retry'
+      }
+      if (superseded && !r.converged) emit({level: 'info', event: 'superseded', pass: n, commit: sha, message: `pass ${n}: ${short(sha)} superseded by ${short(knownTip)} after the step in flight`})
+      emit({
+        // a pass superseded or stopped by a signal stopped on purpose: not an error, whatever code sync gave it
+        level: r.exitCode === 0 || ((superseded || o.signal.aborted) && !r.converged) ? 'info' : 'error',
+        event: 'pass.end',
+        pass: n,
+        reason,
+        commit: sha,
+        exitCode: r.exitCode,
+        converged: r.converged,
+        message: `pass ${n}: ${short(sha)} ${r.converged ? 'converged' : superseded ? 'superseded' : o.signal.aborted ? 'stopped' : 'not converged'} (exit ${r.exitCode})`,
+      })
+      return r
+    } catch (e) {
+      const code = (e as {exitCode?: number}).exitCode
+      if (code !== undefined && RETRY_CODES.has(code)) {
+        emit({level: 'warn', event: 'pass.error', pass: n, reason, commit: sha, exitCode: code, message: `pass ${n}: ${errText(e)}; retrying`})
+        passes--
+        return 'retry'
+      }
+      const exitCode = typeof code === 'number' ? code : 2
+      emit({level: 'error', event: 'pass.error', pass: n, reason, commit: sha, exitCode, message: `pass ${n}: ${short(sha)} failed: ${errText(e)}`})
+      return {exitCode, converged: false, commit: null}
+    } finally {
+      inFlight = null
+    }
+  }
+}
+
+function short(sha: string | null): string {
+  return sha ? sha.slice(0, 8) : '(none)'
+}
+
+function errText(e: unknown): string {
+  return String((e as Error)?.message ?? e).split('\n')[0]
+}
+
+/** A sync event as one line: its message when it has one. */
+export function eventText(e: unknown): string {
+  if (e && typeof e === 'object') {
+    const m = (e as {message?: unknown}).message
+    if (typeof m === 'string') return m
+    const t = (e as {type?: unknown}).type
+    return typeof t === 'string' ? `${t} ${JSON.stringify(e).slice(0, 300)}` : JSON.stringify(e).slice(0, 300)
+  }
+  return String(e)
+}
+
+/** A one-shot-per-wait notification: wait() resolves true when notified, false on timeout. */
+export class Waker {
+  private pending = false
+  private resolve: ((v: boolean) => void) | undefined
+
+  notify(): void {
+    if (this.resolve) {
+      const r = this.resolve
+      this.resolve = undefined
+      r(true)
+    } else this.pending = true
+  }
+
+  wait(ms: number | undefined, signal?: AbortSignal): Promise<boolean> {
+    if (this.pending || signal?.aborted) {
+      this.pending = false
+      return Promise.resolve(!signal?.aborted)
+    }
+    return new Promise((resolve) => {
+      const timer = ms === undefined ? undefined : setTimeout(() => {
+        this.resolve = undefined
+        resolve(false)
+      }, ms)
+      this.resolve = (v) => {
+        if (timer) clearTimeout(timer)
+        resolve(v)
+      }
+    })
+  }
+}

@@ -1,0 +1,189 @@
+import {createHash} from 'node:crypto'
+import {existsSync, readFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import type {Readable} from 'node:stream'
+import {fileURLToPath} from 'node:url'
+import {HostError} from '../errors.js'
+import type {ObservedNode, ObservedPod} from '../reconcile/observed.js'
+import {bundleTar} from './bundle/bundle-tar.js'
+import {parseCapacity, parseStatus} from './status-lines.js'
+import type {RunResult, Transport} from '../transport/transport.js'
+
+/** The files installed on a host, by name, and their content hash. */
+export interface RuntimeFiles {
+  files: Map<string, Buffer>
+  hash: string
+}
+
+/** Where the package keeps the host runtime (src/host/shipped, with bin/ from build.sh). */
+export function runtimeSourceDir(): string {
+  if (process.env.TSCTL_RUNTIME_SRC) return process.env.TSCTL_RUNTIME_SRC
+  let dir = dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir)
+    if (up === dir) throw new Error('tsctl: cannot find the package root for src/host/shipped')
+    dir = up
+  }
+  return join(dir, 'src', 'host', 'shipped')
+}
+
+/** Reads tsctl-runtime and the tsctl-init binaries; the hash names the install dir. */
+export function loadRuntimeFiles(src = runtimeSourceDir()): RuntimeFiles {
+  const files = new Map<string, Buffer>()
+  files.set('tsctl-runtime', readFileSync(join(src, 'tsctl-runtime')))
+  for (const arch of ['amd64', 'arm64']) {
+    const p = join(src, 'bin', `tsctl-init-${arch}`)
+    if (existsSync(p)) files.set(`tsctl-init-${arch}`, readFileSync(p))
+  }
+  if (files.size === 1) throw new Error(`tsctl-init is not built: run npm run build:init (looked in ${join(src, 'bin')})`)
+  const h = createHash('sha256')
+  for (const [k, v] of [...files].sort()) h.update(k).update('\0').update(v)
+  return {files, hash: h.digest('hex').slice(0, 16)}
+}
+
+// Installs atomically: extract next to the target, then rename; the target
+// directory is the only argument, never part of the script.
+const INSTALL_SCRIPT =
+  'set -eu; d=$1; mkdir -p "${d%/*}"; t="$d.tmp.$$"; rm -rf "$t"; mkdir "$t"; tar -x -f - -C "$t"; ' +
+  'chmod 0755 "$t"/*; mv -T "$t" "$d" 2>/dev/null || { rm -rf "$t"; test -x "$d/tsctl-runtime"; }'
+
+export type ApplyResult = 'started' | 'unchanged'
+
+/**
+ * The CLI's handle on one host's runtime, built on a Transport. Installs
+ * `tsctl-runtime` under ROOT/runtime/<hash>/ once (per content hash, so two
+ * tsctl versions never overwrite each other), then runs its verbs. Every
+ * method is idempotent; a non-zero exit becomes a HostError with the
+ * runtime's stderr.
+ */
+export class RuntimeClient {
+  readonly root: string
+  private installed?: string
+  private readonly rt: RuntimeFiles
+
+  constructor(readonly transport: Transport, opts: {root?: string; files?: RuntimeFiles} = {}) {
+    this.root = opts.root ?? '/var/lib/tsctl'
+    this.rt = opts.files ?? loadRuntimeFiles()
+  }
+
+  /** ROOT/runtime/<hash>/tsctl-runtime */
+  get runtimePath(): string {
+    return `${this.root}/runtime/${this.rt.hash}/tsctl-runtime`
+  }
+
+  /** Installs the runtime unless this hash is there already. Returns the runtime's path. */
+  async ensureInstalled(): Promise<string> {
+    if (this.installed) return this.installed
+    const path = this.runtimePath
+    const probe = await this.transport.exec(['test', '-x', path])
+    if (probe.code !== 0) {
+      const tar = await bundleTar(this.rt.files)
+      const r = await this.transport.exec(['sh', '-c', INSTALL_SCRIPT, 'sh', dirname(path)], {stdin: tar})
+      if (r.code !== 0) throw new HostError(this.transport.node, `installing the runtime failed: ${r.stderr.trim()}`)
+    }
+    this.installed = path
+    return path
+  }
+
+  /** Runs a verb; returns the raw result (the caller checks the code). */
+  async run(args: string[], opts: {stdin?: Buffer | Readable; timeoutMs?: number; onStdout?: (b: Buffer) => void} = {}): Promise<RunResult> {
+    const path = await this.ensureInstalled()
+    return this.transport.exec([path, '--root', this.root, ...args], opts)
+  }
+
+  private async ok(args: string[], opts: {stdin?: Buffer | Readable; timeoutMs?: number} = {}): Promise<string> {
+    const r = await this.run(args, opts)
+    if (r.code !== 0) throw new HostError(this.transport.node, `tsctl-runtime ${args[0]} failed (exit ${r.code}): ${r.stderr.trim()}`)
+    return r.stdout.toString()
+  }
+
+  /** `key value` facts about the host: kernel, arch, cgroup mode and controllers, overlay, tools. */
+  async info(): Promise<Record<string, string>> {
+    const out: Record<string, string> = {}
+    for (const l of (await this.ok(['info'])).split('\n')) {
+      const i = l.indexOf(' ')
+      if (i > 0) out[l.slice(0, i)] = l.slice(i + 1)
+    }
+    return out
+  }
+
+  /** The layer digests the host does not have yet. */
+  async missingLayers(digests: string[]): Promise<string[]> {
+    if (digests.length === 0) return []
+    return (await this.ok(['layer-has', ...digests])).split('\n').filter(Boolean)
+  }
+
+  /** Stores one layer: a tar of `root/…` plus optional `whiteouts`/`opaque` NUL lists (src/host/protocol.md). */
+  async addLayer(digest: string, tar: Buffer | Readable): Promise<void> {
+    await this.ok(['layer-add', digest], {stdin: tar})
+  }
+
+  /** Starts the pod from its bundle tar; `unchanged` when that spec hash already runs. */
+  async apply(uid: string, bundle: Buffer): Promise<ApplyResult> {
+    const out = await this.ok(['apply', uid], {stdin: bundle})
+    return out.includes('unchanged') ? 'unchanged' : 'started'
+  }
+
+  /** All pods on the host, one call. */
+  async status(): Promise<ObservedPod[]> {
+    return parseStatus(await this.ok(['status']))
+  }
+
+  /**
+   * The whole ObservedNode (capacity and every pod) in one call. `now` is
+   * the observation time (epoch ms) the caller's clock gives. A host that
+   * cannot be reached rejects with HostError: the caller records
+   * `reachable: false` and no pods.
+   */
+  async observe(now: number): Promise<ObservedNode> {
+    const text = await this.ok(['status'])
+    return {name: this.transport.node, reachable: true, observedAt: now, capacity: parseCapacity(text), pods: parseStatus(text)}
+  }
+
+  /** preStop, SIGTERM, grace, SIGKILL. The pod's files stay for logs and status. */
+  async stop(uid: string, graceSeconds?: number): Promise<void> {
+    await this.ok(['stop', uid, ...(graceSeconds === undefined ? [] : [String(graceSeconds)])])
+  }
+
+  /** Stops the pod and removes its mounts, cgroups and files (claims stay). */
+  async remove(uid: string, graceSeconds?: number): Promise<void> {
+    await this.ok(['remove', uid, ...(graceSeconds === undefined ? [] : [String(graceSeconds)])])
+  }
+
+  /** Deletes a PersistentVolumeClaim's host directory (`namespace.claim`). */
+  async removeClaim(dirName: string): Promise<void> {
+    await this.ok(['remove-claim', dirName])
+  }
+
+  /**
+   * Swaps the files of a ConfigMap/Secret volume (by name) in a running pod:
+   * the kubelet's atomic `..data` symlink swap, no restart. HASH is what
+   * status reports for the volume afterwards. Files come from `volumeFiles`.
+   */
+  async updateFiles(uid: string, volume: string, hash: string, files: Map<string, Buffer>): Promise<void> {
+    await this.ok(['update-files', uid, encodeURIComponent(volume), hash], {stdin: await bundleTar(files)})
+  }
+
+  /**
+   * A container's log (with the rotated part when `all`). With `follow`,
+   * streams new lines to `onData` until `timeoutMs` or the transport closes.
+   */
+  async logs(uid: string, container: string, opts: {all?: boolean; follow?: boolean; onData?: (b: Buffer) => void; timeoutMs?: number} = {}): Promise<string> {
+    const args = ['logs', uid, encodeURIComponent(container)]
+    if (opts.follow) {
+      const r = await this.run([...args, '--follow'], {onStdout: opts.onData, timeoutMs: opts.timeoutMs})
+      return r.stdout.toString()
+    }
+    return this.ok([...args, ...(opts.all ? ['--all'] : [])])
+  }
+
+  /** Runs argv inside the container (namespaces, root, cgroup, user); returns its exit code and output. */
+  async exec(uid: string, container: string, argv: string[], opts: {stdin?: Buffer | Readable; timeoutMs?: number} = {}): Promise<RunResult> {
+    return this.run(['exec', uid, encodeURIComponent(container), ...argv], opts)
+  }
+
+  /** Removes stopped pods, half-written bundles and layers, and orphaned cgroups. */
+  async gc(): Promise<string[]> {
+    return (await this.ok(['gc'])).split('\n').filter(Boolean)
+  }
+}

@@ -1,0 +1,74 @@
+import type {ObservedContainer, ObservedNode, ObservedPod, PodPhase} from '../reconcile/observed.js'
+
+/** The kubelet's default maxPods: what a host advertises as `pods` capacity. */
+export const DEFAULT_MAX_PODS = 110
+
+/** The host's capacity from the status `node` line, as Kubernetes quantities. */
+export function parseCapacity(text: string): ObservedNode['capacity'] | undefined {
+  const f = /^node (\d+) (\d+)$/m.exec(text)
+  return f ? {cpu: f[1], memory: `${f[2]}Ki`, pods: String(DEFAULT_MAX_PODS)} : undefined
+}
+
+/**
+ * Parses the output of `tsctl-runtime status` (one call per host) into
+ * ObservedPods. Line format (src/host/protocol.md), space-separated,
+ * `-` for none, times in epoch ms, names URI-encoded:
+ *
+ *   node CPUS MEMORY_KB
+ *   pod UID NAMESPACE NAME HASH PHASE READY READYSINCE STARTEDAT
+ *   ctr UID KIND NAME STATE REASON EXIT RESTARTS READY STARTED FINISHED LASTREASON LASTEXIT
+ *   vol UID VOLINDEX HASH VOLNAME
+ *
+ * Unknown line kinds are ignored, so a newer runtime can add lines.
+ */
+export function parseStatus(text: string): ObservedPod[] {
+  const pods = new Map<string, ObservedPod>()
+  const num = (s: string | undefined): number | undefined => (s === undefined || s === '-' || s === '' ? undefined : Number(s))
+  const dec = (s: string): string => {
+    try {
+      return decodeURIComponent(s)
+    } catch {
+      return s
+    }
+  }
+  for (const raw of text.split('\n')) {
+    const f = raw.trim().split(/\s+/)
+    if (f[0] === 'pod' && f.length >= 9) {
+      const phases: PodPhase[] = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']
+      pods.set(f[1], {
+        uid: f[1],
+        namespace: dec(f[2]),
+        name: dec(f[3]),
+        specHash: f[4],
+        phase: phases.includes(f[5] as PodPhase) ? (f[5] as PodPhase) : 'Unknown',
+        ready: f[6] === '1',
+        readySince: num(f[7]),
+        startedAt: num(f[8]),
+        initContainers: [],
+        containers: [],
+      })
+    } else if (f[0] === 'ctr' && f.length >= 12) {
+      const pod = pods.get(f[1])
+      if (!pod) continue
+      const state = (['waiting', 'running', 'terminated'] as const).find((s) => s === f[4]) ?? 'waiting'
+      const c: ObservedContainer = {
+        name: dec(f[3]),
+        state,
+        reason: f[5] === '-' ? undefined : f[5],
+        exitCode: num(f[6]),
+        restartCount: num(f[7]) ?? 0,
+        ready: f[8] === '1',
+        startedAt: num(f[9]),
+        finishedAt: num(f[10]),
+        lastTerminationReason: f[11] === '-' || f[11] === undefined ? undefined : f[11],
+        lastExitCode: num(f[12]),
+      }
+      ;(f[2] === 'init' ? pod.initContainers : pod.containers).push(c)
+    } else if (f[0] === 'vol' && f.length >= 4) {
+      const pod = pods.get(f[1])
+      // keyed by volume name (reconcile's podVolumeHashes); by index from a runtime that printed no name
+      if (pod) pod.volumeHashes = {...pod.volumeHashes, [f[4] !== undefined && f[4] !== '-' ? dec(f[4]) : f[2]]: f[3]}
+    }
+  }
+  return [...pods.values()]
+}

@@ -1,0 +1,86 @@
+// runAsUser/runAsGroup, allowPrivilegeEscalation: false, readOnlyRootFilesystem,
+// privileged; hostNetwork and shareProcessNamespace; log rotation; fds ≥ 3 closed.
+import {existsSync, readFileSync, readlinkSync, statSync} from 'node:fs'
+import {join} from 'node:path'
+import {test} from 'uvu'
+import * as assert from 'uvu/assert'
+import {bundleTar} from '../../src/host/bundle/bundle-tar.js'
+import {buildPodBundle} from '../../src/host/bundle/pod-bundle.js'
+import {RuntimeClient} from '../../src/host/runtime-client.js'
+import {LocalTransport} from '../../src/transport/local.js'
+import {hostPid, layer, pod, sh, testHost, type TestHost} from './_host.js'
+
+let host: TestHost
+
+test.before(async () => {
+  host = await testHost()
+})
+
+test.after(async () => {
+  assert.equal(await host.cleanup(), [])
+})
+
+const running = (p: {containers: {state: string}[]}) => p.containers.every((c) => c.state === 'running')
+
+test('runAsUser/runAsGroup, no_new_privs, read-only root, no leaked fds', async () => {
+  const uid = await host.apply(pod('user', [{command: ['sleep', '3600'], securityContext: {runAsUser: 1234, runAsGroup: 5678, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true}}]))
+  await host.waitPod(uid, running, 'running')
+  const pid = hostPid(host.root, uid, 'c00')
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  assert.match(status, /Uid:\s+1234\s+1234\s+1234\s+1234/)
+  assert.match(status, /Gid:\s+5678\s+5678\s+5678\s+5678/)
+  assert.match(status, /NoNewPrivs:\s+1/)
+  assert.match(status, /CapEff:\s+0000000000000000/)
+  assert.equal(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean), ['sleep', '3600'])
+  const fds = (await import('node:fs')).readdirSync(`/proc/${pid}/fd`).map(Number).sort()
+  assert.equal(fds, [0, 1, 2], 'only stdio is open in the container')
+  assert.match(await sh(host, uid, 'c0', 'touch /newfile 2>&1 || echo readonly'), 'readonly')
+  assert.is((await sh(host, uid, 'c0', 'id -u; id -g')).trim(), '1234\n5678')
+  await host.client.remove(uid, 0)
+})
+
+test('privileged keeps all capabilities and an unmasked /proc', async () => {
+  const uid = await host.apply(pod('priv', [{command: ['sleep', '3600'], securityContext: {privileged: true}}]))
+  await host.waitPod(uid, running, 'running')
+  const bnd = /CapBnd:\s+([0-9a-f]+)/.exec(readFileSync(`/proc/${hostPid(host.root, uid, 'c00')}/status`, 'utf8'))![1]
+  assert.is(bnd, /CapBnd:\s+([0-9a-f]+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1])
+  assert.not.match(await sh(host, uid, 'c0', 'grep " /proc/keys " /proc/mounts || echo unmasked'), '/dev/null')
+  await host.client.remove(uid, 0)
+})
+
+test('hostNetwork and hostPID share the host namespaces; shareProcessNamespace one pid namespace', async () => {
+  const net = await host.apply(pod('hostnet', [{command: ['sleep', '3600']}], {hostNetwork: true}))
+  const shared = await host.apply(pod('sharepid', [{name: 'a', command: ['sleep', '3600']}, {name: 'b', command: ['sleep', '3601']}], {shareProcessNamespace: true}))
+  await host.waitPod(net, running, 'hostnet running')
+  await host.waitPod(shared, running, 'sharepid running')
+  assert.is(readlinkSync(`/proc/${hostPid(host.root, net, 'c00')}/ns/net`), readlinkSync('/proc/self/ns/net'))
+  const a = hostPid(host.root, shared, 'c00')
+  const b = hostPid(host.root, shared, 'c01')
+  assert.is(readlinkSync(`/proc/${a}/ns/pid`), readlinkSync(`/proc/${b}/ns/pid`))
+  assert.match(await sh(host, shared, 'a', 'ps -o args'), 'sleep 3601', 'a sees b')
+  await host.client.remove(net, 0)
+  await host.client.remove(shared, 0)
+  const hp = await host.apply(pod('hostpid', [{command: ['sleep', '3600']}], {hostPID: true}))
+  await host.waitPod(hp, running, 'hostpid running')
+  assert.is(readlinkSync(`/proc/${hostPid(host.root, hp, 'c00')}/ns/pid`), readlinkSync('/proc/self/ns/pid'))
+  assert.match(await sh(host, hp, 'c0', `cat /proc/${process.pid}/cmdline | tr "\\0" " "`), 'node', 'the host pid namespace is visible')
+  await host.client.remove(hp, 0)
+})
+
+test('logs rotate by size (TSCTL_LOG_MAX on the host) and logs --all shows both parts', async () => {
+  const client = new RuntimeClient(new LocalTransport('local', {...process.env, TSCTL_LOG_MAX: '4096'}), {root: host.root})
+  const p = pod('chatty', [{command: ['sh', '-c', 'i=0; while [ $i -lt 100 ]; do echo "line $i 0123456789012345678901234567890123456789"; i=$((i+1)); done; sleep 3600']}])
+  const uid = p.metadata.uid!
+  await client.apply(uid, await bundleTar(buildPodBundle({pod: p, specHash: 'chatty', image: () => ({layers: [layer().digest]})})))
+  await host.waitPod(uid, running, 'running')
+  const dir = join(host.root, 'pods', uid, 'ctr', 'c00')
+  for (let i = 0; i < 100 && !existsSync(join(dir, 'log.1')); i++) await new Promise((r) => setTimeout(r, 100))
+  assert.ok(existsSync(join(dir, 'log.1')), 'the log was rotated')
+  assert.ok(statSync(join(dir, 'log')).size < 4096, 'the live log was truncated')
+  const all = await client.logs(uid, 'c0', {all: true})
+  assert.match(all, 'line 0 ')
+  assert.match(all, 'line 99 ')
+  await client.remove(uid, 0)
+})
+
+test.run()
