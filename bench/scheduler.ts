@@ -22,7 +22,7 @@ import {createHash} from 'node:crypto'
 import {loadavg} from 'node:os'
 import {fileURLToPath} from 'node:url'
 import type {KubeObject} from '../src/manifests/object.js'
-import type {SchedulerNode} from '../src/reconcile/scheduler/framework.js'
+import type {SchedulerNode} from '../src/reconcile/scheduler/types.js'
 import {createSnapshot, schedulePod} from '../src/reconcile/scheduler/schedule.js'
 
 const POD_COUNT = 10_000

@@ -1,4 +1,4 @@
-import type {ObservedContainer, ObservedNode, ObservedPod, PodPhase} from '../reconcile/observed.js'
+import type {ObservedContainer, ObservedNode, ObservedPod, PodPhase} from '../reconcile/index.js'
 
 /** The kubelet's default maxPods: what a host advertises as `pods` capacity. */
 export const DEFAULT_MAX_PODS = 110

@@ -5,7 +5,7 @@
  * This file is the folder's public face; see README.md.
  */
 export type {Action, Plan} from './plan.js'
-export type {Observed, ObservedNode, ObservedPod, ObservedContainer} from './observed.js'
+export type {Observed, ObservedNode, ObservedPod, ObservedContainer, PodPhase} from './observed.js'
 export {reconcile, DEFAULT_NODE_GRACE_MS} from './reconcile.js'
 export type {ReconcileInput, ReconcileOptions, ReconcileResult, RolloutProgress} from './reconcile.js'
 export type {PlanSummary, WorkloadBuckets} from './planner.js'
@@ -14,4 +14,3 @@ export type {ConvergeResult} from './converge.js'
 export {observedFromState} from './assume.js'
 export {podSpecHash, podVolumeHashes, type ObjectIndex} from './spec-hash.js'
 export {parseCron, nextAfter, validTimeZone, type CronSchedule, type CronParse} from './cron.js'
-export {rolloutHistory, rolloutUndo, rolloutRestart, rolloutPause, rolloutStatus, type RevisionInfo, type RolloutResult, type RolloutStatus} from '../rollout/verbs.js'

@@ -4,31 +4,12 @@ import {type KubeObject, keyOf} from '../manifests/object.js'
 import type {Plan} from '../reconcile/plan.js'
 import type {State} from '../state/model.js'
 import {byNsName, controllerOf, field, isManaged, unschedulableMessage} from './kube.js'
-import {type NodeMoves, type RolloutChange, nodeMoves, rolloutsOf} from './diff-rollouts.js'
-import {type FieldChange, diffFields} from './object-diff.js'
+import {type NodeMoves, type PlacedPod, type RolloutChange, nodeMoves, rolloutsOf} from './diff-rollouts.js'
+import {type ObjectDiff, diffFields} from './object-diff.js'
+
 
 /** Version of the `tsctl diff -o json` document (schemas/output/diff.json). */
 export const diffApiVersion = 'tsctl.io/v1'
-
-export interface ObjectDiff {
-  key: string
-  kind: string
-  namespace?: string
-  name: string
-  change: 'add' | 'change' | 'remove'
-  source?: {file: string; line: number; col: number}
-  /** only for `change` */
-  fields: FieldChange[]
-}
-
-export interface PlacedPod {
-  namespace: string
-  name: string
-  /** `Deployment/default/web`-style key of the workload that owns it, when known */
-  owner?: string
-  /** compared with the state before: new, replaced (same name, new uid), unchanged, deleted */
-  status: 'new' | 'replaced' | 'unchanged' | 'deleted'
-}
 
 export interface WorkloadEnd {
   key: string

@@ -1,11 +1,21 @@
 // type-only; first, so the architecture test's cycle check sees it as type-only
-import type {ObjectDiff, PlacedPod} from './diff-model.js'
+import type {ObjectDiff} from './object-diff.js'
 import type {Desired} from '../manifests/desired.js'
 import {keyOf} from '../manifests/object.js'
 import type {State} from '../state/model.js'
 import {field} from './kube.js'
 
 /** A workload whose pods a sync would change: what a reviewer wants first in a PR comment. */
+/** A pod in the diff's placements, compared with the state before. */
+export interface PlacedPod {
+  namespace: string
+  name: string
+  /** `Deployment/default/web`-style key of the workload that owns it, when known */
+  owner?: string
+  /** compared with the state before: new, replaced (same name, new uid), unchanged, deleted */
+  status: 'new' | 'replaced' | 'unchanged' | 'deleted'
+}
+
 export interface RolloutChange {
   /** `Deployment/default/web` */
   workload: string

@@ -2,6 +2,18 @@ import type {KubeObject} from '../manifests/object.js'
 import {SENSITIVE, isSensitivePath} from './mask.js'
 
 /** One changed leaf (or subtree) of an object. Secret values are already masked. */
+/** One object's change between the state and the commit. */
+export interface ObjectDiff {
+  key: string
+  kind: string
+  namespace?: string
+  name: string
+  change: 'add' | 'change' | 'remove'
+  source?: {file: string; line: number; col: number}
+  /** only for `change` */
+  fields: FieldChange[]
+}
+
 export interface FieldChange {
   /** e.g. `spec.template.spec.containers[0].image` */
   path: string

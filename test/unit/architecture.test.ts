@@ -1,5 +1,6 @@
 // Rules from STYLE.md checked on the source itself, so they cannot rot:
-// no import cycles anywhere under src/, and src/reconcile/ stays pure
+// no import cycles anywhere under src/ (type-only imports too), host/ and
+// transport/ meet reconcile/ only at its index, and src/reconcile/ stays pure
 // (no I/O modules, no clock, no randomness).
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
@@ -29,22 +30,21 @@ function imports(file: string): string[] {
   return out
 }
 
-function isTypeOnly(file: string, spec: string): boolean {
-  const text = readFileSync(file, 'utf8')
-  const re = new RegExp(`(?:import|export)\\s+type\\s[^;]*?from\\s+['"]${spec.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}['"]`)
-  const any = new RegExp(`(?:import|export)\\s+(?!type\\s)[^;]*?from\\s+['"]${spec.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}['"]`)
-  return re.test(text) && !any.test(text)
-}
-
-test('no import cycles under src/ (type-only imports excluded)', () => {
+// Every relative import counts, `import type` included: a type-only cycle
+// still means two files cannot be read (or moved) apart.
+function graphOf(): Map<string, string[]> {
   const graph = new Map<string, string[]>()
   for (const f of files) {
     const deps = imports(f)
-      .filter((s) => s.startsWith('.') && !isTypeOnly(f, s))
+      .filter((s) => s.startsWith('.'))
       .map((s) => resolve(dirname(f), s.replace(/\.js$/, '.ts')))
       .filter((p) => files.includes(p))
     graph.set(f, deps)
   }
+  return graph
+}
+
+function cyclesOf(graph: Map<string, string[]>): string[] {
   const state = new Map<string, number>()
   const cycles: string[] = []
   const stack: string[] = []
@@ -58,14 +58,45 @@ test('no import cycles under src/ (type-only imports excluded)', () => {
     stack.pop()
     state.set(n, 2)
   }
-  for (const f of files) if (!state.get(f)) visit(f)
+  for (const f of graph.keys()) if (!state.get(f)) visit(f)
+  return cycles
+}
+
+test('the cycle finder sees a type-only cycle', () => {
+  const a = join(src, 'a.ts'), b = join(src, 'b.ts')
+  assert.equal(cyclesOf(new Map([[a, [b]], [b, [a]]])), ['a.ts → b.ts → a.ts'])
+  const re = new RegExp(importRe.source, 'g')
+  assert.equal([...`import type {X} from './b.js'`.matchAll(re)].map((m) => m[1]), ['./b.js'])
+})
+
+test('no import cycles under src/, type-only imports included', () => {
+  const cycles = cyclesOf(graphOf())
   assert.equal(cycles, [], `import cycles:\n${cycles.join('\n')}`)
 })
 
-test('src/reconcile is pure: no I/O modules, no clock, no randomness', () => {
+// What runs on or talks to hosts (host/, transport/) and the pure pass
+// (reconcile/) meet only at reconcile's public face, index.ts.
+test('host/ and transport/ use only reconcile/index.ts; reconcile/ imports neither', () => {
+  const graph = graphOf()
+  const under = (p: string, dir: string) => p.startsWith(join(src, dir) + '/')
+  const offenders: string[] = []
+  for (const [f, deps] of graph) {
+    for (const d of deps) {
+      if ((under(f, 'host') || under(f, 'transport')) && under(d, 'reconcile') && d !== join(src, 'reconcile', 'index.ts'))
+        offenders.push(`${relative(src, f)} imports ${relative(src, d)}`)
+      if (under(f, 'reconcile') && (under(d, 'host') || under(d, 'transport')))
+        offenders.push(`${relative(src, f)} imports ${relative(src, d)}`)
+    }
+  }
+  assert.equal(offenders, [])
+})
+
+test('src/reconcile and the rollout verbs are pure: no I/O modules, no clock, no randomness', () => {
   const offenders: string[] = []
   const io = /^(node:)?(fs|fs\/promises|child_process|net|http|https|dgram|os|process|worker_threads|readline)$|^simple-git$|^chokidar$/
-  for (const f of files.filter((p) => p.startsWith(join(src, 'reconcile') + '/'))) {
+  // The rollout verbs are pure edits of a state too.
+  const pure = files.filter((p) => p.startsWith(join(src, 'reconcile') + '/') || p === join(src, 'rollout', 'verbs.ts'))
+  for (const f of pure) {
     for (const s of imports(f)) if (io.test(s)) offenders.push(`${relative(root, f)} imports ${s}`)
     const text = readFileSync(f, 'utf8').replace(/\/\/.*$/gm, '').replace(/\/\*[\s\S]*?\*\//g, '')
     for (const pat of [/Date\.now\s*\(/, /new Date\(\s*\)/, /Math\.random\s*\(/, /process\.(env|hrtime|argv)/, /performance\.now/, /randomUUID|randomBytes/])

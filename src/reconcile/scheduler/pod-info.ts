@@ -5,7 +5,7 @@
  */
 import type {KubeObject} from '../../manifests/object.js'
 import {bytes, milliCPU, parseQuantity} from '../../manifests/quantity.js'
-import type {AffinityTerm, ContainerSpec, HostPort, PodAffinityTerm, PodInfo, Resources, SchedulingPodSpec, SpreadConstraint, WeightedAffinityTerm} from './framework.js'
+import type {AffinityTerm, ContainerSpec, HostPort, PodAffinityTerm, PodInfo, Resources, SchedulingPodSpec, SpecParts, SpreadConstraint, WeightedAffinityTerm} from './types.js'
 import {fnv1a} from './hash.js'
 import {Selector} from './selector.js'
 
@@ -212,28 +212,6 @@ function simpleRequests(spec: SchedulingPodSpec): {cpu: number; mem: number; nzC
   return {cpu, mem, nzCPU, nzMem}
 }
 
-/**
- * The parts of a PodInfo that depend only on the pod's spec and namespace
- * (and its labels, when a term uses matchLabelKeys): every replica of a
- * template shares one, so a ReplicaSet's pods are parsed once, not once each.
- */
-export interface SpecParts {
-  readonly request: Resources
-  readonly nonZero: {milliCPU: number; memory: number}
-  readonly hostPorts: readonly HostPort[]
-  readonly claims: readonly string[]
-  readonly requiredAffinity: readonly AffinityTerm[]
-  readonly requiredAntiAffinity: readonly AffinityTerm[]
-  readonly preferredAffinity: readonly WeightedAffinityTerm[]
-  readonly preferredAntiAffinity: readonly WeightedAffinityTerm[]
-  readonly spread: readonly SpreadConstraint[]
-  readonly scalarNames: readonly string[]
-  /** `milliCPU|memory` of request and of nonZero: the keys of the per-node value caches (built once here, not per pod) */
-  readonly requestKey: string
-  readonly nonZeroKey: string
-  /** the static plugins' key (schedule.ts fills it on first use; it is a function of the spec) */
-  templateKey: string | undefined
-}
 
 function specParts(spec: SchedulingPodSpec, namespace: string, labels: Record<string, string>): SpecParts {
   let request: Resources

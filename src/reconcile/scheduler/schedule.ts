@@ -17,14 +17,16 @@
  * Pure: no I/O, no clock, no randomness. Same snapshot and pod, same answer.
  */
 import type {KubeObject} from '../../manifests/object.js'
-import type {Candidates, ClusterView, CycleState, FilterPlugin, NodeInfo, PodInfo, ScorePlugin, PreFilterResult, SchedulerNode, Template} from './framework.js'
-import {reasonId, reasonText} from './framework.js'
+import type {Candidates, CycleState, FilterPlugin, ScorePlugin, PreFilterResult, Template} from './framework.js'
+import type {ClusterView} from './cluster-view.js'
+import type {NodeInfo, PodInfo, SchedulerNode} from './types.js'
+import {reasonId, reasonText} from './reasons.js'
 import {tieHash} from './hash.js'
 import {dynamicFilters, scorers, staticFilters, staticKeyed} from './registry.js'
 import {Snapshot} from './snapshot.js'
 
 export {Snapshot} from './snapshot.js'
-export type {SchedulerNode} from './framework.js'
+export type {SchedulerNode} from './types.js'
 
 /** Per-plugin weighted scores of the chosen node, and their sum. */
 export interface NodeScores {

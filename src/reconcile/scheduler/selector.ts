@@ -6,7 +6,7 @@
  * `nodeaffinity` (Gt/Lt compare integers; matchFields knows only
  * `metadata.name`).
  */
-import type {LabelSelector, NodeSelectorTerm} from './framework.js'
+import type {LabelSelector, NodeSelectorTerm} from '../../manifests/generated/index.js'
 
 const enum Op {
   In,

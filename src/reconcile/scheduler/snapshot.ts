@@ -9,7 +9,9 @@
  */
 import type {KubeObject} from '../../manifests/object.js'
 import {bytes, milliCPU, parseQuantity} from '../../manifests/quantity.js'
-import type {AffinityTerm, ClusterView, ExistingTerm, ExistingTermKind, ExistingTermsView, NodeCounts, NodeInfo, NodeValues, PodCounter, PodInfo, ResourceArrays, Resources, SchedulerNode, Taint, Template, TopologyIndex} from './framework.js'
+import type {AffinityTerm, NodeInfo, PodInfo, Resources, SchedulerNode, Taint} from './types.js'
+import type {ClusterView, ExistingTerm, ExistingTermKind, ExistingTermsView, NodeCounts, NodeValues, PodCounter, ResourceArrays, TopologyIndex} from './cluster-view.js'
+import type {Template} from './framework.js'
 import {fnv1a} from './hash.js'
 import {LabelIndex} from './label-index.js'
 import {isTerminal, LabelHostname, podInfoOf, SpecCache} from './pod-info.js'

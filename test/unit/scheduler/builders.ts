@@ -10,7 +10,7 @@
  * pods, and is Ready.
  */
 import type {KubeObject} from '../../../src/manifests/object.js'
-import type {ContainerSpec, LabelSelector, NodeSelectorRequirement, SchedulerNode, SchedulingPodSpec, Taint, Toleration, TopologySpreadConstraint} from '../../../src/reconcile/scheduler/framework.js'
+import type {ContainerSpec, LabelSelector, NodeSelectorRequirement, SchedulerNode, SchedulingPodSpec, Taint, Toleration, TopologySpreadConstraint} from '../../../src/reconcile/scheduler/types.js'
 import {createSnapshot, explain, schedulePod, type ScheduleResult} from '../../../src/reconcile/scheduler/schedule.js'
 import type {Snapshot} from '../../../src/reconcile/scheduler/snapshot.js'
 

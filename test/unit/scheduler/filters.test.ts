@@ -2,7 +2,7 @@
 // not-ready nodes), NodeAffinity + nodeSelector; and NodePorts, ClaimNode.
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import type {NodeSelectorRequirement} from '../../../src/reconcile/scheduler/framework.js'
+import type {NodeSelectorRequirement} from '../../../src/reconcile/scheduler/types.js'
 import {fleet, node, place, pod, rejected, scoresOf, where} from './builders.js'
 
 test('NodeName: a pod that names its node fits only there', () => {

@@ -3,7 +3,7 @@
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {podRequest} from '../../../src/reconcile/scheduler/pod-info.js'
-import type {SchedulingPodSpec} from '../../../src/reconcile/scheduler/framework.js'
+import type {SchedulingPodSpec} from '../../../src/reconcile/scheduler/types.js'
 import {fleet, node, pod, rejected, scoresOf, where} from './builders.js'
 
 const spec = (p: ReturnType<typeof pod>) => p.build().spec as SchedulingPodSpec

@@ -4,7 +4,7 @@ import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import type {Pod, PodSpec} from '../../../src/manifests/generated/index.js'
 import type {KubeObject} from '../../../src/manifests/object.js'
-import type {SchedulingPodSpec} from '../../../src/reconcile/scheduler/framework.js'
+import type {SchedulingPodSpec} from '../../../src/reconcile/scheduler/types.js'
 import {createSnapshot, schedulePod} from '../../../src/reconcile/scheduler/schedule.js'
 
 test('a generated Pod schedules as is', () => {

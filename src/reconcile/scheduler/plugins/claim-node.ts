@@ -7,7 +7,7 @@
  * the node.
  */
 import type {CycleState, Candidates, FilterPlugin, PreFilterResult} from '../framework.js'
-import {reasonId} from '../framework.js'
+import {reasonId} from '../reasons.js'
 
 export const ErrReasonNodeConflict = 'node(s) had volume node affinity conflict'
 const reason = reasonId(ErrReasonNodeConflict)

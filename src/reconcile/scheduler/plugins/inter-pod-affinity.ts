@@ -15,8 +15,11 @@
  * Both sides read snapshot indexes: counters of pods matching the pod's
  * terms, and the terms bound pods carry, each with per-node counts.
  */
-import type {AffinityTerm, CycleState, Candidates, ExistingTerm, ExistingTermKind, FilterPlugin, NodeCounts, PodCounter, PreFilterResult, ScorePlugin, TopologyIndex} from '../framework.js'
-import {MaxNodeScore, reasonId} from '../framework.js'
+import type {AffinityTerm} from '../types.js'
+import type {CycleState, Candidates, FilterPlugin, PreFilterResult, ScorePlugin} from '../framework.js'
+import type {ExistingTerm, ExistingTermKind, NodeCounts, PodCounter, TopologyIndex} from '../cluster-view.js'
+import {MaxNodeScore} from '../framework.js'
+import {reasonId} from '../reasons.js'
 import {termMatches} from '../pod-info.js'
 
 export const ErrReasonExistingAntiAffinityRulesNotMatch = "node(s) didn't satisfy existing pods anti-affinity rules"

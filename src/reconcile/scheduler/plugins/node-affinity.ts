@@ -6,7 +6,10 @@
  * metadata.name` when every term names some (how DaemonSet pods pin
  * themselves), as kube's PreFilterResult does.
  */
-import {type CycleState, type Candidates, type FilterPlugin, type NodeInfo, type PodInfo, type PreFilterResult, type ScorePlugin, defaultNormalize, keepIf, reasonId} from '../framework.js'
+import type {CycleState, Candidates, FilterPlugin, PreFilterResult, ScorePlugin} from '../framework.js'
+import type {NodeInfo, PodInfo} from '../types.js'
+import {defaultNormalize, keepIf} from '../plugin-helpers.js'
+import {reasonId} from '../reasons.js'
 import {stableJSON} from '../pod-info.js'
 import {NodeTerm, Selector, anyTermMatches} from '../selector.js'
 

@@ -2,7 +2,9 @@
  * NodeName (kube `plugins/nodename`): a pod that names its node
  * (`spec.nodeName`) fits only there.
  */
-import {type CycleState, type Candidates, type FilterPlugin, keepIf, reasonId} from '../framework.js'
+import type {CycleState, Candidates, FilterPlugin} from '../framework.js'
+import {keepIf} from '../plugin-helpers.js'
+import {reasonId} from '../reasons.js'
 
 export const ErrReasonNodeName = "node(s) didn't match the requested node name"
 const reason = reasonId(ErrReasonNodeName)

@@ -2,8 +2,9 @@
  * NodePorts (kube `plugins/nodeports`): a host port (protocol, port, IP) can
  * be used by one pod per node; 0.0.0.0 conflicts with every IP.
  */
-import type {CycleState, Candidates, FilterPlugin, HostPort, NodeInfo} from '../framework.js'
-import {reasonId} from '../framework.js'
+import type {CycleState, Candidates, FilterPlugin} from '../framework.js'
+import type {HostPort, NodeInfo} from '../types.js'
+import {reasonId} from '../reasons.js'
 import {portKey} from '../snapshot.js'
 
 export const ErrReasonNodePorts = "node(s) didn't have free ports for the requested pod ports"

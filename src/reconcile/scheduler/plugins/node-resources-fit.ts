@@ -9,7 +9,8 @@
  * 100m / 200Mi.
  */
 import type {CycleState, Candidates, FilterPlugin, ScorePlugin} from '../framework.js'
-import {MaxNodeScore, reasonId} from '../framework.js'
+import {MaxNodeScore} from '../framework.js'
+import {reasonId} from '../reasons.js'
 
 const tooManyPods = reasonId('Too many pods')
 const insufficientCPU = reasonId('Insufficient cpu')

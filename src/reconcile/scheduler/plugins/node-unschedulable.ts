@@ -3,7 +3,10 @@
  * (`spec.unschedulable: true`) takes no new pods, unless the pod tolerates
  * the `node.kubernetes.io/unschedulable:NoSchedule` taint (DaemonSet pods do).
  */
-import {type CycleState, type Candidates, type FilterPlugin, type PodInfo, keepIf, reasonId} from '../framework.js'
+import type {CycleState, Candidates, FilterPlugin} from '../framework.js'
+import type {PodInfo} from '../types.js'
+import {keepIf} from '../plugin-helpers.js'
+import {reasonId} from '../reasons.js'
 import {toleratesTaint} from './taint-toleration.js'
 
 export const ErrReasonUnschedulable = 'node(s) were unschedulable'

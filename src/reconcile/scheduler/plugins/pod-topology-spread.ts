@@ -15,8 +15,11 @@
  * Counts come from snapshot counters kept current on assume/forget, so a
  * pod costs O(nodes) per constraint, never O(pods).
  */
-import type {CycleState, Candidates, FilterPlugin, PodCounter, PodInfo, PreFilterResult, ScorePlugin, SpreadConstraint, TopologyIndex} from '../framework.js'
-import {MaxNodeScore, reasonId} from '../framework.js'
+import type {CycleState, Candidates, FilterPlugin, PreFilterResult, ScorePlugin} from '../framework.js'
+import type {PodCounter, TopologyIndex} from '../cluster-view.js'
+import type {PodInfo, SpreadConstraint} from '../types.js'
+import {MaxNodeScore} from '../framework.js'
+import {reasonId} from '../reasons.js'
 import {LabelHostname, LabelZone, ownerBucket} from '../pod-info.js'
 import {Selector} from '../selector.js'
 import {requiredNodeAffinity} from './node-affinity.js'

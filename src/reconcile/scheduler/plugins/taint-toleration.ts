@@ -7,7 +7,9 @@
  * (see snapshot.ts), so this plugin is also what keeps pods off it.
  */
 import {stableJSON} from '../pod-info.js'
-import {type CycleState, type Candidates, type FilterPlugin, type ScorePlugin, type Taint, type Toleration, MaxNodeScore, reasonId} from '../framework.js'
+import {type CycleState, type Candidates, type FilterPlugin, type ScorePlugin, MaxNodeScore} from '../framework.js'
+import type {Taint, Toleration} from '../types.js'
+import {reasonId} from '../reasons.js'
 
 /** kube's `Toleration.ToleratesTaint`. */
 export function toleratesTaint(t: Toleration, taint: {key: string; value?: string; effect: string}): boolean {
