@@ -1,12 +1,21 @@
 import type {ObservedContainer, ObservedNode, ObservedPod, PodPhase} from '../reconcile/index.js'
 
-/** The kubelet's default maxPods: what a host advertises as `pods` capacity. */
-export const DEFAULT_MAX_PODS = 110
+import {KUBELET_MAX_PODS} from '../manifests/defaults.js'
 
-/** The host's capacity from the status `node` line, as Kubernetes quantities. */
+/**
+ * A host's size as a Node capacity in Kubernetes quantities, with the
+ * kubelet's default pod limit; undefined unless both figures are positive.
+ * The one reading of size for the status `node` line and the `info` verb.
+ */
+export function hostCapacity(cpus: string | number, memoryKb: string | number): NonNullable<ObservedNode['capacity']> | undefined {
+  if (!(Number(cpus) > 0) || !(Number(memoryKb) > 0)) return undefined
+  return {cpu: String(Number(cpus)), memory: `${Number(memoryKb)}Ki`, pods: String(KUBELET_MAX_PODS)}
+}
+
+/** The host's capacity from the status `node` line. */
 export function parseCapacity(text: string): ObservedNode['capacity'] | undefined {
   const f = /^node (\d+) (\d+)$/m.exec(text)
-  return f ? {cpu: f[1], memory: `${f[2]}Ki`, pods: String(DEFAULT_MAX_PODS)} : undefined
+  return f ? hostCapacity(f[1], f[2]) : undefined
 }
 
 /**

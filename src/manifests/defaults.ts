@@ -9,6 +9,9 @@
 import {clusterScopedKinds, type KubeObject} from './object.js'
 import type {Loose} from './object-view.js'
 
+/** The kubelet's default maxPods: the `pods` capacity of a host that says nothing else. */
+export const KUBELET_MAX_PODS = 110
+
 /** Returns `o` with every default applied (deep copy; idempotent). */
 export function applyDefaults(o: KubeObject): KubeObject {
   const out: Loose = structuredClone(o)

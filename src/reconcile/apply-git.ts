@@ -8,7 +8,8 @@
  */
 import type {KubeObject} from '../manifests/object.js'
 import {keyOf} from '../manifests/object.js'
-import {A, type Ctx} from './context.js'
+import {A} from '../manifests/annotations.js'
+import {type Ctx} from './context.js'
 import {contentHash, stableUid} from './hash.js'
 import {podSpecHash} from './spec-hash.js'
 import {ann, type Any, clone, nodeNameOf, PAUSED, RESTARTED_AT, setAnn} from './util.js'

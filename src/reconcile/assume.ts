@@ -9,7 +9,7 @@
  */
 import type {KubeObject} from '../manifests/object.js'
 import type {State} from '../state/model.js'
-import {A} from './context.js'
+import {A} from '../manifests/annotations.js'
 import type {Observed, ObservedContainer, ObservedNode, PodPhase} from './observed.js'
 import {podVolumeHashes} from './spec-hash.js'
 import {type Any, ann, isReady, msOf, nodeNameOf, podPhase, readySince} from './util.js'

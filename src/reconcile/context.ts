@@ -9,28 +9,9 @@ import {keyOf} from '../manifests/object.js'
 import type {State, StateEvent} from '../state/model.js'
 import type {Action} from './plan.js'
 import type {Observed} from './observed.js'
+import {A} from '../manifests/annotations.js'
 import {clone, controllerRef, isoAt, nodeNameOf, setAnn} from './util.js'
 
-/** Annotations tsctl writes (reconcile/README.md "Vocabulary"). */
-export const A = {
-  managedBy: 'tsctl.io/managed-by',
-  appliedHash: 'tsctl.io/applied-hash',
-  source: 'tsctl.io/source',
-  commit: 'tsctl.io/commit',
-  commitSubject: 'tsctl.io/commit-subject',
-  commitAuthor: 'tsctl.io/commit-author',
-  commitDate: 'tsctl.io/commit-date',
-  specHash: 'tsctl.io/spec-hash',
-  slot: 'tsctl.io/slot',
-  deleteReason: 'tsctl.io/delete-reason',
-  orphaned: 'tsctl.io/orphaned',
-  revision: 'deployment.kubernetes.io/revision',
-  selectedNode: 'volume.kubernetes.io/selected-node',
-  targetNode: 'tsctl.io/target-node',
-  configSnapshot: 'tsctl.io/config-snapshot',
-  pinnedRevision: 'tsctl.io/pinned-revision',
-  specContent: 'tsctl.io/spec-content',
-} as const
 
 /** Events kept in the state; older ones are dropped (newest last). */
 export const MAX_EVENTS = 1000

@@ -9,7 +9,7 @@
  * When the node returns, the evicted pods it still runs are stopped.
  */
 import type {Ctx} from './context.js'
-import {A} from './context.js'
+import {A} from '../manifests/annotations.js'
 import {keyOf} from '../manifests/object.js'
 import {ann, type Any, clone, controllerRef, isActive, isoAt, msOf, nodeNameOf, setCondition} from './util.js'
 

@@ -17,7 +17,8 @@
  */
 import type {KubeObject} from '../manifests/object.js'
 import {keyOf, objectKey} from '../manifests/object.js'
-import {A, type Ctx} from './context.js'
+import {A} from '../manifests/annotations.js'
+import {type Ctx} from './context.js'
 import type {Action, Plan} from './plan.js'
 import {observedPodOf, sameIncarnation} from './refresh.js'
 import {podVolumeHashes, volumeSource} from './spec-hash.js'

@@ -7,7 +7,8 @@
 import type {KubeObject} from '../manifests/object.js'
 import {keyOf} from '../manifests/object.js'
 import type {ObservedPod} from './observed.js'
-import {A, type Ctx} from './context.js'
+import {A} from '../manifests/annotations.js'
+import {type Ctx} from './context.js'
 import {podStatusEvents} from './pod-events.js'
 import {ann, type Any, clone, isoAt, isTerminal, nodeNameOf, setCondition} from './util.js'
 

@@ -12,7 +12,9 @@
  */
 import type {KubeObject} from '../manifests/object.js'
 import {keyOf, objectKey} from '../manifests/object.js'
-import {A, type Ctx} from './context.js'
+import {A} from '../manifests/annotations.js'
+import {KUBELET_MAX_PODS} from '../manifests/defaults.js'
+import {type Ctx} from './context.js'
 import {createSnapshot, schedulePod, type SchedulerNode} from './scheduler/schedule.js'
 import {ann, type Any, clone, isActive, nodeNameOf, setAnn, setCondition} from './util.js'
 
@@ -20,7 +22,7 @@ import {ann, type Any, clone, isActive, nodeNameOf, setAnn, setCondition} from '
  * What a node offers when neither its manifest nor the host said (a node
  * never observed, planned offline): no limit the scheduler would hit.
  */
-const unknownCapacity = {cpu: '1000', memory: '1Pi', pods: '110'}
+const unknownCapacity = {cpu: '1000', memory: '1Pi', pods: String(KUBELET_MAX_PODS)}
 
 /**
  * The fleet as the scheduler sees it: the Node objects from git plus what

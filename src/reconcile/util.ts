@@ -3,6 +3,7 @@
  * availability, intOrString percentages. Pure.
  */
 import type {KubeObject, OwnerReference} from '../manifests/object.js'
+import {A} from '../manifests/annotations.js'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Any = any
@@ -148,14 +149,14 @@ export function setCondition(conds: Any[], c: Any, nowIso: string): Any[] {
 }
 
 /** Set by `tsctl rollout restart` on a workload in the state; kept across applies of git. */
-export const RESTARTED_AT = 'tsctl.io/restarted-at'
+export const RESTARTED_AT = A.restartedAt
 
 /**
  * Set by `tsctl rollout pause` on a Deployment in the state; kept across
  * applies of git, as `kubectl apply` keeps a live `spec.paused` that the
  * manifest does not set: a team pauses, commits several changes, resumes.
  */
-export const PAUSED = 'tsctl.io/paused'
+export const PAUSED = A.paused
 
 /** The Deployment does not roll: git says `spec.paused`, or `rollout pause` said so. */
 export function isPaused(o: KubeObject): boolean {

@@ -4,6 +4,7 @@ import {age} from './age.js'
 import {byNsName, containerStatuses, controllerOf, field, objectsOfKind, podStatus, unschedulableMessage} from './kube.js'
 import {maskObject} from './mask.js'
 import {renderTable} from './table.js'
+import {A} from '../manifests/annotations.js'
 
 type Line = [label: string, value: string] | string
 
@@ -148,10 +149,10 @@ export function renderDescribe(obj: KubeObject, state: State, now: number): stri
     case 'DaemonSet': {
       head.push(['Selector', kv(field(o, 'spec.selector.matchLabels'))])
       // rollout undo/pause/restart live in the state, not in git: say so (src/gitops)
-      const pin = m.annotations?.['tsctl.io/pinned-revision']
+      const pin = m.annotations?.[A.pinnedRevision]
       if (pin && o.kind !== 'ReplicaSet') head.push(['Pinned', `revision ${pin} (tsctl rollout undo); syncs of the same commit keep it until a commit changes this ${o.kind.toLowerCase()}`])
-      if (o.kind === 'Deployment' && (field<boolean>(o, 'spec.paused') || m.annotations?.['tsctl.io/paused'] === 'true')) head.push(['Paused', 'true (tsctl rollout resume to continue)'])
-      const restarted = m.annotations?.['tsctl.io/restarted-at']
+      if (o.kind === 'Deployment' && (field<boolean>(o, 'spec.paused') || m.annotations?.[A.paused] === 'true')) head.push(['Paused', 'true (tsctl rollout resume to continue)'])
+      const restarted = m.annotations?.[A.restartedAt]
       if (restarted && o.kind !== 'ReplicaSet') head.push(['Restarted At', restarted])
       if (o.kind !== 'DaemonSet') {
         head.push(['Replicas', `${field<number>(o, 'spec.replicas') ?? 1} desired | ${field<number>(o, 'status.updatedReplicas') ?? 0} updated | ${field<number>(o, 'status.replicas') ?? 0} total | ${field<number>(o, 'status.availableReplicas') ?? 0} available | ${field<number>(o, 'status.readyReplicas') ?? 0} ready`])
@@ -162,7 +163,7 @@ export function renderDescribe(obj: KubeObject, state: State, now: number): stri
         head.push(['MinReadySeconds', String(field<number>(o, 'spec.minReadySeconds') ?? 0)])
         if (st === 'RollingUpdate') head.push(['RollingUpdateStrategy', `${field(o, 'spec.strategy.rollingUpdate.maxUnavailable') ?? '25%'} max unavailable, ${field(o, 'spec.strategy.rollingUpdate.maxSurge') ?? '25%'} max surge`])
         const rss = objectsOfKind(state, 'ReplicaSet').filter((rs) => controllerOf(rs)?.uid === m.uid || controllerOf(rs)?.name === m.name)
-        const newest = rss.sort((a, b) => Number(a.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0) - Number(b.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0)).at(-1)
+        const newest = rss.sort((a, b) => Number(a.metadata.annotations?.[A.revision] ?? 0) - Number(b.metadata.annotations?.[A.revision] ?? 0)).at(-1)
         if (newest) head.push(['NewReplicaSet', `${newest.metadata.name} (${field<number>(newest, 'status.replicas') ?? 0}/${field<number>(newest, 'spec.replicas') ?? 0} replicas created)`])
       }
       sections.push('Pod Template:\n' + podTemplate(field(o, 'spec.template.spec'), field(o, 'spec.template.metadata.labels')))

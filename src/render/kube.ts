@@ -1,5 +1,6 @@
 import type {KubeObject} from '../manifests/object.js'
 import type {State} from '../state/model.js'
+import {A} from '../manifests/annotations.js'
 
 /**
  * Small readers over Kubernetes-shaped objects in the state, shared by the
@@ -8,15 +9,15 @@ import type {State} from '../state/model.js'
  */
 
 /** Annotation on objects that came from git (src/state/model.ts). */
-export const managedByAnnotation = 'tsctl.io/managed-by'
+export const managedByAnnotation = A.managedBy
 
 /** Annotations a ReplicaSet/ControllerRevision carries about the commit that made it (see reconcile/README.md). */
-export const revisionAnnotation = 'deployment.kubernetes.io/revision'
+export const revisionAnnotation = A.revision
 export const commitAnnotations = {
-  sha: 'tsctl.io/commit',
-  subject: 'tsctl.io/commit-subject',
-  author: 'tsctl.io/commit-author',
-  date: 'tsctl.io/commit-date',
+  sha: A.commit,
+  subject: A.commitSubject,
+  author: A.commitAuthor,
+  date: A.commitDate,
 } as const
 
 export function objectsOfKind(state: State, kind: string): KubeObject[] {

@@ -1,5 +1,6 @@
 import type {KubeObject} from '../manifests/object.js'
 import type {State} from '../state/model.js'
+import {A} from '../manifests/annotations.js'
 
 /** What every Secret value is shown as, in every output format. */
 export const SENSITIVE = '(sensitive)'
@@ -23,7 +24,7 @@ export function maskObject(o: KubeObject): KubeObject {
 }
 
 /** Where `rollout undo` keeps the ConfigMap/Secret contents a revision's pods used (on ReplicaSets and ControllerRevisions). */
-const SNAPSHOT = 'tsctl.io/config-snapshot'
+const SNAPSHOT = A.configSnapshot
 
 /** The Secret values inside a revision's config snapshot, masked; ConfigMaps stay readable. */
 function maskSnapshot(o: KubeObject): KubeObject {

@@ -3,6 +3,7 @@ import type {NodeRecord} from '../state/model.js'
 import {age, humanDuration} from './age.js'
 import {field, formatLabels, podReady, podRestarts, podStatus} from './kube.js'
 import {renderTable} from './table.js'
+import {A} from '../manifests/annotations.js'
 
 export interface TableOptions {
   wide: boolean
@@ -22,7 +23,7 @@ const CONTAINERS = (path: string): Column => ({header: 'CONTAINERS', wide: true,
 const IMAGES = (path: string): Column => ({header: 'IMAGES', wide: true, cell: (o) => containers(o, path).map((c) => c.image ?? '').join(',') || '<none>'})
 const SELECTOR: Column = {header: 'SELECTOR', wide: true, cell: (o) => formatLabels(field(o, 'spec.selector.matchLabels'))}
 /** `rollout undo` pinned this workload to a revision until a commit changes it (src/gitops) */
-const PINNED: Column = {header: 'PINNED', wide: true, cell: (o) => (o.metadata.annotations?.['tsctl.io/pinned-revision'] ? `revision ${o.metadata.annotations['tsctl.io/pinned-revision']}` : '<none>')}
+const PINNED: Column = {header: 'PINNED', wide: true, cell: (o) => (o.metadata.annotations?.[A.pinnedRevision] ? `revision ${o.metadata.annotations[A.pinnedRevision]}` : '<none>')}
 
 /** kubectl's default (and -o wide) columns per kind, from what the state records. */
 const columns: Record<string, Column[]> = {
@@ -145,7 +146,7 @@ const columns: Record<string, Column[]> = {
     {header: 'ACCESS MODES', cell: (o) => (field<string[]>(o, 'spec.accessModes') ?? []).map((m) => ({ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP'})[m] ?? m).join(',')},
     {header: 'STORAGECLASS', cell: (o) => field<string>(o, 'spec.storageClassName') ?? 'local-path'},
     AGE,
-    {header: 'NODE', wide: true, cell: (o) => o.metadata.annotations?.['volume.kubernetes.io/selected-node'] ?? '<none>'},
+    {header: 'NODE', wide: true, cell: (o) => o.metadata.annotations?.[A.selectedNode] ?? '<none>'},
   ],
   Namespace: [{header: 'STATUS', cell: (o) => field<string>(o, 'status.phase') ?? 'Active'}, AGE],
   ControllerRevision: [{header: 'CONTROLLER', cell: (o) => o.metadata.ownerReferences?.[0] ? `${o.metadata.ownerReferences[0].kind.toLowerCase()}.apps/${o.metadata.ownerReferences[0].name}` : '<none>'}, {header: 'REVISION', cell: (o) => num(field(o, 'revision'))}, AGE],

@@ -2,6 +2,7 @@ import type {Desired} from '../manifests/desired.js'
 import {keyOf} from '../manifests/object.js'
 import {contentHash} from '../reconcile/hash.js'
 import type {State} from '../state/model.js'
+import {A} from '../manifests/annotations.js'
 
 /** A workload (or ConfigMap/Secret) `rollout undo` pinned in the state, and whether a commit lifts the pin. */
 export interface PinNote {
@@ -21,9 +22,9 @@ export function pinNotes(state: State, desired: Desired): PinNote[] {
   const git = new Map(desired.objects.map((d) => [keyOf(d.object), contentHash(d.object)]))
   const out: PinNote[] = []
   for (const [key, o] of Object.entries(state.objects)) {
-    const pin = o.metadata.annotations?.['tsctl.io/pinned-revision']
+    const pin = o.metadata.annotations?.[A.pinnedRevision]
     if (!pin || o.kind === 'ReplicaSet') continue
-    out.push({object: key, pinnedRevision: pin, lifted: git.get(key) !== o.metadata.annotations?.['tsctl.io/applied-hash']})
+    out.push({object: key, pinnedRevision: pin, lifted: git.get(key) !== o.metadata.annotations?.[A.appliedHash]})
   }
   return out.sort((a, b) => (a.object < b.object ? -1 : 1))
 }

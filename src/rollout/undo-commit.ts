@@ -5,6 +5,7 @@ import {simpleGit} from 'simple-git'
 import {UserError} from '../errors.js'
 import type {KubeObject} from '../manifests/object.js'
 import type {State} from '../state/model.js'
+import {A} from '../manifests/annotations.js'
 
 export interface CommitRollbackOptions {
   /** a work tree */
@@ -39,14 +40,14 @@ export async function commitRollback(o: CommitRollbackOptions): Promise<{sha: st
   const w = o.state.objects[o.key]
   if (!w) throw new UserError(`${o.key} not found`)
   const rs = Object.values(o.state.objects).find(
-    (x) => x.metadata.ownerReferences?.some((r) => r.uid === w.metadata.uid) && (annotation(x, 'deployment.kubernetes.io/revision') === String(o.revision) || (x as {revision?: number}).revision === o.revision),
+    (x) => x.metadata.ownerReferences?.some((r) => r.uid === w.metadata.uid) && (annotation(x, A.revision) === String(o.revision) || (x as {revision?: number}).revision === o.revision),
   )
-  const oldCommit = annotation(rs, 'tsctl.io/commit')
-  const objects = [o.key, ...Object.values(o.state.objects).filter((x) => annotation(x, 'tsctl.io/pinned-revision')?.startsWith(`${o.key}@`)).map((x) => `${x.kind}/${x.metadata.namespace ?? 'default'}/${x.metadata.name}`)]
+  const oldCommit = annotation(rs, A.commit)
+  const objects = [o.key, ...Object.values(o.state.objects).filter((x) => annotation(x, A.pinnedRevision)?.startsWith(`${o.key}@`)).map((x) => `${x.kind}/${x.metadata.namespace ?? 'default'}/${x.metadata.name}`)]
   // every file is checked before any is written, and each file is written once
   const byFile = new Map<string, string[]>()
   for (const key of objects) {
-    const file = annotation(o.state.objects[key], 'tsctl.io/source')?.replace(/:\d+$/, '')
+    const file = annotation(o.state.objects[key], A.source)?.replace(/:\d+$/, '')
     if (!file) continue
     if (file.startsWith('/') || file.split('/').includes('..')) throw new UserError(`${key}: refusing to write outside the repo (${file})`)
     byFile.set(file, [...(byFile.get(file) ?? []), key])

@@ -13,8 +13,9 @@
 import type {KubeObject} from '../manifests/object.js'
 import {objectKey} from '../manifests/object.js'
 import type {State} from '../state/model.js'
-import {A} from '../reconcile/context.js'
+import {A} from '../manifests/annotations.js'
 import {stableStringify} from '../reconcile/hash.js'
+import {stripHash} from '../reconcile/controllers/deployment.js'
 import {type Any, ann, clone, controllerRef, isoAt, isPaused, PAUSED, RESTARTED_AT, setAnn} from '../reconcile/util.js'
 
 export interface RevisionInfo {
@@ -33,16 +34,6 @@ export interface RevisionInfo {
 
 export type RolloutResult = {ok: true; state: State; message: string} | {ok: false; message: string}
 
-const HASH = 'pod-template-hash'
-
-function stripHash(t: Any): Any {
-  const c = clone(t ?? {})
-  if (c.metadata?.labels) {
-    delete c.metadata.labels[HASH]
-    if (Object.keys(c.metadata.labels).length === 0) delete c.metadata.labels
-  }
-  return c
-}
 
 const resource: Record<string, string> = {Deployment: 'deployment.apps', StatefulSet: 'statefulset.apps', DaemonSet: 'daemonset.apps'}
 

@@ -2,7 +2,7 @@ import {HostError} from '../errors.js'
 import type {KubeObject} from '../manifests/object.js'
 import type {Observed, ObservedNode} from '../reconcile/observed.js'
 import type {Hosts} from './executor/hosts.js'
-import {parseStatus} from '../host/status-lines.js'
+import {hostCapacity, parseStatus} from '../host/status-lines.js'
 import {isLocalNode} from '../transport/index.js'
 
 export type NodeCapacity = NonNullable<ObservedNode['capacity']>
@@ -30,12 +30,9 @@ export interface ObserveOptions {
   install?: boolean
 }
 
-/** What `tsctl-runtime info` says about size, as a Node capacity (110 pods, the kubelet's default). */
+/** What `tsctl-runtime info` says about size, as a Node capacity. */
 export function capacityFromInfo(info: Record<string, string>): NodeCapacity | undefined {
-  const cpus = Number(info.cpus)
-  const kb = Number(info.memory_kb)
-  if (!(cpus > 0) || !(kb > 0)) return undefined
-  return {cpu: String(cpus), memory: `${kb}Ki`, pods: '110'}
+  return hostCapacity(info.cpus, info.memory_kb)
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {TsctlCommand} from '../../cli/base.js'
 import {editArgs, editFlags, runEdit} from '../../rollout/verb-command.js'
+import {A} from '../../manifests/annotations.js'
 
 /** `tsctl rollout undo KIND/NAME [--to-revision N] [--commit]`. */
 export default class RolloutUndo extends TsctlCommand {
@@ -31,7 +32,7 @@ export default class RolloutUndo extends TsctlCommand {
       applies: true,
       edit: (s, key) => {
         const r = rolloutUndo(s, key, flags['to-revision'])
-        if (r.ok) target = Number(r.state.objects[key]?.metadata.annotations?.['tsctl.io/pinned-revision'] ?? 0) || undefined
+        if (r.ok) target = Number(r.state.objects[key]?.metadata.annotations?.[A.pinnedRevision] ?? 0) || undefined
         return r
       },
       warn: (m) => this.warnLine(m),

@@ -19,7 +19,8 @@
  */
 import type {KubeObject} from '../../manifests/object.js'
 import {keyOf, objectKey} from '../../manifests/object.js'
-import {A, type Ctx} from '../context.js'
+import {A} from '../../manifests/annotations.js'
+import {type Ctx} from '../context.js'
 import {nextAfter, parseCron, validTimeZone} from '../cron.js'
 import {stableUid} from '../hash.js'
 import {type Any, ann, clone, isoAt, msOf, ownerRefTo} from '../util.js'

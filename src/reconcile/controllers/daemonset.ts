@@ -18,7 +18,8 @@
  */
 import type {KubeObject} from '../../manifests/object.js'
 import {keyOf} from '../../manifests/object.js'
-import {A, type Ctx} from '../context.js'
+import {A} from '../../manifests/annotations.js'
+import {type Ctx} from '../context.js'
 import {nameSuffix, stableUid} from '../hash.js'
 import {schedulerNodes} from '../scheduling.js'
 import {type Any, ann, clone, effectiveTemplate, isActive, isAvailable, isReady, nodeNameOf, scaledValue} from '../util.js'

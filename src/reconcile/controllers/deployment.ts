@@ -28,21 +28,25 @@
  */
 import type {KubeObject} from '../../manifests/object.js'
 import {objectKey} from '../../manifests/object.js'
-import {A, type Ctx} from '../context.js'
+import {A} from '../../manifests/annotations.js'
+import {type Ctx} from '../context.js'
 import {stableStringify, stableUid, templateHash} from '../hash.js'
 import {type Any, ann, clone, effectiveTemplate, isPaused, msOf, ownerRefTo, scaledValue, setAnn, setCondition} from '../util.js'
 import {stampCommit} from './revisions.js'
 import {replicaCounts, syncReplicaSet} from './replicaset.js'
 
-const HASH = 'pod-template-hash'
-const DESIRED = 'deployment.kubernetes.io/desired-replicas'
-const MAX_REPLICAS = 'deployment.kubernetes.io/max-replicas'
+/** The label the Deployment controller adds to a ReplicaSet's template and pods. */
+export const POD_TEMPLATE_HASH = 'pod-template-hash'
+const HASH = POD_TEMPLATE_HASH
+const DESIRED = A.desiredReplicas
+const MAX_REPLICAS = A.maxReplicas
 
-function stripHash(template: Any): string {
+/** A pod template without the pod-template-hash label (a copy): how two revisions' templates are compared. */
+export function stripHash(template: Any): Any {
   const t = clone(template ?? {})
   if (t.metadata?.labels) delete t.metadata.labels[HASH]
   if (t.metadata?.labels && Object.keys(t.metadata.labels).length === 0) delete t.metadata.labels
-  return stableStringify(t)
+  return t
 }
 
 export function revisionOf(rs: KubeObject): number {
@@ -75,15 +79,15 @@ export function syncDeployment(ctx: Ctx, d0: KubeObject): void {
   const recreate = d.spec?.strategy?.type === 'Recreate'
   const prevStatus: Any = d.status ?? {}
   let collisionCount: number = prevStatus.collisionCount ?? 0
-  const want = stripHash(template)
+  const want = stableStringify(stripHash(template))
   const owned = () => ctx.ownedBy(uid, 'ReplicaSet')
   let progressReason: string | undefined
 
-  let newRS = owned().find((rs) => stripHash((rs as Any).spec?.template) === want)
+  let newRS = owned().find((rs) => stableStringify(stripHash((rs as Any).spec?.template)) === want)
   const maxOldRevision = () => Math.max(0, ...owned().filter((rs) => rs !== newRS && rs.metadata.uid !== newRS?.metadata.uid).map(revisionOf))
   const stamp = (rs: Any) => {
     stampCommit(ctx, rs, template)
-    setAnn(rs, 'kubernetes.io/change-cause', ctx.desired.commit.subject)
+    setAnn(rs, A.changeCause, ctx.desired.commit.subject)
   }
 
   if (!newRS && !paused) {

@@ -7,7 +7,8 @@
  */
 import type {KubeObject} from '../../manifests/object.js'
 import {objectKey} from '../../manifests/object.js'
-import {A, type Ctx} from '../context.js'
+import {A} from '../../manifests/annotations.js'
+import {type Ctx} from '../context.js'
 import {stableStringify, stableUid} from '../hash.js'
 import {type Any, ann, isActive, isReady, mapSelectorMatches, nodeNameOf, ownerRefTo} from '../util.js'
 

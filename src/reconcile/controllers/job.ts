@@ -19,7 +19,8 @@
  */
 import type {KubeObject} from '../../manifests/object.js'
 import {keyOf} from '../../manifests/object.js'
-import {A, type Ctx} from '../context.js'
+import {A} from '../../manifests/annotations.js'
+import {type Ctx} from '../context.js'
 import {nameSuffix, stableUid} from '../hash.js'
 import {type Any, ann, clone, isActive, msOf, podPhase, restartCount, setCondition} from '../util.js'
 import {podFromTemplate} from './pod-from-template.js'

@@ -5,7 +5,8 @@
  * a new template means new pods).
  */
 import type {KubeObject} from '../../manifests/object.js'
-import {A, type Ctx} from '../context.js'
+import {A} from '../../manifests/annotations.js'
+import {type Ctx} from '../context.js'
 import {podSpecHash} from '../spec-hash.js'
 import {type Any, clone, ownerRefTo} from '../util.js'
 

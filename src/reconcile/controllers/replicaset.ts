@@ -8,7 +8,8 @@
  * most restarted, the newest.
  */
 import type {KubeObject} from '../../manifests/object.js'
-import {A, type Ctx} from '../context.js'
+import {A} from '../../manifests/annotations.js'
+import {type Ctx} from '../context.js'
 import {nameSuffix, stableUid} from '../hash.js'
 import {ann, type Any, clone, isActive, isAvailable, isReady, nodeNameOf, podPhase, readySince, restartCount, selectorMatches} from '../util.js'
 import {podFromTemplate} from './pod-from-template.js'

@@ -7,7 +7,8 @@
  */
 import type {KubeObject} from '../../manifests/object.js'
 import {objectKey} from '../../manifests/object.js'
-import {A, type Ctx} from '../context.js'
+import {A} from '../../manifests/annotations.js'
+import {type Ctx} from '../context.js'
 import {stableStringify, stableUid, templateHash} from '../hash.js'
 import {type Any, ann, clone, ownerRefTo, setAnn} from '../util.js'
 import {configSnapshot} from '../spec-hash.js'

@@ -17,7 +17,8 @@
  */
 import type {KubeObject} from '../../manifests/object.js'
 import {keyOf, objectKey} from '../../manifests/object.js'
-import {A, type Ctx} from '../context.js'
+import {A} from '../../manifests/annotations.js'
+import {type Ctx} from '../context.js'
 import {stableUid} from '../hash.js'
 import {type Any, ann, clone, effectiveTemplate, isActive, isAvailable, isReady, podPhase, setAnn} from '../util.js'
 import {podFromTemplate} from './pod-from-template.js'
@@ -124,7 +125,7 @@ export function syncStatefulSet(ctx: Ctx, s0: KubeObject): void {
       const next = build(i, updateRev) as Any
       next.spec.nodeName = (p as Any).spec?.nodeName
       next.status = {phase: 'Pending', conditions: (p as Any).status?.conditions?.filter((c: Any) => c.type === 'PodScheduled')}
-      setAnn(next, 'tsctl.io/replaces', p.metadata.uid)
+      setAnn(next, A.replaces, p.metadata.uid)
       ctx.put(next)
       podsByOrdinal.set(i, next)
       ctx.event('Normal', 'SuccessfulUpdate', key, `update Pod ${p.metadata.name} to revision ${updateRev.metadata.name}`)
@@ -167,7 +168,7 @@ function ensureClaim(ctx: Ctx, sts: Any, vct: Any, name: string): void {
       labels: {...(sts.spec?.selector?.matchLabels ?? {}), ...(vct.metadata?.labels ?? {})},
       // Retain, Kubernetes' default persistentVolumeClaimRetentionPolicy: the
       // claim outlives its pod and its StatefulSet, so no owner reference
-      annotations: {'tsctl.io/statefulset': sts.metadata.name},
+      annotations: {[A.statefulset]: sts.metadata.name},
     },
     spec: clone(vct.spec ?? {}),
     status: {phase: 'Pending'},

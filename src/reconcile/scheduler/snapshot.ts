@@ -8,6 +8,7 @@
  * 1..N without rebuilding anything.
  */
 import type {KubeObject} from '../../manifests/object.js'
+import {KUBELET_MAX_PODS} from '../../manifests/defaults.js'
 import {bytes, milliCPU, parseQuantity} from '../../manifests/quantity.js'
 import type {AffinityTerm, NodeInfo, PodInfo, Resources, SchedulerNode, Taint} from './types.js'
 import type {ClusterView, ExistingTerm, ExistingTermKind, ExistingTermsView, NodeCounts, NodeValues, PodCounter, ResourceArrays, TopologyIndex} from './cluster-view.js'
@@ -18,8 +19,6 @@ import {isTerminal, LabelHostname, podInfoOf, SpecCache} from './pod-info.js'
 
 /** The taint kube's node lifecycle controller puts on a node that is not Ready. */
 export const TaintNodeNotReady = 'node.kubernetes.io/not-ready'
-/** kubelet's default `maxPods`, used when a node does not say. */
-export const DefaultMaxPods = 110
 
 interface Counter extends PodCounter {
   readonly match: (p: PodInfo) => boolean
@@ -63,7 +62,7 @@ function toNodeInfo(n: SchedulerNode, index: number): NodeInfo {
     if (k === 'cpu' || k === 'memory' || k === 'pods' || v === undefined) continue
     scalar[k] = k === 'ephemeral-storage' || k.startsWith('hugepages-') ? bytes(v) : (parseQuantity(v) ?? 0)
   }
-  const pods = n.allocatable?.pods === undefined ? DefaultMaxPods : Math.floor(parseQuantity(n.allocatable.pods) ?? DefaultMaxPods)
+  const pods = n.allocatable?.pods === undefined ? KUBELET_MAX_PODS : Math.floor(parseQuantity(n.allocatable.pods) ?? KUBELET_MAX_PODS)
   const allocatable: Resources = {milliCPU: milliCPU(n.allocatable?.cpu), memory: bytes(n.allocatable?.memory), pods, scalar}
   return {
     index,

@@ -1,0 +1,36 @@
+/**
+ * Every annotation key tsctl reads or writes, defined once
+ * (src/reconcile/README.md "Vocabulary"). Kubernetes' own keys are spelled
+ * as its controllers spell them, so `kubectl`-minded readers recognise them.
+ */
+export const A = {
+  managedBy: 'tsctl.io/managed-by',
+  appliedHash: 'tsctl.io/applied-hash',
+  source: 'tsctl.io/source',
+  commit: 'tsctl.io/commit',
+  commitSubject: 'tsctl.io/commit-subject',
+  commitAuthor: 'tsctl.io/commit-author',
+  commitDate: 'tsctl.io/commit-date',
+  specHash: 'tsctl.io/spec-hash',
+  slot: 'tsctl.io/slot',
+  deleteReason: 'tsctl.io/delete-reason',
+  orphaned: 'tsctl.io/orphaned',
+  revision: 'deployment.kubernetes.io/revision',
+  selectedNode: 'volume.kubernetes.io/selected-node',
+  targetNode: 'tsctl.io/target-node',
+  configSnapshot: 'tsctl.io/config-snapshot',
+  pinnedRevision: 'tsctl.io/pinned-revision',
+  specContent: 'tsctl.io/spec-content',
+  /** `tsctl rollout restart` on a workload in the state; kept across applies of git */
+  restartedAt: 'tsctl.io/restarted-at',
+  /** `tsctl rollout pause` on a Deployment in the state; kept across applies of git, as `kubectl apply` keeps a live `spec.paused` */
+  paused: 'tsctl.io/paused',
+  /** a StatefulSet pod that replaces another (its uid) */
+  replaces: 'tsctl.io/replaces',
+  /** the StatefulSet a PersistentVolumeClaim was made for */
+  statefulset: 'tsctl.io/statefulset',
+  /** Kubernetes' own, written as the Deployment controller writes them */
+  desiredReplicas: 'deployment.kubernetes.io/desired-replicas',
+  maxReplicas: 'deployment.kubernetes.io/max-replicas',
+  changeCause: 'kubernetes.io/change-cause',
+} as const
