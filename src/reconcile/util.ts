@@ -4,6 +4,7 @@
  */
 import type {KubeObject, OwnerReference} from '../manifests/object.js'
 import {A} from '../manifests/annotations.js'
+import {selectorMatches as matchesLabelSelector} from '../manifests/selector.js'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Any = any
@@ -27,23 +28,12 @@ export interface LabelSelector {
   matchExpressions?: Array<{key: string; operator: string; values?: string[]}>
 }
 
-/** Kubernetes label selector semantics; an empty selector matches everything. */
+/**
+ * Kubernetes label selector semantics (manifests/selector.ts); an empty
+ * selector matches everything, an absent one nothing (labels.Nothing()).
+ */
 export function selectorMatches(sel: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
-  if (!sel) return false
-  const l = labels ?? {}
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (l[k] !== v) return false
-  for (const e of sel.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(l, e.key)
-    const vals = e.values ?? []
-    switch (e.operator) {
-      case 'In': if (!has || !vals.includes(l[e.key])) return false; break
-      case 'NotIn': if (has && vals.includes(l[e.key])) return false; break
-      case 'Exists': if (!has) return false; break
-      case 'DoesNotExist': if (has) return false; break
-      default: return false
-    }
-  }
-  return true
+  return sel ? matchesLabelSelector(sel, labels ?? {}) : false
 }
 
 /** A Service's plain map selector (`spec.selector`). */

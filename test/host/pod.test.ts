@@ -2,7 +2,7 @@
 // after remove + gc nothing of it is left.
 import {createHash} from 'node:crypto'
 import {execFileSync} from 'node:child_process'
-import {existsSync, readFileSync, readlinkSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, readlinkSync} from 'node:fs'
 import {join} from 'node:path'
 import {cpus} from 'node:os'
 import {test} from 'uvu'
@@ -133,6 +133,18 @@ test('after stop and gc nothing of the pod remains', async () => {
   }
   assert.equal(processesMentioning(uid), [])
   assert.is(execFileSync('sh', ['-c', 'test -e "$1" && echo yes || echo no', 'sh', join(host.root, 'pods', uid)]).toString().trim(), 'no')
+})
+
+// gc once removed the wrong directory: a loop variable shared with its
+// cgroup helpers pointed at the orphan's cgroup after removing it, so the
+// per-root parent stayed behind. An orphaned pod cgroup (no pod directory)
+// is what makes gc call those helpers.
+test('gc removes orphaned pod cgroups and then the per-root cgroup parent', async () => {
+  for (const p of await host.client.status()) await host.client.remove(p.uid, 0)
+  const dirs = ['cpu', 'memory', 'pids'].map((c) => `/sys/fs/cgroup/${c}/${host.cgroupParent}`)
+  for (const d of dirs) mkdirSync(join(d, 'pod-orphan'), {recursive: true})
+  await host.client.gc()
+  for (const d of dirs) assert.is(existsSync(d), false, `${d} is left after gc`)
 })
 
 test.run()
