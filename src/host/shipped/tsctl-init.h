@@ -3,7 +3,8 @@
 #define TSCTL_INIT_H
 #include <sys/types.h>
 
-void die(const char *fmt, ...);
+/* Prints "tsctl-init: MESSAGE" and exits 1; never returns, checked like printf. */
+__attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
 char *slurp(const char *path, size_t *len);
 char *pathcat(const char *a, const char *b);
 char **nul_list(const char *path, int *count);
