@@ -33,4 +33,6 @@ export const A = {
   desiredReplicas: 'deployment.kubernetes.io/desired-replicas',
   maxReplicas: 'deployment.kubernetes.io/max-replicas',
   changeCause: 'kubernetes.io/change-cause',
+  /** what `kubectl rollout restart` sets on the pod template */
+  kubectlRestartedAt: 'kubectl.kubernetes.io/restartedAt',
 } as const

@@ -12,10 +12,10 @@ import {A} from '../manifests/annotations.js'
 import {type Ctx} from './context.js'
 import {contentHash, stableUid} from './hash.js'
 import {podSpecHash} from './spec-hash.js'
-import {ann, type Any, clone, nodeNameOf, PAUSED, RESTARTED_AT, setAnn} from './util.js'
+import {ann, type Any, clone, nodeNameOf, setAnn} from './util.js'
 
 /** Annotations and status a controller keeps on a git object across applies. */
-const kept = (k: string) => k.startsWith('deployment.kubernetes.io/') || k === RESTARTED_AT || k === PAUSED
+const kept = (k: string) => k.startsWith('deployment.kubernetes.io/') || k === A.restartedAt || k === A.paused
 
 function specOf(o: Any): unknown {
   const {metadata: _m, status: _s, ...rest} = o

@@ -138,19 +138,9 @@ export function setCondition(conds: Any[], c: Any, nowIso: string): Any[] {
   return out.sort(byKey((x: Any) => x.type))
 }
 
-/** Set by `tsctl rollout restart` on a workload in the state; kept across applies of git. */
-export const RESTARTED_AT = A.restartedAt
-
-/**
- * Set by `tsctl rollout pause` on a Deployment in the state; kept across
- * applies of git, as `kubectl apply` keeps a live `spec.paused` that the
- * manifest does not set: a team pauses, commits several changes, resumes.
- */
-export const PAUSED = A.paused
-
 /** The Deployment does not roll: git says `spec.paused`, or `rollout pause` said so. */
 export function isPaused(o: KubeObject): boolean {
-  return !!(o as Any).spec?.paused || o.metadata.annotations?.[PAUSED] === 'true'
+  return !!(o as Any).spec?.paused || o.metadata.annotations?.[A.paused] === 'true'
 }
 
 /**
@@ -160,9 +150,9 @@ export function isPaused(o: KubeObject): boolean {
  */
 export function effectiveTemplate(o: KubeObject): Any {
   const t = (o as Any).spec?.template ?? {}
-  const at = o.metadata.annotations?.[RESTARTED_AT]
+  const at = o.metadata.annotations?.[A.restartedAt]
   if (!at) return t
   const c = clone(t)
-  c.metadata = {...(c.metadata ?? {}), annotations: {...(c.metadata?.annotations ?? {}), 'kubectl.kubernetes.io/restartedAt': at}}
+  c.metadata = {...(c.metadata ?? {}), annotations: {...(c.metadata?.annotations ?? {}), [A.kubectlRestartedAt]: at}}
   return c
 }

@@ -16,7 +16,7 @@ import type {State} from '../state/model.js'
 import {A} from '../manifests/annotations.js'
 import {stableStringify} from '../reconcile/hash.js'
 import {stripHash} from '../reconcile/controllers/deployment.js'
-import {type Any, ann, clone, controllerRef, isoAt, isPaused, PAUSED, RESTARTED_AT, setAnn} from '../reconcile/util.js'
+import {type Any, ann, clone, controllerRef, isoAt, isPaused, setAnn} from '../reconcile/util.js'
 
 export interface RevisionInfo {
   revision: number
@@ -127,7 +127,7 @@ export function rolloutRestart(state: State, key: string, now: number): RolloutR
   if (!w || !resource[w.kind]) return {ok: false, message: `${key} not found`}
   if (w.kind === 'Deployment' && isPaused(w)) return {ok: false, message: `can't restart paused deployment (run rollout resume first)`}
   const next = clone(state)
-  setAnn(next.objects[key], RESTARTED_AT, isoAt(now))
+  setAnn(next.objects[key], A.restartedAt, isoAt(now))
   return {ok: true, state: next, message: `${resource[w.kind]}/${w.metadata.name} restarted`}
 }
 
@@ -146,8 +146,8 @@ export function rolloutPause(state: State, key: string, paused: boolean): Rollou
   const next = clone(state)
   const nw = next.objects[key] as Any
   nw.spec.paused = paused
-  if (paused) setAnn(nw, PAUSED, 'true')
-  else delete nw.metadata.annotations?.[PAUSED]
+  if (paused) setAnn(nw, A.paused, 'true')
+  else delete nw.metadata.annotations?.[A.paused]
   return {ok: true, state: next, message: `${ref} ${paused ? 'paused' : 'resumed'}`}
 }
 

@@ -35,9 +35,7 @@ import {type Any, ann, clone, effectiveTemplate, isPaused, msOf, ownerRefTo, sca
 import {stampCommit} from './revisions.js'
 import {replicaCounts, syncReplicaSet} from './replicaset.js'
 
-/** The label the Deployment controller adds to a ReplicaSet's template and pods. */
-export const POD_TEMPLATE_HASH = 'pod-template-hash'
-const HASH = POD_TEMPLATE_HASH
+const HASH = 'pod-template-hash'
 const DESIRED = A.desiredReplicas
 const MAX_REPLICAS = A.maxReplicas
 
