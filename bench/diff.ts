@@ -132,5 +132,6 @@ try {
   const f = (xs: number[]) => median(xs).toFixed(0)
   console.log(`bench diff objects=${objects} apps=${APPS} nodes=${NODES} diff_ms=${f(diff)} validate_ms=${f(validate)} version_ms=${f(version)} node_ms=${f(node)} runs=${RUNS}`)
 } finally {
-  rmSync(dir, {recursive: true, force: true})
+  if (process.env.BENCH_KEEP) console.log(`kept ${dir}`)
+  else rmSync(dir, {recursive: true, force: true})
 }
