@@ -9,12 +9,11 @@
  *   `-date`, and `kubernetes.io/change-cause`) for `rollout history`. An old
  *   ReplicaSet that becomes new again (a revert) takes the next revision.
  * - RollingUpdate: maxSurge rounds up, maxUnavailable rounds down (both 0 →
- *   unavailable 1). Each step either scales the new ReplicaSet up within
- *   replicas + maxSurge, or scales old ones down keeping replicas −
- *   maxUnavailable available (unhealthy old pods first). Kubernetes repeats
- *   steps as ReplicaSet events arrive; a pass repeats them until nothing
- *   moves, then waits for the hosts: only readiness observed later lets the
- *   rollout continue in the next pass.
+ *   unavailable 1). Each step is decided by rollingUpdateStep
+ *   (rolling-update.ts) from the ReplicaSets' counts and applied here.
+ *   Kubernetes repeats steps as ReplicaSet events arrive; a pass repeats
+ *   them until nothing moves, then waits for the hosts: only readiness
+ *   observed later lets the rollout continue in the next pass.
  * - Recreate: old ReplicaSets go to 0; the new one scales up only once no
  *   old pod runs any more (observed gone from its host).
  * - A change of spec.replicas (a scaling event) is shared among the active
@@ -26,22 +25,51 @@
  * - Old ReplicaSets scaled to zero beyond revisionHistoryLimit (default 10)
  *   are deleted, oldest revision first, once the rollout is complete.
  */
+import type {Deployment, PodTemplateSpec, ReplicaSet} from '../../manifests/generated/index.js'
 import type {KubeObject} from '../../manifests/object.js'
 import {objectKey} from '../../manifests/object.js'
 import {A} from '../../manifests/annotations.js'
 import {type Ctx} from '../context.js'
 import {stableStringify, stableUid, templateHash} from '../hash.js'
-import {type Any, ann, clone, effectiveTemplate, isPaused, msOf, ownerRefTo, scaledValue, setAnn, setCondition} from '../util.js'
+import {ann, clone, effectiveTemplate, isPaused, msOf, ownerRefTo, podPhase, scaledValue, setAnn, setCondition} from '../util.js'
 import {stampCommit} from './revisions.js'
 import {replicaCounts, syncReplicaSet} from './replicaset.js'
+import {rollingUpdateStep, type ReplicaSetCounts} from './rolling-update.js'
 
 const HASH = 'pod-template-hash'
 const DESIRED = A.desiredReplicas
 const MAX_REPLICAS = A.maxReplicas
 
+/** A condition of a Deployment's status (apps/v1 DeploymentCondition). */
+interface DeploymentCondition {
+  type: string
+  status: string
+  reason?: string
+  message?: string
+  lastUpdateTime?: string
+  lastTransitionTime?: string
+}
+
+/** What this controller writes to a Deployment's status (apps/v1 DeploymentStatus). */
+interface DeploymentStatus {
+  observedGeneration: number
+  replicas: number
+  updatedReplicas: number
+  readyReplicas: number
+  availableReplicas: number
+  unavailableReplicas?: number
+  collisionCount?: number
+  conditions?: DeploymentCondition[]
+}
+
+/** A Deployment as the state holds it: the manifest's shape and the status written here. */
+type DeploymentObject = KubeObject & Deployment & {status?: DeploymentStatus}
+type ReplicaSetObject = KubeObject & ReplicaSet
+
 /** A pod template without the pod-template-hash label (a copy): how two revisions' templates are compared. */
-export function stripHash(template: Any): Any {
-  const t = clone(template ?? {})
+export function stripHash(template: unknown): PodTemplateSpec {
+  // unknown: `rollout undo` passes templates read back from the state's history
+  const t = clone((template ?? {}) as PodTemplateSpec)
   if (t.metadata?.labels) delete t.metadata.labels[HASH]
   if (t.metadata?.labels && Object.keys(t.metadata.labels).length === 0) delete t.metadata.labels
   return t
@@ -52,7 +80,7 @@ export function revisionOf(rs: KubeObject): number {
 }
 
 /** maxSurge and maxUnavailable as numbers of pods (deploymentutil.ResolveFenceposts). */
-export function resolveFenceposts(d: Any): {surge: number; unavailable: number} {
+export function resolveFenceposts(d: {spec?: Pick<Deployment['spec'], 'replicas' | 'strategy'>}): {surge: number; unavailable: number} {
   const replicas = d.spec?.replicas ?? 1
   const ru = d.spec?.strategy?.rollingUpdate ?? {}
   const surge = scaledValue(ru.maxSurge, replicas, true, '25%')
@@ -68,22 +96,22 @@ function rsKey(rs: KubeObject): string {
 export function syncDeployment(ctx: Ctx, d0: KubeObject): void {
   if (ann(d0, A.orphaned)) return
   const dKey = objectKey('Deployment', d0.metadata.namespace, d0.metadata.name)
-  const d = clone(d0) as Any
-  const uid = d.metadata.uid as string
+  const d = clone(d0) as DeploymentObject
+  const uid = d.metadata.uid ?? ''
   const replicas: number = d.spec?.replicas ?? 1
-  const template = effectiveTemplate(d)
+  const template = effectiveTemplate(d) as PodTemplateSpec
   const minReady: number = d.spec?.minReadySeconds ?? 0
   const paused = isPaused(d)
   const recreate = d.spec?.strategy?.type === 'Recreate'
-  const prevStatus: Any = d.status ?? {}
+  const prevStatus: Partial<DeploymentStatus> = d.status ?? {}
   let collisionCount: number = prevStatus.collisionCount ?? 0
   const want = stableStringify(stripHash(template))
-  const owned = () => ctx.ownedBy(uid, 'ReplicaSet')
+  const owned = () => ctx.ownedBy(uid, 'ReplicaSet') as ReplicaSetObject[]
   let progressReason: string | undefined
 
-  let newRS = owned().find((rs) => stableStringify(stripHash((rs as Any).spec?.template)) === want)
+  let newRS: ReplicaSetObject | undefined = owned().find((rs) => stableStringify(stripHash(rs.spec?.template)) === want)
   const maxOldRevision = () => Math.max(0, ...owned().filter((rs) => rs !== newRS && rs.metadata.uid !== newRS?.metadata.uid).map(revisionOf))
-  const stamp = (rs: Any) => {
+  const stamp = (rs: ReplicaSetObject) => {
     stampCommit(ctx, rs, template)
     setAnn(rs, A.changeCause, ctx.desired.commit.subject)
   }
@@ -98,7 +126,7 @@ export function syncDeployment(ctx: Ctx, d0: KubeObject): void {
     }
     const t = clone(template)
     t.metadata = {...(t.metadata ?? {}), labels: {...(t.metadata?.labels ?? {}), [HASH]: hash}}
-    const rs: Any = {
+    const rs: ReplicaSetObject = {
       apiVersion: 'apps/v1',
       kind: 'ReplicaSet',
       metadata: {
@@ -124,12 +152,12 @@ export function syncDeployment(ctx: Ctx, d0: KubeObject): void {
     }
     stamp(rs)
     ctx.put(rs)
-    newRS = rs as KubeObject
+    newRS = rs
     progressReason = 'NewReplicaSetCreated'
     ctx.event('Normal', 'ScalingReplicaSet', dKey, `Created new replica set ${rs.metadata.name} (revision ${revisionOf(rs)})`)
   } else if (newRS) {
     const maxOld = maxOldRevision()
-    const rs = clone(newRS) as Any
+    const rs = clone(newRS)
     let changed = false
     if (revisionOf(rs) <= maxOld) {
       setAnn(rs, A.revision, String(maxOld + 1))
@@ -144,18 +172,18 @@ export function syncDeployment(ctx: Ctx, d0: KubeObject): void {
     }
     if (changed) {
       ctx.put(rs)
-      newRS = rs as KubeObject
+      newRS = rs
     }
   }
   if (newRS) setAnn(d, A.revision, String(revisionOf(newRS)))
 
-  const fresh = (rs: KubeObject) => ctx.get(rsKey(rs)) ?? rs
-  const spec = (rs: KubeObject) => ((fresh(rs) as Any).spec?.replicas ?? 0) as number
+  const fresh = (rs: ReplicaSetObject) => (ctx.get(rsKey(rs)) ?? rs) as ReplicaSetObject
+  const spec = (rs: ReplicaSetObject) => fresh(rs).spec?.replicas ?? 0
   const olds = () => owned().filter((rs) => rs.metadata.uid !== newRS?.metadata.uid).sort(byCreation)
-  const scale = (rs: KubeObject, n: number) => {
+  const scale = (rs: ReplicaSetObject, n: number) => {
     const cur = spec(rs)
     if (cur === n) return false
-    const r = clone(fresh(rs)) as Any
+    const r = clone(fresh(rs))
     r.spec.replicas = n
     setAnn(r, DESIRED, String(replicas))
     setAnn(r, MAX_REPLICAS, String(replicas + resolveFenceposts(d).surge))
@@ -177,7 +205,7 @@ export function syncDeployment(ctx: Ctx, d0: KubeObject): void {
   } else if (recreate) {
     for (const rs of olds()) scale(rs, 0)
     const oldRunning = olds().some((rs) => ctx.ownedBy(rs.metadata.uid ?? '', 'Pod').some((p) => {
-      const ph = (p as Any).status?.phase
+      const ph = podPhase(p)
       return ph !== 'Succeeded' && ph !== 'Failed'
     }))
     if (!oldRunning && newRS) scale(newRS, replicas)
@@ -190,7 +218,7 @@ export function syncDeployment(ctx: Ctx, d0: KubeObject): void {
   const all = owned()
   const counts = all.map((rs) => replicaCounts(ctx, fresh(rs)))
   const newCounts = newRS ? replicaCounts(ctx, fresh(newRS)) : {replicas: 0, ready: 0, available: 0}
-  const status: Any = {
+  const status: DeploymentStatus = {
     observedGeneration: d.metadata.generation ?? 1,
     replicas: counts.reduce((a, c) => a + c.replicas, 0),
     updatedReplicas: newCounts.replicas,
@@ -200,7 +228,7 @@ export function syncDeployment(ctx: Ctx, d0: KubeObject): void {
   status.unavailableReplicas = Math.max(0, replicas - status.availableReplicas)
   if (collisionCount) status.collisionCount = collisionCount
   const {unavailable} = resolveFenceposts(d)
-  let conds: Any[] = prevStatus.conditions ?? []
+  let conds: DeploymentCondition[] = prevStatus.conditions ?? []
   conds = setCondition(
     conds,
     status.availableReplicas >= replicas - (recreate ? 0 : unavailable)
@@ -210,7 +238,7 @@ export function syncDeployment(ctx: Ctx, d0: KubeObject): void {
   )
   const rsName = newRS?.metadata.name ?? ''
   const complete = status.updatedReplicas === replicas && status.replicas === replicas && status.availableReplicas === replicas
-  const prevProgressing = conds.find((c) => c.type === 'Progressing')
+  const prevProgressing: DeploymentCondition | undefined = conds.find((c) => c.type === 'Progressing')
   const progressing = (reason: string, message: string, s = 'True') => {
     conds = setCondition(conds, {type: 'Progressing', status: s, reason, message, lastUpdateTime: ctx.nowIso}, ctx.nowIso)
   }
@@ -258,11 +286,11 @@ export function syncDeployment(ctx: Ctx, d0: KubeObject): void {
  */
 function proportionalScale(
   ctx: Ctx,
-  d: Any,
-  newRS: KubeObject | undefined,
-  olds: KubeObject[],
-  spec: (rs: KubeObject) => number,
-  scale: (rs: KubeObject, n: number) => boolean,
+  d: DeploymentObject,
+  newRS: ReplicaSetObject | undefined,
+  olds: ReplicaSetObject[],
+  spec: (rs: ReplicaSetObject) => number,
+  scale: (rs: ReplicaSetObject, n: number) => boolean,
 ): void {
   const replicas: number = d.spec?.replicas ?? 1
   const active = [...(newRS ? [newRS] : []), ...olds].filter((rs) => spec(rs) > 0)
@@ -271,7 +299,7 @@ function proportionalScale(
     if (target) scale(target, replicas)
     return
   }
-  const fresh = (rs: KubeObject) => ctx.get(rsKey(rs)) ?? rs
+  const fresh = (rs: ReplicaSetObject) => ctx.get(rsKey(rs)) ?? rs
   if (newRS && Number(ann(fresh(newRS), DESIRED)) === replicas && spec(newRS) === replicas && replicaCounts(ctx, fresh(newRS)).available === replicas) {
     for (const rs of olds) scale(rs, 0)
     return
@@ -284,7 +312,7 @@ function proportionalScale(
   if (toAdd === 0) return
   // larger first; ties: newer first when scaling up, older first when down
   const sorted = [...active].sort((a, b) => spec(b) - spec(a) || (toAdd > 0 ? -byCreation(a, b) : byCreation(a, b)))
-  const size = new Map<KubeObject, number>()
+  const size = new Map<ReplicaSetObject, number>()
   let added = 0
   for (const rs of sorted) {
     let proportion = 0
@@ -314,69 +342,45 @@ function byCreation(a: KubeObject, b: KubeObject): number {
   return revisionOf(a) - revisionOf(b) || (a.metadata.name < b.metadata.name ? -1 : 1)
 }
 
-/** reconcileNewReplicaSet / reconcileOldReplicaSets, repeated until neither moves. */
+/**
+ * The rolling update of one pass: rollingUpdateStep (rolling-update.ts)
+ * decides from the ReplicaSets' counts as they are now, this applies it,
+ * and asks again until a step moves nothing (the bound only guards against
+ * a decision that never settles).
+ */
 function rollingSteps(
   ctx: Ctx,
-  d: Any,
-  newRS: KubeObject,
-  spec: (rs: KubeObject) => number,
-  olds: () => KubeObject[],
-  scale: (rs: KubeObject, n: number) => boolean,
+  d: DeploymentObject,
+  newRS: ReplicaSetObject,
+  spec: (rs: ReplicaSetObject) => number,
+  olds: () => ReplicaSetObject[],
+  scale: (rs: ReplicaSetObject, n: number) => boolean,
   replicas: number,
 ): void {
   const {surge, unavailable} = resolveFenceposts(d)
-  const minAvailable = replicas - unavailable
-  const avail = (rs: KubeObject) => replicaCounts(ctx, ctx.get(rsKey(rs)) ?? rs).available
+  const counts = (rs: ReplicaSetObject): ReplicaSetCounts => ({
+    name: rs.metadata.name,
+    replicas: spec(rs),
+    available: replicaCounts(ctx, ctx.get(rsKey(rs)) ?? rs).available,
+  })
   for (let step = 0; step < 50; step++) {
-    const all = [newRS, ...olds()]
-    const total = all.reduce((a, rs) => a + spec(rs), 0)
-    const n = spec(newRS)
-    if (n > replicas) {
-      if (scale(newRS, replicas)) continue
-    } else if (n < replicas && total < replicas + surge) {
-      if (scale(newRS, Math.min(replicas + surge - total, replicas - n) + n)) continue
-    }
-    const oldPods = olds().reduce((a, rs) => a + spec(rs), 0)
-    if (oldPods === 0) break
-    const newUnavailable = spec(newRS) - avail(newRS)
-    const maxScaledDown = total - minAvailable - newUnavailable
-    if (maxScaledDown <= 0) break
+    const oldRSs = olds()
+    const decision = rollingUpdateStep({replicas, maxSurge: surge, maxUnavailable: unavailable, newRS: counts(newRS), oldRSs: oldRSs.map(counts)})
     let moved = false
-    // cleanupUnhealthyReplicas: old pods that are not available go first
-    let cleaned = 0
-    for (const rs of olds()) {
-      if (cleaned >= maxScaledDown) break
-      const s = spec(rs)
-      const a = avail(rs)
-      if (s === 0 || s === a) continue
-      const down = Math.min(maxScaledDown - cleaned, s - a)
-      cleaned += down
-      moved = scale(rs, s - down) || moved
-    }
-    // scaleDownOldReplicaSetsForRollingUpdate: keep minAvailable available
-    const available = [newRS, ...olds()].reduce((a, rs) => a + avail(rs), 0)
-    if (available > minAvailable) {
-      const budget = available - minAvailable
-      let done = 0
-      for (const rs of olds()) {
-        if (done >= budget) break
-        const s = spec(rs)
-        if (s === 0) continue
-        const down = Math.min(s, budget - done)
-        done += down
-        moved = scale(rs, s - down) || moved
-      }
+    if (decision.scaleNew !== undefined) moved = scale(newRS, decision.scaleNew)
+    for (const {rs, to} of decision.scaleOld) {
+      const target = oldRSs.find((o) => o.metadata.name === rs)
+      if (target) moved = scale(target, to) || moved
     }
     if (!moved) break
   }
 }
 
-function cleanupOld(ctx: Ctx, d: Any, newRS: KubeObject | undefined): void {
+function cleanupOld(ctx: Ctx, d: DeploymentObject, newRS: ReplicaSetObject | undefined): void {
   const limit: number = d.spec?.revisionHistoryLimit ?? 10
-  const dead = ctx
-    .ownedBy(d.metadata.uid, 'ReplicaSet')
+  const dead = (ctx.ownedBy(d.metadata.uid ?? '', 'ReplicaSet') as ReplicaSetObject[])
     .filter((rs) => rs.metadata.uid !== newRS?.metadata.uid)
-    .filter((rs) => ((rs as Any).spec?.replicas ?? 0) === 0 && ctx.ownedBy(rs.metadata.uid ?? '', 'Pod').length === 0)
+    .filter((rs) => (rs.spec?.replicas ?? 0) === 0 && ctx.ownedBy(rs.metadata.uid ?? '', 'Pod').length === 0)
     .sort((a, b) => revisionOf(a) - revisionOf(b))
   for (const rs of dead.slice(0, Math.max(0, dead.length - limit))) {
     ctx.deleteObject(rs, 'revisionHistoryLimit')
