@@ -9,6 +9,9 @@
  *                                              └ until converged, settled, failed or --timeout
  *   → record the applied commit → unlock
  *
+ * What each round does next is decided by decideRound (round.ts) from
+ * data; this file does the I/O around it.
+ *
  * Rules and exit codes: README.md here and docs/sync.md.
  */
 import {randomUUID} from 'node:crypto'
@@ -17,7 +20,7 @@ import {ExitCode, LockedError} from '../errors.js'
 import type {CommitInfo, Desired} from '../manifests/desired.js'
 import type {KubeObject} from '../manifests/object.js'
 import type {Observed} from '../reconcile/observed.js'
-import type {Action, Plan} from '../reconcile/plan.js'
+import type {Plan} from '../reconcile/plan.js'
 import type {StateBackend, LockInfo} from '../state/backend.js'
 import {emptyState, type State} from '../state/model.js'
 import {executePlan} from './executor/executor.js'
@@ -28,6 +31,7 @@ import {observe, type NodeCapacity} from './observe.js'
 import {sshOptionsFromEnv} from '../transport/index.js'
 import {actionRef, type SyncEvent} from './events.js'
 import {recordOutcome} from './record.js'
+import {afterExecute, decideRound, POLL_FIRST_MS} from './round.js'
 import {inProgress} from './settle.js'
 import {StateWriter} from './state-writer.js'
 
@@ -173,7 +177,7 @@ export async function sync(opts: SyncOptions): Promise<SyncResult> {
     const failedNodes = new Map<string, string>()
     let unreachable = new Map<string, string>()
     let passes = 0
-    let pollMs = 100
+    let pollMs = POLL_FIRST_MS
     let lastWritten = ''
 
     const finish = (exitCode: SyncResult['exitCode'], converged: boolean, message?: string): SyncResult => {
@@ -246,50 +250,64 @@ export async function sync(opts: SyncOptions): Promise<SyncResult> {
         return {...r, plan}
       }
 
-      const failedRollout = result.rollouts.find((r) => r.failed)
-      if (failedRollout) {
-        writer.set(result.state)
-        await writeIfChanged()
-        emit({type: 'rollout-failed', time: now(), pass: passes, workload: failedRollout.workload, message: failedRollout.message})
-        return finish(ExitCode.timeout, false, failedRollout.message)
-      }
-      const actions: Action[] = plan.actions.filter((a) => !failedNodes.has(a.node))
+      const bad = new Set([...unreachable.keys(), ...failedNodes.keys()])
+      const decide = () =>
+        decideRound({
+          actions: plan.actions,
+          rollouts: result.rollouts,
+          unreachable: new Set(unreachable.keys()),
+          failedNodes: new Set(failedNodes.keys()),
+          othersInProgress: bad.size > 0 && inProgress(result.state, bad),
+          now: now(),
+          deadline,
+          stopRequested: opts.shouldStop?.() ?? false,
+          pollMs,
+        })
+      const round = decide()
       const waitingFor = result.rollouts.filter((r) => !r.done).map((r) => r.message)
-
-      if (actions.length === 0 && plan.actions.length === 0 && waitingFor.length === 0 && unreachable.size === 0 && failedNodes.size === 0) {
+      if (round.kind === 'converged') {
         writer.set({...result.state, appliedCommit: desired.commit})
         await writeIfChanged()
         emit({type: 'converged', time: now(), passes})
-        return finish(ExitCode.ok, true)
+        return finish(round.exitCode, true)
       }
-      if (actions.length === 0) {
+      if (round.kind !== 'execute') {
         writer.set(result.state)
         await writeIfChanged()
-        const bad = new Set([...unreachable.keys(), ...failedNodes.keys()])
-        if (bad.size && !inProgress(writer.state, bad)) {
-          emit({type: 'settled', time: now(), passes, failedNodes: [...bad].sort()})
-          return finish(ExitCode.hosts, false, `${bad.size} node(s) failed or unreachable; the others are applied`)
+        // Decided again with the clock and shouldStop read after the write, as they were before
+        // round.ts existed: a slow write cannot stretch the wait past the deadline. The inputs
+        // but those two are the same, so only timed-out / stopped / wait can differ.
+        const late = decide()
+        switch (late.kind) {
+          case 'failed':
+            emit({type: 'rollout-failed', time: now(), pass: passes, workload: late.workload, message: late.message})
+            return finish(late.exitCode, false, late.message)
+          case 'settled':
+            emit({type: 'settled', time: now(), passes, failedNodes: late.failedNodes})
+            return finish(late.exitCode, false, late.message)
+          case 'timed-out':
+            emit({type: 'timed-out', time: now(), passes, waitingFor: late.waitingFor})
+            return finish(late.exitCode, false, late.message)
+          case 'stopped':
+            emit({type: 'stopped', time: now(), passes})
+            return finish(late.exitCode, false, late.message)
+          case 'wait':
+            emit({type: 'waiting', time: now(), pass: passes, waitingFor: late.waitingFor})
+            // Readiness is polled, not slept on: round.ts says how long.
+            await sleep(late.sleepMs)
+            pollMs = late.nextPollMs
+            continue
+          default:
+            continue // converged / execute do not depend on the clock: not reached
         }
-        if (now() >= deadline) {
-          emit({type: 'timed-out', time: now(), passes, waitingFor})
-          return finish(ExitCode.timeout, false, `timed out waiting: ${waitingFor.join('; ') || 'pods to become ready'}`)
-        }
-        if (opts.shouldStop?.()) {
-          emit({type: 'stopped', time: now(), passes})
-          return finish(ExitCode.timeout, false, 'stopped before the rollout converged')
-        }
-        emit({type: 'waiting', time: now(), pass: passes, waitingFor})
-        // Readiness is polled, not slept on: short at first, then up to 1 s, never past the deadline.
-        await sleep(Math.max(0, Math.min(pollMs, deadline - now())))
-        pollMs = Math.min(1000, pollMs * 2)
-        continue
       }
+      const actions = round.actions
 
       // Resolve every image first: a missing image is exit 2 before anything is written or sent.
       await images.prepare({actions})
       writer.set(result.state)
       await writeIfChanged()
-      pollMs = 100
+      pollMs = POLL_FIRST_MS
       const perNode: Record<string, number> = {}
       for (const a of actions) perNode[a.node] = (perNode[a.node] ?? 0) + 1
       emit({type: 'pass-started', time: now(), pass: passes, actions: actions.length, perNode})
@@ -322,13 +340,14 @@ export async function sync(opts: SyncOptions): Promise<SyncResult> {
       })
       lastWritten = ''
       for (const [n, err] of res.failedNodes) failedNodes.set(n, err)
-      if (res.stopped || opts.shouldStop?.()) {
+      const next = afterExecute({stopped: res.stopped || (opts.shouldStop?.() ?? false), now: now(), deadline, waitingFor})
+      if (next.kind === 'stopped') {
         emit({type: 'stopped', time: now(), passes})
-        return finish(ExitCode.timeout, false, 'stopped before the rollout converged')
+        return finish(next.exitCode, false, next.message)
       }
-      if (now() >= deadline) {
-        emit({type: 'timed-out', time: now(), passes, waitingFor})
-        return finish(ExitCode.timeout, false, `timed out: ${waitingFor.join('; ') || 'the plan was still being applied'}`)
+      if (next.kind === 'timed-out') {
+        emit({type: 'timed-out', time: now(), passes, waitingFor: next.waitingFor})
+        return finish(next.exitCode, false, next.message)
       }
     }
   } finally {
