@@ -36,3 +36,22 @@ export function bytes(q: string | number | undefined): number {
   const v = parseQuantity(q)
   return v === undefined ? 0 : Math.ceil(v - 1e-9)
 }
+
+/**
+ * Whether the scheduler counts a resource beside cpu, memory and pods
+ * (v1helper.IsScalarResourceName): extended resources (`example.com/gpu`,
+ * any name with a domain), hugepages-*, attachable-volumes-*, and
+ * ephemeral-storage. Other bare names are not counted, as in Kubernetes.
+ */
+export function isScalarResourceName(name: string): boolean {
+  return name === 'ephemeral-storage' || name.includes('/') || name.startsWith('hugepages-') || name.startsWith('attachable-volumes-')
+}
+
+/**
+ * A resource amount as the scheduler's framework.Resource.Add keeps it:
+ * cpu in millicores (MilliValue), every other resource as Value() (an
+ * integer, rounded up). The one rule for requests and node allocatable.
+ */
+export function resourceValue(name: string, q: string | number | undefined): number {
+  return name === 'cpu' ? milliCPU(q) : bytes(q)
+}

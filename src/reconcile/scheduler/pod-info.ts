@@ -4,7 +4,7 @@
  * host ports, claims, compiled affinity terms and spread constraints.
  */
 import type {KubeObject} from '../../manifests/object.js'
-import {bytes, milliCPU, parseQuantity} from '../../manifests/quantity.js'
+import {bytes, isScalarResourceName, milliCPU, resourceValue} from '../../manifests/quantity.js'
 import type {AffinityTerm, ContainerSpec, HostPort, PodAffinityTerm, PodInfo, Resources, SchedulingPodSpec, SpecParts, SpreadConstraint, WeightedAffinityTerm} from './types.js'
 import {fnv1a} from './hash.js'
 import {Selector} from './selector.js'
@@ -60,7 +60,7 @@ function requestOf(req: Readonly<Record<string, string | number>>, nonZero: bool
     const q = req[name]
     if (name === 'cpu') out.milliCPU = cachedCPU(q)
     else if (name === 'memory') out.memory = cachedBytes(q)
-    else out.scalar[name] = name.startsWith('hugepages-') || name === 'ephemeral-storage' || name.includes('/') ? bytes(q) : (parseQuantity(q) ?? 0)
+    else if (isScalarResourceName(name)) out.scalar[name] = resourceValue(name, q)
   }
   // GetNonzeroRequests: only a missing request gets the default, not an explicit 0.
   if (nonZero) {

@@ -1,67 +1,14 @@
 /**
  * Label selectors and node selector terms, compiled once and matched many
- * times. Semantics are apimachinery's: `LabelSelectorAsSelector` (nil
+ * times. How one requirement matches is defined once, in
+ * src/manifests/selector.ts (matchRequirement). Semantics are apimachinery's: `LabelSelectorAsSelector` (nil
  * selector matches nothing, empty selector matches everything; NotIn and
  * DoesNotExist match a missing label) and component-helpers'
  * `nodeaffinity` (Gt/Lt compare integers; matchFields knows only
  * `metadata.name`).
  */
 import type {LabelSelector, NodeSelectorTerm} from '../../manifests/generated/index.js'
-
-const enum Op {
-  In,
-  NotIn,
-  Exists,
-  DoesNotExist,
-  Gt,
-  Lt,
-  /** an operator apimachinery would reject: the requirement never matches */
-  Invalid,
-}
-
-interface Requirement {
-  key: string
-  op: Op
-  values: readonly string[]
-  /** In/NotIn with one value: compared directly, no array scan */
-  one: string | undefined
-  /** Gt/Lt bound */
-  num: number
-}
-
-const opOf: Record<string, Op> = {In: Op.In, NotIn: Op.NotIn, Exists: Op.Exists, DoesNotExist: Op.DoesNotExist, Gt: Op.Gt, Lt: Op.Lt}
-const intPattern = /^[+-]?\d+$/
-
-function requirement(key: string, operator: string, values: readonly string[] = []): Requirement {
-  const op = opOf[operator] ?? Op.Invalid
-  let num = NaN
-  if (op === Op.Gt || op === Op.Lt) num = values.length === 1 && intPattern.test(values[0]) ? Number(values[0]) : NaN
-  return {key, op, values, one: values.length === 1 ? values[0] : undefined, num}
-}
-
-function matchOne(r: Requirement, labels: Readonly<Record<string, string>>): boolean {
-  const v = labels[r.key]
-  switch (r.op) {
-    case Op.In:
-      if (v === undefined) return false
-      return r.one !== undefined ? v === r.one : r.values.includes(v)
-    case Op.NotIn:
-      if (v === undefined) return true
-      return r.one !== undefined ? v !== r.one : !r.values.includes(v)
-    case Op.Exists:
-      return v !== undefined
-    case Op.DoesNotExist:
-      return v === undefined
-    case Op.Gt:
-    case Op.Lt: {
-      if (v === undefined || Number.isNaN(r.num) || !intPattern.test(v)) return false
-      const n = Number(v)
-      return r.op === Op.Gt ? n > r.num : n < r.num
-    }
-    default:
-      return false
-  }
-}
+import {labelRequirement, matchRequirement as matchOne, Op, requirement, type Requirement} from '../../manifests/selector.js'
 
 const interned = new Map<string, Selector>()
 /** Distinct selectors kept; a long-running watch clears the table when it fills. */
@@ -110,11 +57,7 @@ export class Selector {
     if (sel === null || sel === undefined) return extra.length === 0 ? Selector.nothing : new Selector(extra.map((e) => requirement(e.key, e.operator, e.values)), false)
     const reqs: Requirement[] = []
     for (const [k, v] of Object.entries(sel.matchLabels ?? {})) reqs.push(requirement(k, 'In', [v]))
-    for (const e of sel.matchExpressions ?? []) {
-      // LabelSelectorAsSelector accepts only these four.
-      const op = ['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(e.operator) ? e.operator : 'Invalid'
-      reqs.push(requirement(e.key, op, e.values ?? []))
-    }
+    for (const e of sel.matchExpressions ?? []) reqs.push(labelRequirement(e.key, e.operator, e.values ?? []))
     for (const e of extra) reqs.push(requirement(e.key, e.operator, e.values))
     return new Selector(reqs, false)
   }

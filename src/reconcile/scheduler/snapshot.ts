@@ -9,7 +9,7 @@
  */
 import type {KubeObject} from '../../manifests/object.js'
 import {KUBELET_MAX_PODS} from '../../manifests/defaults.js'
-import {bytes, milliCPU, parseQuantity} from '../../manifests/quantity.js'
+import {bytes, isScalarResourceName, milliCPU, parseQuantity, resourceValue} from '../../manifests/quantity.js'
 import type {AffinityTerm, NodeInfo, PodInfo, Resources, SchedulerNode, Taint} from './types.js'
 import type {ClusterView, ExistingTerm, ExistingTermKind, ExistingTermsView, NodeCounts, NodeValues, PodCounter, ResourceArrays, TopologyIndex} from './cluster-view.js'
 import type {Template} from './framework.js'
@@ -59,10 +59,11 @@ function toNodeInfo(n: SchedulerNode, index: number): NodeInfo {
   if (!ready && !taints.some((t) => t.key === TaintNodeNotReady && t.effect === 'NoSchedule')) taints.push({key: TaintNodeNotReady, effect: 'NoSchedule'})
   const scalar: Record<string, number> = {}
   for (const [k, v] of Object.entries(n.allocatable ?? {})) {
-    if (k === 'cpu' || k === 'memory' || k === 'pods' || v === undefined) continue
-    scalar[k] = k === 'ephemeral-storage' || k.startsWith('hugepages-') ? bytes(v) : (parseQuantity(v) ?? 0)
+    if (v === undefined || !isScalarResourceName(k)) continue
+    scalar[k] = resourceValue(k, v)
   }
-  const pods = n.allocatable?.pods === undefined ? KUBELET_MAX_PODS : Math.floor(parseQuantity(n.allocatable.pods) ?? KUBELET_MAX_PODS)
+  const podsQ = n.allocatable?.pods
+  const pods = podsQ === undefined || parseQuantity(podsQ) === undefined ? KUBELET_MAX_PODS : resourceValue('pods', podsQ)
   const allocatable: Resources = {milliCPU: milliCPU(n.allocatable?.cpu), memory: bytes(n.allocatable?.memory), pods, scalar}
   return {
     index,

@@ -33,6 +33,15 @@ test('Fit: the init-container max rule decides fit', () => {
   assert.equal(rejected(s, pod('big').req('100m', '64Mi').init('2', '64Mi'), 'a'), ['Insufficient cpu'], 'ok holds 100m now')
 })
 
+test('Fit: requests and node allocatable of an extended resource follow one rule (Value(), rounded up)', () => {
+  // 1500m on the node is Value() 2, as Kubernetes' NodeInfo keeps it: two pods asking 1 each fit.
+  const s = fleet([node('a').cap('4', '8Gi', 110, {'example.com/dongle': '1500m'})])
+  assert.is(where(s, pod('p1').req('100m', '64Mi', {'example.com/dongle': '1'})), 'a')
+  const t = fleet([node('a').cap('4', '8Gi', 110, {'example.com/dongle': '1500m'})], [pod('p1').req('100m', '64Mi', {'example.com/dongle': '1'}).on('a')])
+  assert.is(where(t, pod('p2').req('100m', '64Mi', {'example.com/dongle': '1'})), 'a')
+  assert.is(where(t, pod('p3').req('100m', '64Mi', {'example.com/dongle': '2'})), '0/1 nodes are available: 1 Insufficient example.com/dongle.')
+})
+
 test('Fit: extended resources must be offered by the node', () => {
   const s = fleet([node('gpu').cap('4', '8Gi', 110, {'nvidia.com/gpu': 1}), node('plain')])
   assert.is(where(s, pod('train').req('1', '1Gi', {'nvidia.com/gpu': '1'})), 'gpu')
