@@ -7,7 +7,11 @@ import {join} from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {cpuQuota, cpuShares, sharesToWeight} from '../../src/host/bundle/pod-bundle.js'
-import {pod, testHost, type TestHost} from './_host.js'
+import {buildPodBundle} from '../../src/host/bundle/pod-bundle.js'
+import {bundleTar} from '../../src/host/bundle/bundle-tar.js'
+import {RuntimeClient} from '../../src/host/runtime-client.js'
+import {LocalTransport} from '../../src/transport/local.js'
+import {layer, pod, testHost, type TestHost} from './_host.js'
 
 let host: TestHost
 
@@ -69,6 +73,42 @@ test('v2 writer on a scratch directory laid out like cgroup2', async () => {
     assert.is(read('pids.max'), '100')
     assert.not.ok(existsSync(join(leaf, 'cpu.shares')), 'no v1 files on v2')
   } finally {
+    rmSync(scratch, {recursive: true, force: true})
+  }
+})
+
+// A pure-v2 host (most distributions today) runs cg2_enable for every
+// container; this machine is hybrid, so the v2 path of apply is driven
+// against a scratch tree laid out like cgroup2. A shell variable shared by
+// pod_prepare's container loop and cg2_enable once sent the status file to
+// the wrong container directory and failed every apply on such hosts.
+test('v2 layout: apply creates each container leaf with its limits and each container its status', async () => {
+  const scratch = mkdtempSync('/tmp/tsctl-cg2-')
+  const root = mkdtempSync('/tmp/tsctl-rt-')
+  const env = {...process.env, TSCTL_CGROUP2_MOUNT: scratch, TSCTL_CGROUP_PARENT: 'tsctl-scratch'}
+  const client = new RuntimeClient(new LocalTransport('local', env), {root})
+  try {
+    writeFileSync(join(scratch, 'cgroup.controllers'), 'cpuset cpu io memory pids\n')
+    writeFileSync(join(scratch, 'cgroup.subtree_control'), '')
+    await client.addLayer(layer().digest, layer().tar)
+    const p = pod('v2scratch', [{command: ['sleep', '3600'], resources}, {name: 'side', command: ['sleep', '3600']}])
+    const uid = p.metadata.uid!
+    const tree = buildPodBundle({pod: p, specHash: 'h2', image: () => ({layers: [layer().digest]}), pidsLimit: 100})
+    await client.apply(uid, await bundleTar(tree))
+    const leaf = join(scratch, 'tsctl-scratch', `pod-${uid}`, 'c00')
+    assert.is(readFileSync(join(leaf, 'memory.max'), 'utf8').trim(), String(64 * 1024 * 1024))
+    assert.is(readFileSync(join(leaf, 'cpu.max'), 'utf8').trim(), '50000 100000')
+    assert.ok(existsSync(join(scratch, 'tsctl-scratch', `pod-${uid}`, 'c01')), 'the second container has its leaf')
+    // A plain file keeps only the last write; the kernel's subtree_control accumulates them.
+    assert.match(readFileSync(join(scratch, 'cgroup.subtree_control'), 'utf8'), /^\+(cpu|memory|pids)$/m, 'controllers enabled above the leaves')
+    assert.not.ok(existsSync(join(root, 'pods', uid, 'ctr', 'pids')), 'no status written for a container named after a controller')
+    // The supervisor cannot join a plain directory (the kernel makes cgroup.procs), so the pod does
+    // not run here; what apply itself does on a v2 host is what this test is about.
+    for (const id of ['c00', 'c01']) assert.match(readFileSync(join(root, 'pods', uid, 'ctr', id, 'status'), 'utf8'), /^waiting ContainerCreating /, `${id} has its own status`)
+    await client.remove(uid, 0)
+  } finally {
+    for (const p of await client.status().catch(() => [])) await client.remove(p.uid, 0).catch(() => {})
+    rmSync(root, {recursive: true, force: true})
     rmSync(scratch, {recursive: true, force: true})
   }
 })

@@ -44,10 +44,15 @@ struct probe {
 	int result; /* -1 pending, 0 fail, 1 ok */
 };
 
+/* A container's state, as the status line names it (protocol.md). */
+enum ctr_state { CTR_WAITING, CTR_RUNNING, CTR_TERMINATED };
+static const char *const state_names[] = {"waiting", "running", "terminated"};
+
 struct ctr {
 	char id[8];
 	int init;
-	char state[12], reason[24], last_reason[24];
+	enum ctr_state state;
+	char reason[24], last_reason[24];
 	int exit_code, last_exit, restarts, ready;
 	long long started, finished, next_start;
 	int backoff;
@@ -79,22 +84,22 @@ static char *pj(const char *a, const char *b) {
 	static char ring[16][4352];
 	static int next;
 	char *p = ring[next++ % 16];
-	snprintf(p, sizeof ring[0], "%s/%s", a, b);
+	fmt(p, sizeof ring[0], "%s/%s", a, b);
 	return p;
 }
 
 static void fmt_ms(char *buf, size_t n, long long v) {
-	if (v > 0) snprintf(buf, n, "%lld", v);
-	else snprintf(buf, n, "-");
+	if (v > 0) fmt(buf, n, "%lld", v);
+	else fmt(buf, n, "-");
 }
 
 static void save(struct ctr *c) {
 	char ex[16], lex[16], st[24], fin[24], line[256];
-	if (c->exit_code >= 0) snprintf(ex, sizeof ex, "%d", c->exit_code); else strcpy(ex, "-");
-	if (c->last_exit >= 0) snprintf(lex, sizeof lex, "%d", c->last_exit); else strcpy(lex, "-");
+	if (c->exit_code >= 0) fmt(ex, sizeof ex, "%d", c->exit_code); else strcpy(ex, "-");
+	if (c->last_exit >= 0) fmt(lex, sizeof lex, "%d", c->last_exit); else strcpy(lex, "-");
 	fmt_ms(st, sizeof st, c->started);
 	fmt_ms(fin, sizeof fin, c->finished);
-	snprintf(line, sizeof line, "%s %s %s %d %d %s %s %s %s\n", c->state, c->reason[0] ? c->reason : "-", ex, c->restarts,
+	fmt(line, sizeof line, "%s %s %s %d %d %s %s %s %s\n", state_names[c->state], c->reason[0] ? c->reason : "-", ex, c->restarts,
 		c->ready, st, fin, c->last_reason[0] ? c->last_reason : "-", lex);
 	write_atomic(pj(c->rundir, "status"), line);
 }
@@ -104,7 +109,7 @@ static char last_phase[128];
 static void set_phase(const char *phase, int ready, long long ready_since) {
 	char rs[24], line[128];
 	fmt_ms(rs, sizeof rs, ready_since);
-	snprintf(line, sizeof line, "%s %d %s %lld\n", phase, ready, rs, started_at);
+	fmt(line, sizeof line, "%s %d %s %lld\n", phase, ready, rs, started_at);
 	if (!strcmp(line, last_phase)) return;
 	strcpy(last_phase, line);
 	write_atomic(pj(pod, "phase"), line);
@@ -243,8 +248,8 @@ static void ctr_start(struct ctr *c) {
 	errno = 0;
 	c->ooms_before = oom_count(c);
 	char log[4352], cgroups[4352];
-	snprintf(log, sizeof log, "%s/log", c->rundir);
-	snprintf(cgroups, sizeof cgroups, "%s/cgroups", c->rundir);
+	fmt(log, sizeof log, "%s/log", c->rundir);
+	fmt(cgroups, sizeof cgroups, "%s/cgroups", c->rundir);
 	pid_t p = fork();
 	if (p == 0) {
 		sigprocmask(SIG_UNBLOCK, &wake_set, NULL);
@@ -258,9 +263,9 @@ static void ctr_start(struct ctr *c) {
 	/* "running" once the container process exists (the shim writes pid right after the clone). */
 	for (int i = 0; i < 1000 && p > 0 && access(pj(c->rundir, "pid"), F_OK) && access(pj(c->rundir, "exit"), F_OK); i++) nap(2);
 	char pidbuf[32];
-	snprintf(pidbuf, sizeof pidbuf, "%d\n", (int)p);
+	fmt(pidbuf, sizeof pidbuf, "%d\n", (int)p);
 	write_atomic(pj(c->rundir, "shim"), pidbuf);
-	strcpy(c->state, "running");
+	c->state = CTR_RUNNING;
 	c->reason[0] = 0;
 	c->exit_code = -1;
 	c->started = now_ms();
@@ -274,7 +279,7 @@ static void ctr_start(struct ctr *c) {
 	}
 	save(c);
 	char hook[4352];
-	snprintf(hook, sizeof hook, "%s/hooks/poststart", c->cdir);
+	fmt(hook, sizeof hook, "%s/hooks/poststart", c->cdir);
 	if (access(hook, F_OK) == 0) {
 		for (int i = 0; i < 400 && access(pj(c->rundir, "pid"), F_OK) && access(pj(c->rundir, "exit"), F_OK); i++) nap(5);
 		if (exec_in(c, hook, 30, log) != 0) kill_ctr(c, SIGKILL);
@@ -294,7 +299,7 @@ static void ctr_finish(struct ctr *c) {
 	}
 	const char *reason = code == 0 ? "Completed" : "Error";
 	if (sig == 9 && oom_count(c) > c->ooms_before) reason = "OOMKilled";
-	strcpy(c->state, "terminated");
+	c->state = CTR_TERMINATED;
 	strcpy(c->reason, reason);
 	strcpy(c->last_reason, reason);
 	c->exit_code = c->last_exit = code;
@@ -315,7 +320,7 @@ static void schedule_restart(struct ctr *c) {
 	if (c->backoff < 0 || now - c->started >= 600000) c->backoff = backoff_base;
 	c->next_start = now + (long long)c->backoff * 1000;
 	c->backoff = c->backoff * 2 > 300 ? 300 : c->backoff * 2;
-	strcpy(c->state, "waiting");
+	c->state = CTR_WAITING;
 	strcpy(c->reason, "CrashLoopBackOff");
 	save(c);
 }
@@ -323,20 +328,23 @@ static void schedule_restart(struct ctr *c) {
 static int probe_once(struct ctr *c, int which) {
 	struct probe *p = &c->probes[which];
 	char dir[4200];
-	snprintf(dir, sizeof dir, "%s/probes/%s", c->cdir, probe_names[which]);
+	fmt(dir, sizeof dir, "%s/probes/%s", c->cdir, probe_names[which]);
 	if (!strcmp(p->kind, "exec")) return exec_in(c, pj(dir, "argv"), p->timeout, NULL) == 0;
 	char port[16], path[2048] = "/", timeout[16];
 	char *s = slurp(pj(dir, "port"), NULL);
-	snprintf(port, sizeof port, "%d", s ? atoi(s) : 0);
+	fmt(port, sizeof port, "%d", s ? atoi(s) : 0);
 	free(s);
 	s = slurp(pj(dir, "path"), NULL);
 	if (s) {
 		s[strcspn(s, "\n")] = 0;
-		snprintf(path, sizeof path, "%s", s);
+		/* A path too long to send is a failed probe, not a dead supervisor. */
+		size_t too_long = strlen(s) >= sizeof path;
+		if (!too_long) fmt(path, sizeof path, "%s", s);
 		free(s);
+		if (too_long) return 0;
 	}
 	errno = 0;
-	snprintf(timeout, sizeof timeout, "%d", p->timeout);
+	fmt(timeout, sizeof timeout, "%d", p->timeout);
 	if (!strcmp(p->kind, "tcp")) {
 		char *args[] = {"tsctl-init", "probe-tcp", netpid, port, timeout, NULL};
 		return run_child(cmd_probe_tcp, 5, args, p->timeout + 1, NULL) == 0;
@@ -406,7 +414,7 @@ static void do_stop(void) {
 	char *log;
 	for (int i = 0; i < nctr; i++) {
 		struct ctr *c = &ctrs[i];
-		if (strcmp(c->state, "running")) continue;
+		if (c->state != CTR_RUNNING) continue;
 		log = pj(c->rundir, "log");
 		char *hook = pj(c->cdir, "hooks/prestop");
 		if (!c->init && access(hook, F_OK) == 0) exec_in(c, hook, grace > 0 ? grace : 1, log);
@@ -419,13 +427,13 @@ static void do_stop(void) {
 		int left = 0;
 		for (int i = 0; i < nctr; i++) {
 			struct ctr *c = &ctrs[i];
-			if (strcmp(c->state, "running")) continue;
+			if (c->state != CTR_RUNNING) continue;
 			if (c->exited) ctr_finish(c); else left = 1;
 		}
 		if (!left) break;
 		if (now_ms() >= deadline) {
 			for (int i = 0; i < nctr; i++) {
-				if (strcmp(ctrs[i].state, "running")) continue;
+				if (ctrs[i].state != CTR_RUNNING) continue;
 				kill_ctr(&ctrs[i], SIGKILL);
 				kill_cgroup(&ctrs[i]);
 			}
@@ -444,12 +452,12 @@ static void wait_for_stop(void) {
 
 static void load_probe(struct ctr *c, int which) {
 	char dir[4200];
-	snprintf(dir, sizeof dir, "%s/probes/%s", c->cdir, probe_names[which]);
+	fmt(dir, sizeof dir, "%s/probes/%s", c->cdir, probe_names[which]);
 	struct probe *p = &c->probes[which];
 	char *kind = line_of(pj(dir, "kind"), NULL);
 	p->present = kind != NULL;
 	if (!kind) return;
-	snprintf(p->kind, sizeof p->kind, "%s", kind);
+	fmt(p->kind, sizeof p->kind, "%s", kind);
 	p->delay = read_int(pj(dir, "delay"), 0);
 	p->period = read_int(pj(dir, "period"), 10);
 	p->timeout = read_int(pj(dir, "timeout"), 1);
@@ -469,14 +477,14 @@ static void load_containers(void) {
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		if ((e->d_name[0] != 'i' && e->d_name[0] != 'c') || strlen(e->d_name) > 7) continue;
-		ctrs = realloc(ctrs, sizeof *ctrs * (nctr + 1));
+		ctrs = xrealloc(ctrs, sizeof *ctrs * (nctr + 1));
 		struct ctr *c = &ctrs[nctr++];
 		memset(c, 0, sizeof *c);
 		strcpy(c->id, e->d_name);
 		c->init = e->d_name[0] == 'i';
-		snprintf(c->cdir, sizeof c->cdir, "%s/%s", dir, c->id);
-		snprintf(c->rundir, sizeof c->rundir, "%s/ctr/%s", pod, c->id);
-		strcpy(c->state, "waiting");
+		fmt(c->cdir, sizeof c->cdir, "%s/%s", dir, c->id);
+		fmt(c->rundir, sizeof c->rundir, "%s/ctr/%s", pod, c->id);
+		c->state = CTR_WAITING;
 		strcpy(c->reason, "ContainerCreating");
 		c->exit_code = c->last_exit = -1;
 		c->backoff = -1;
@@ -492,7 +500,7 @@ static void start_infra(const char *flags) {
 	if (!has_word(flags, "hostNetwork")) strcat(ns, "net uts ");
 	if (!has_word(flags, "hostIPC")) strcat(ns, "ipc ");
 	if (has_word(flags, "shareProcessNamespace")) strcat(ns, "pid ");
-	snprintf(netpid, sizeof netpid, "%d", (int)getpid());
+	fmt(netpid, sizeof netpid, "%d", (int)getpid());
 	if (ns[0]) {
 		char *pidfile = pj(pod, "infra.pid");
 		pid_t p = fork();
@@ -505,9 +513,9 @@ static void start_infra(const char *flags) {
 		for (int i = 0; i < 1000 && access(pidfile, F_OK); i++) nap(2);
 		int ip = read_int(pidfile, 0);
 		if (ip <= 0) { errno = 0; die("the infra process did not start"); }
-		snprintf(nspid, sizeof nspid, "%d", ip);
-		snprintf(nslist, sizeof nslist, "%s", ns);
-		if (!has_word(flags, "hostNetwork")) snprintf(netpid, sizeof netpid, "%d", ip);
+		fmt(nspid, sizeof nspid, "%d", ip);
+		fmt(nslist, sizeof nslist, "%s", ns);
+		if (!has_word(flags, "hostNetwork")) fmt(netpid, sizeof netpid, "%d", ip);
 	}
 	if (has_word(flags, "hostPID")) strncat(nslist, " hostpid", sizeof nslist - strlen(nslist) - 1);
 }
@@ -527,9 +535,9 @@ int cmd_supervise(int argc, char **argv) {
 	/* Out of the caller's (SSH session's) cgroup, into the pod's own. */
 	join_cgroups(pj(pod, "infra.cgroups"), getpid());
 	char buf[32];
-	snprintf(buf, sizeof buf, "%d\n", (int)getpid());
+	fmt(buf, sizeof buf, "%d\n", (int)getpid());
 	write_atomic(pj(pod, "supervisor.pid"), buf);
-	snprintf(restart_policy, sizeof restart_policy, "%s", line_of(pj(bundle, "meta/restart"), "Always"));
+	fmt(restart_policy, sizeof restart_policy, "%s", line_of(pj(bundle, "meta/restart"), "Always"));
 	backoff_base = read_int(pj(bundle, "meta/backoff"), 10);
 	if (backoff_base < 0) backoff_base = 10;
 	char *flags = line_of(pj(bundle, "meta/flags"), "");
@@ -578,7 +586,7 @@ int cmd_supervise(int argc, char **argv) {
 		for (int i = 0; i < nctr; i++) {
 			struct ctr *c = &ctrs[i];
 			if (c->init) continue;
-			if (!strcmp(c->state, "running")) {
+			if (c->state == CTR_RUNNING) {
 				active = 1;
 				if (c->exited) {
 					ctr_finish(c);
@@ -603,7 +611,7 @@ int cmd_supervise(int argc, char **argv) {
 				}
 				if (!c->ready) all_ready = 0;
 				rotate_log(c);
-			} else if (!strcmp(c->state, "waiting")) {
+			} else if (c->state == CTR_WAITING) {
 				active = 1;
 				all_ready = 0;
 				if (now >= c->next_start) {

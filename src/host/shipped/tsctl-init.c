@@ -69,8 +69,8 @@ static void record_start_failure(void) {
 	char tmp[4200], buf[64];
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(buf, sizeof buf, "127 0 %lld\n", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-	snprintf(tmp, sizeof tmp, "%s.tmp.%d", shim_exit_file, (int)getpid());
+	fmt(buf, sizeof buf, "127 0 %lld\n", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	fmt(tmp, sizeof tmp, "%s.tmp.%d", shim_exit_file, (int)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) return;
 	if (write(fd, buf, strlen(buf)) < 0) {}
@@ -92,6 +92,35 @@ void die(const char *fmt, ...) {
 	exit(127);
 }
 
+/* Allocation never fails silently: a helper out of memory says so and exits like any other start failure. */
+void *xmalloc(size_t n) {
+	void *p = malloc(n ? n : 1);
+	if (!p) die("out of memory (%zu bytes)", n);
+	return p;
+}
+
+void *xrealloc(void *old, size_t n) {
+	void *p = realloc(old, n ? n : 1);
+	if (!p) die("out of memory (%zu bytes)", n);
+	return p;
+}
+
+char *xstrdup(const char *s) {
+	char *p = strdup(s);
+	if (!p) die("out of memory");
+	return p;
+}
+
+/* snprintf that refuses to truncate: a path or line cut short would name the wrong file. */
+void fmt(char *buf, size_t size, const char *format, ...) {
+	va_list ap;
+	va_start(ap, format);
+	int n = vsnprintf(buf, size, format, ap);
+	va_end(ap);
+	errno = 0;
+	if (n < 0 || (size_t)n >= size) die("value too long for a %zu-byte buffer: %.60s...", size, buf);
+}
+
 /* ---- small file helpers ---- */
 
 /* Reads a whole file; returns NULL (errno set) when it does not exist. */
@@ -99,9 +128,9 @@ char *slurp(const char *path, size_t *len) {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) return NULL;
 	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap + 1);
+	char *buf = xmalloc(cap + 1);
 	for (;;) {
-		if (n == cap) buf = realloc(buf, (cap *= 2) + 1);
+		if (n == cap) buf = xrealloc(buf, (cap *= 2) + 1);
 		ssize_t r = read(fd, buf + n, cap - n);
 		if (r < 0) { if (errno == EINTR) continue; die("read %s", path); }
 		if (r == 0) break;
@@ -114,7 +143,7 @@ char *slurp(const char *path, size_t *len) {
 }
 
 char *pathcat(const char *a, const char *b) {
-	char *p = malloc(strlen(a) + strlen(b) + 2);
+	char *p = xmalloc(strlen(a) + strlen(b) + 2);
 	sprintf(p, "%s/%s", a, b);
 	return p;
 }
@@ -124,10 +153,10 @@ char **nul_list(const char *path, int *count) {
 	size_t len = 0;
 	char *buf = slurp(path, &len);
 	int n = 0;
-	char **v = malloc(sizeof(char *));
+	char **v = xmalloc(sizeof(char *));
 	if (buf) {
 		for (size_t i = 0; i < len;) {
-			v = realloc(v, sizeof(char *) * (n + 2));
+			v = xrealloc(v, sizeof(char *) * (n + 2));
 			v[n++] = buf + i;
 			i += strlen(buf + i) + 1;
 		}
@@ -156,7 +185,7 @@ int has_word(const char *words, const char *w) {
 /* Writes a file atomically (temp + rename) so a reader never sees half of it. */
 void write_atomic(const char *path, const char *content) {
 	char tmp[4096];
-	snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+	fmt(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) die("create %s", tmp);
 	size_t n = strlen(content);
@@ -187,7 +216,7 @@ static void join_ns(const char *nspid, const char *nslist) {
 		fds[i] = -1;
 		if (!has_word(nslist, nsnames[i].name)) continue;
 		char p[128];
-		snprintf(p, sizeof p, "/proc/%s/ns/%s", nspid, nsnames[i].name);
+		fmt(p, sizeof p, "/proc/%s/ns/%s", nspid, nsnames[i].name);
 		fds[i] = open(p, O_RDONLY | O_CLOEXEC);
 		if (fds[i] < 0) die("open %s", p);
 	}
@@ -240,13 +269,13 @@ int cmd_infra(int argc, char **argv) {
 			signal(SIGCHLD, reap);
 			for (;;) pause();
 		}
-		snprintf(buf, sizeof buf, "%d\n", (int)c);
+		fmt(buf, sizeof buf, "%d\n", (int)c);
 		write_atomic(pidfile, buf);
 		int st;
 		while (waitpid(c, &st, 0) < 0 && errno == EINTR) {}
 		return 0;
 	}
-	snprintf(buf, sizeof buf, "%d\n", (int)getpid());
+	fmt(buf, sizeof buf, "%d\n", (int)getpid());
 	write_atomic(pidfile, buf);
 	signal(SIGTERM, SIG_DFL);
 	for (;;) pause();
@@ -352,7 +381,7 @@ void join_cgroups(const char *cgfile, pid_t pid) {
 	char *list = slurp(cgfile, NULL);
 	if (!list) { errno = 0; return; }
 	char buf[32];
-	snprintf(buf, sizeof buf, "%d", (int)pid);
+	fmt(buf, sizeof buf, "%d", (int)pid);
 	for (char *line = strtok(list, "\n"); line; line = strtok(NULL, "\n")) {
 		char *p = pathcat(line, "cgroup.procs");
 		write_file(p, buf);
@@ -364,9 +393,9 @@ void join_cgroups(const char *cgfile, pid_t pid) {
 
 /* mkdir -p of REL under ROOT, refusing symlinks so a hostile image cannot redirect a mount outside its root. */
 static char *safe_target(const char *root, const char *rel, int is_file) {
-	char *path = malloc(strlen(root) + strlen(rel) + 2);
+	char *path = xmalloc(strlen(root) + strlen(rel) + 2);
 	strcpy(path, root);
-	char *copy = strdup(rel), *save = NULL;
+	char *copy = xstrdup(rel), *save = NULL;
 	char *parts[256];
 	int n = 0;
 	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
@@ -400,7 +429,7 @@ static void bind_mount(const char *src, const char *dst, int ro) {
 }
 
 static void mkdir_p(const char *path) {
-	char *p = strdup(path);
+	char *p = xstrdup(path);
 	for (char *q = p + 1; *q; q++) {
 		if (*q != '/') continue;
 		*q = 0;
@@ -439,7 +468,7 @@ static void setup_volumes(const char *cdir, const char *poddir, const char *root
 		const char *vidx = f[i], *dest = f[i + 1], *sub = f[i + 2], *mode = f[i + 3];
 		if (strchr(vidx, '/') || strstr(vidx, "..")) { errno = 0; die("bad volume index"); }
 		char vdir[4096];
-		snprintf(vdir, sizeof vdir, "%s/bundle/volumes/%s", poddir, vidx);
+		fmt(vdir, sizeof vdir, "%s/bundle/volumes/%s", poddir, vidx);
 		char *kind = line_of(pathcat(vdir, "kind"), "");
 		char *src;
 		if (!strcmp(kind, "hostPath")) {
@@ -448,8 +477,8 @@ static void setup_volumes(const char *cdir, const char *poddir, const char *root
 			host_path_type(src, line_of(pathcat(vdir, "type"), ""));
 		} else {
 			char vol[4096];
-			snprintf(vol, sizeof vol, "%s/vol/%s", poddir, vidx);
-			src = strdup(vol);
+			fmt(vol, sizeof vol, "%s/vol/%s", poddir, vidx);
+			src = xstrdup(vol);
 		}
 		if (*sub) {
 			if (strstr(sub, "..") || sub[0] == '/') { errno = 0; die("subPath %s leaves the volume", sub); }
@@ -468,7 +497,7 @@ static void setup_dev(const char *rootfs) {
 	static const char *nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
 	for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++) {
 		char host[64];
-		snprintf(host, sizeof host, "/dev/%s", nodes[i]);
+		fmt(host, sizeof host, "/dev/%s", nodes[i]);
 		char *t = safe_target(dev, nodes[i], 1);
 		bind_mount(host, t, 0);
 	}
@@ -512,8 +541,8 @@ static void setup_rootfs(const char *cdir, const char *rundir, const char *poddi
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) die("make / private");
 	/* lowerdir: the pod's init layer on top, then image layers top first. */
 	size_t cap = 8192;
-	char *opts = malloc(cap);
-	snprintf(opts, cap, "lowerdir=%s/init", poddir);
+	char *opts = xmalloc(cap);
+	fmt(opts, cap, "lowerdir=%s/init", poddir);
 	char *list = slurp(pathcat(cdir, "layers"), NULL);
 	if (!list) die("no layers");
 	for (char *l = strtok(list, "\n"); l; l = strtok(NULL, "\n")) {
@@ -521,7 +550,7 @@ static void setup_rootfs(const char *cdir, const char *rundir, const char *poddi
 			errno = 0;
 			die("bad layer digest");
 		}
-		if (strlen(opts) + strlen(layers) + 80 > cap) opts = realloc(opts, cap *= 2);
+		if (strlen(opts) + strlen(layers) + 80 > cap) opts = xrealloc(opts, cap *= 2);
 		strcat(opts, ":");
 		strcat(opts, layers);
 		strcat(opts, "/");
@@ -529,8 +558,8 @@ static void setup_rootfs(const char *cdir, const char *rundir, const char *poddi
 		strcat(opts, "/root");
 	}
 	char tail[8192];
-	snprintf(tail, sizeof tail, ",upperdir=%s/upper,workdir=%s/work", rundir, rundir);
-	opts = realloc(opts, strlen(opts) + strlen(tail) + 1);
+	fmt(tail, sizeof tail, ",upperdir=%s/upper,workdir=%s/work", rundir, rundir);
+	opts = xrealloc(opts, strlen(opts) + strlen(tail) + 1);
 	strcat(opts, tail);
 	char *rootfs = pathcat(rundir, "rootfs");
 	if (mount("overlay", rootfs, "overlay", 0, opts) < 0) die("mount overlay (%s)", opts);
@@ -571,7 +600,7 @@ int cmd_run(int argc, char **argv) {
 	const char *cdir = argv[2], *rundir = argv[3], *poddir = argv[4], *layers = argv[5];
 	const char *nspid = argv[6], *nslist = argv[7], *cgfile = argv[8], *logfile = argv[9];
 	shim_pid = getpid();
-	shim_exit_file = malloc(strlen(rundir) + 6);
+	shim_exit_file = xmalloc(strlen(rundir) + 6);
 	sprintf(shim_exit_file, "%s/exit", rundir);
 	int logfd = open(logfile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (logfd < 0) die("open log %s", logfile);
@@ -610,13 +639,13 @@ int cmd_run(int argc, char **argv) {
 	while (read(execpipe[0], buf, 1) < 0 && errno == EINTR) {}
 	close(execpipe[0]);
 	errno = 0;
-	snprintf(buf, sizeof buf, "%d %lld\n", (int)child, now_ms());
+	fmt(buf, sizeof buf, "%d %lld\n", (int)child, now_ms());
 	write_atomic(pathcat(rundir, "pid"), buf);
 	int st = 0;
 	while (waitpid(child, &st, 0) < 0) if (errno != EINTR) die("waitpid");
 	int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	int sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
-	snprintf(buf, sizeof buf, "%d %d %lld\n", code, sig, now_ms());
+	fmt(buf, sizeof buf, "%d %d %lld\n", code, sig, now_ms());
 	write_atomic(pathcat(rundir, "exit"), buf);
 	/* Wake the supervisor at once instead of at its next tick; only ever our own parent. */
 	const char *notify = getenv("TSCTL_NOTIFY_PID");
@@ -631,7 +660,7 @@ int cmd_exec(int argc, char **argv) {
 	char *pidline = line_of(pathcat(rundir, "pid"), NULL);
 	if (!pidline) { errno = 0; die("container is not running"); }
 	char pid[32];
-	snprintf(pid, sizeof pid, "%d", atoi(pidline));
+	fmt(pid, sizeof pid, "%d", atoi(pidline));
 	if (kill(atoi(pid), 0) < 0) die("container is not running");
 	read_last_cap();
 	struct ctr_config cfg = load_config(cdir);
@@ -639,7 +668,7 @@ int cmd_exec(int argc, char **argv) {
 	char **args = argc == 7 && !strcmp(argv[5], "--argv-file") ? nul_list(argv[6], NULL) : argv + 5;
 	join_cgroups(argv[4], getpid());
 	char rootp[64];
-	snprintf(rootp, sizeof rootp, "/proc/%s/root", pid);
+	fmt(rootp, sizeof rootp, "/proc/%s/root", pid);
 	int rootfd = open(rootp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0) die("open %s", rootp);
 	join_ns(pid, "ipc uts net pid mnt");

@@ -5,6 +5,12 @@
 
 /* Prints "tsctl-init: MESSAGE" and exits 1; never returns, checked like printf. */
 __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
+/* malloc/realloc/strdup that die instead of returning NULL. */
+void *xmalloc(size_t n);
+void *xrealloc(void *old, size_t n);
+char *xstrdup(const char *s);
+/* snprintf that dies when the result would not fit. */
+__attribute__((format(printf, 3, 4))) void fmt(char *buf, size_t size, const char *format, ...);
 char *slurp(const char *path, size_t *len);
 char *pathcat(const char *a, const char *b);
 char **nul_list(const char *path, int *count);
