@@ -13,6 +13,8 @@ import {join, relative} from 'node:path'
 const root = new URL('..', import.meta.url).pathname
 const distTest = join(root, 'dist', 'test')
 const filters = process.argv.slice(2)
+// Printed hook errors and failing after hooks (see test/fixtures/uvu-hooks.ts).
+const hooks = new URL('../dist/test/fixtures/uvu-hooks.js', import.meta.url).href
 const FILE_TIMEOUT_MS = Number(process.env.TSCTL_TEST_FILE_TIMEOUT_MS ?? 15 * 60 * 1000)
 
 function walk(dir) {
@@ -31,7 +33,7 @@ const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, '')
 function runFile(file) {
   return new Promise((resolve) => {
     const started = Date.now()
-    const child = spawn(process.execPath, ['--enable-source-maps', file], {
+    const child = spawn(process.execPath, ['--enable-source-maps', '--import', hooks, file], {
       cwd: root,
       env: {...process.env, NO_COLOR: '1', FORCE_COLOR: '0'},
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -54,7 +56,14 @@ function runFile(file) {
       // A file that exits non-zero without counting a failure crashed
       // outside a test (import error, unhandled rejection): count it once.
       if (code !== 0 && failed === 0) failed = 1
-      resolve({file, code, passed, failed, skipped, text, ms: Date.now() - started})
+      // A file that registers no test (a typo'd filter, tests behind a
+      // condition that is never true) proves nothing: a failure, not "ok".
+      let note = ''
+      if (code === 0 && total === 0 && skipped === 0) {
+        failed = 1
+        note = `\n[test/run] ${relative(root, file)} registered no test\n`
+      }
+      resolve({file, code, passed, failed, skipped, text: text + note, ms: Date.now() - started})
     })
   })
 }

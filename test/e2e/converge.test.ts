@@ -9,9 +9,10 @@ import type {Fleet} from '../fleet/fleet.js'
 import {appFiles} from './_app.js'
 import {AppRepo, tearDownFleet, tsctlSpawn, cgroupLeftovers, e2eSkipReason, hostClients, hostPods, live, tsctl, tsctlEnv, until} from './_fleet-app.js'
 import {fleetUp} from '../fleet/fleet.js'
+import {testUnless} from '../fixtures/skip.js'
 
 const skip = e2eSkipReason()
-if (skip) console.log(`SKIP: ${skip}`)
+const maybe = testUnless(skip, 'converge')
 
 let fleet: Fleet
 let repo: AppRepo
@@ -42,8 +43,7 @@ async function statePods(): Promise<PodJson[]> {
   return (JSON.parse(r.stdout) as {items: PodJson[]}).items
 }
 
-test('the app converges on 3 hosts and get pods matches the plan and the hosts', async () => {
-  if (skip) return
+maybe('the app converges on 3 hosts and get pods matches the plan and the hosts', async () => {
   const diff = await run('diff', '-o', 'json')
   assert.is(diff.code, 1, diff.stderr)
   const planned = new Set<string>()
@@ -70,8 +70,7 @@ test('the app converges on 3 hosts and get pods matches the plan and the hosts',
   assert.is(webReady.length, 3, 'all web pods Ready when sync returns')
 })
 
-test('a second sync of the same commit changes nothing and exits 0', async () => {
-  if (skip) return
+maybe('a second sync of the same commit changes nothing and exits 0', async () => {
   const before = await hostPods(hostClients(fleet))
   const s = await run('sync', '-o', 'json')
   assert.is(s.code, 0, s.stderr)
@@ -83,8 +82,7 @@ test('a second sync of the same commit changes nothing and exits 0', async () =>
   assert.equal(ids(after), ids(before), 'same pods, not restarted')
 })
 
-test('get pods -o wide: node, phase, ready, restarts, age', async () => {
-  if (skip) return
+maybe('get pods -o wide: node, phase, ready, restarts, age', async () => {
   const r = await run('get', 'pods', '-o', 'wide')
   assert.is(r.code, 0, r.stderr)
   const lines = r.stdout.trim().split('\n')
@@ -98,8 +96,7 @@ test('get pods -o wide: node, phase, ready, restarts, age', async () => {
   assert.ok(lines.some((l) => /^migrate-\S+\s+0\/1\s+Completed/.test(l)), r.stdout)
 })
 
-test('describe pod shows the pod\'s events: scheduled, pulled, started', async () => {
-  if (skip) return
+maybe('describe pod shows the pod\'s events: scheduled, pulled, started', async () => {
   const pod = (await statePods()).find((p) => p.metadata.name.startsWith('web-'))!
   const r = await run('describe', 'pod', pod.metadata.name)
   assert.is(r.code, 0, r.stderr)
@@ -111,8 +108,7 @@ test('describe pod shows the pod\'s events: scheduled, pulled, started', async (
   for (const h of fleet.hosts) assert.ok(st.events.some((e) => e.reason === 'Pulled' && e.message.includes(h.name)), `Pulled on ${h.name}`)
 })
 
-test('logs and exec over SSH to the pod\'s host', async () => {
-  if (skip) return
+maybe('logs and exec over SSH to the pod\'s host', async () => {
   const pod = (await statePods()).find((p) => p.metadata.name.startsWith('db-'))!
   const hn = await run('exec', pod.metadata.name, '--', 'sh', '-c', 'hostname; echo "$DB_PASSWORD"; exit 3')
   assert.is(hn.code, 3, hn.stderr)
@@ -130,8 +126,7 @@ test('logs and exec over SSH to the pod\'s host', async () => {
   assert.is(fr.code, 0, fr.stderr)
 })
 
-test('a container killed on a host is restarted by its supervisor', async () => {
-  if (skip) return
+maybe('a container killed on a host is restarted by its supervisor', async () => {
   const clients = hostClients(fleet)
   const pod = (await statePods()).find((p) => p.metadata.name.startsWith('web-'))!
   const c = clients.get(pod.spec.nodeName!)!
@@ -149,8 +144,7 @@ test('a container killed on a host is restarted by its supervisor', async () => 
   for (const t of clients.values()) await t.transport.close()
 })
 
-test('a pod removed behind tsctl\'s back is recreated by the next sync (drift)', async () => {
-  if (skip) return
+maybe('a pod removed behind tsctl\'s back is recreated by the next sync (drift)', async () => {
   const clients = hostClients(fleet)
   const pod = (await statePods()).find((p) => p.metadata.name.startsWith('web-') && p.metadata.name !== killed)!
   const c = clients.get(pod.spec.nodeName!)!

@@ -10,9 +10,10 @@ import type {Fleet} from '../fleet/fleet.js'
 import {fleetUp} from '../fleet/fleet.js'
 import {tinyApp} from './_app.js'
 import {AppRepo, tearDownFleet, cgroupLeftovers, e2eSkipReason, hostClients, hostPods, live, sleep, tsctl, tsctlEnv, tsctlSpawn, until} from './_fleet-app.js'
+import {testUnless} from '../fixtures/skip.js'
 
 const skip = e2eSkipReason()
-if (skip) console.log(`SKIP: ${skip}`)
+const maybe = testUnless(skip, 'faults')
 
 let fleet: Fleet
 let repo: AppRepo
@@ -51,8 +52,7 @@ async function compare(nodes: string[]) {
   return {missing, orphans, onHosts}
 }
 
-test('a host crashed mid-sync: the others converge, exit 4 names it; after it returns the next sync converges', async () => {
-  if (skip) return
+maybe('a host crashed mid-sync: the others converge, exit 4 names it; after it returns the next sync converges', async () => {
   const victim = fleet.hosts[2]
   repo.write(tinyApp(6, 'v1'))
   repo.commit('v1')
@@ -85,8 +85,7 @@ test('a host crashed mid-sync: the others converge, exit 4 names it; after it re
   assert.is(new Set(tiny.map((p) => p.name.split('-')[1])).size, 1, 'one ReplicaSet: the rollout finished')
 })
 
-test('two syncs at once: the second fails with exit 3 naming the holder; with --lock-timeout it waits; nothing is lost', async () => {
-  if (skip) return
+maybe('two syncs at once: the second fails with exit 3 naming the holder; with --lock-timeout it waits; nothing is lost', async () => {
   repo.write(tinyApp(4, 'v2'))
   repo.commit('v2')
   const serial0 = repo.state().serial

@@ -11,9 +11,10 @@ import type {Fleet} from '../fleet/fleet.js'
 import {fleetUp} from '../fleet/fleet.js'
 import {tinyApp} from './_app.js'
 import {AppRepo, tearDownFleet, cgroupLeftovers, e2eSkipReason, hostClients, hostPods, live, sleep, tsctl, tsctlEnv, tsctlSpawn} from './_fleet-app.js'
+import {testUnless} from '../fixtures/skip.js'
 
 const skip = e2eSkipReason()
-if (skip) console.log(`SKIP: ${skip}`)
+const maybe = testUnless(skip, 'kill9')
 const TRIALS = Number(process.env.E2E_KILL_TRIALS ?? 20)
 
 let fleet: Fleet
@@ -87,8 +88,7 @@ async function assertExact(replicas: number, trial: string): Promise<void> {
   assert.is(seen.size, replicas, `${trial}: ${replicas} pods`)
 }
 
-test(`kill -9 of tsctl at random moments of a sync (${TRIALS} trials): the next sync converges, no duplicate or orphan pod, the state always parses`, async () => {
-  if (skip) return
+maybe(`kill -9 of tsctl at random moments of a sync (${TRIALS} trials): the next sync converges, no duplicate or orphan pod, the state always parses`, async () => {
   const first = await tsctl(['sync', '--timeout', '1m'], repo.dir, env)
   assert.is(first.code, 0, first.stderr)
   await assertExact(4, 'first sync')

@@ -11,9 +11,10 @@ import type {KubeObject} from '../../src/manifests/object.js'
 import {emptyState} from '../../src/state/model.js'
 import {bin, cleanEnv, tempDir, tsctl} from '../cli/helpers/run.js'
 import {pod, sleep, testHost, type TestHost} from '../host/_host.js'
+import {testUnless} from '../fixtures/skip.js'
 
 const skip = process.getuid?.() !== 0 ? 'logs/exec need root (the runtime makes namespaces and cgroups)' : undefined
-if (skip) console.log(`SKIP: ${skip}`)
+const maybe = testUnless(skip, 'logs-exec-local')
 
 let host: TestHost
 let repo: string
@@ -57,8 +58,7 @@ test.after(async () => {
 
 const run = (args: string[]) => tsctl(args, {cwd: repo, env})
 
-test('logs prints the first container\'s log and names the default', () => {
-  if (skip) return
+maybe('logs prints the first container\'s log and names the default', () => {
   const r = run(['logs', 'talker'])
   assert.is(r.code, 0, r.stderr)
   assert.match(r.stdout, /line 1\nline 2\nline 3\nline 4\nline 5\n/)
@@ -66,8 +66,7 @@ test('logs prints the first container\'s log and names the default', () => {
   assert.match(r.stderr, 'Defaulted container "main" out of: main, side')
 })
 
-test('logs -c and --tail', () => {
-  if (skip) return
+maybe('logs -c and --tail', () => {
   const side = run(['logs', 'pod/talker', '-c', 'side'])
   assert.is(side.code, 0, side.stderr)
   assert.is(side.stdout, 'side-car\n')
@@ -78,8 +77,7 @@ test('logs -c and --tail', () => {
   assert.not.match(tail.stdout, 'line 4')
 })
 
-test('logs --previous: refused for a container that never restarted, shown for one that did', () => {
-  if (skip) return
+maybe('logs --previous: refused for a container that never restarted, shown for one that did', () => {
   const none = run(['logs', 'talker', '-c', 'main', '--previous'])
   assert.is(none.code, 2)
   assert.match(none.stderr, 'previous terminated container "main" in pod "talker" not found')
@@ -88,8 +86,7 @@ test('logs --previous: refused for a container that never restarted, shown for o
   assert.match(some.stdout, 'side-car')
 })
 
-test('logs -f streams new lines until interrupted; with --tail it starts from the last N', async () => {
-  if (skip) return
+maybe('logs -f streams new lines until interrupted; with --tail it starts from the last N', async () => {
   const child = spawn(process.execPath, [bin, 'logs', 'talker', '-c', 'main', '-f', '--tail', '1'], {cwd: repo, env: cleanEnv(env)})
   let out = ''
   child.stdout.on('data', (d) => (out += d))
@@ -107,8 +104,7 @@ test('logs -f streams new lines until interrupted; with --tail it starts from th
   assert.ok(code !== null)
 })
 
-test('exec runs argv in the container and exits with its code', () => {
-  if (skip) return
+maybe('exec runs argv in the container and exits with its code', () => {
   const r = run(['exec', 'talker', '--', 'sh', '-c', 'echo "$0 $1"; cat /etc/hostname; exit 7', 'a b', ';rm -rf /'])
   assert.is(r.code, 7, r.stderr)
   assert.match(r.stdout, 'a b ;rm -rf /\ntalker\n')
@@ -117,15 +113,13 @@ test('exec runs argv in the container and exits with its code', () => {
   assert.match(c.stderr, 'definitely-missing')
 })
 
-test('exec -i passes stdin through', () => {
-  if (skip) return
+maybe('exec -i passes stdin through', () => {
   const r = tsctlInput(['exec', 'talker', '-i', '--', 'sh', '-c', 'tr a-z A-Z'], 'hello pod\n')
   assert.is(r.code, 0, r.stderr)
   assert.is(r.stdout, 'HELLO POD\n')
 })
 
-test('clear errors: unknown pod, unbound pod, pod not on its host, bad container, no command', () => {
-  if (skip) return
+maybe('clear errors: unknown pod, unbound pod, pod not on its host, bad container, no command', () => {
   const unknown = run(['logs', 'nope'])
   assert.is(unknown.code, 2)
   assert.match(unknown.stderr, 'pods "nope" not found in namespace default')

@@ -9,9 +9,10 @@ import type {Fleet} from '../fleet/fleet.js'
 import {fleetUp} from '../fleet/fleet.js'
 import {appFiles} from './_app.js'
 import {AppRepo, tearDownFleet, cgroupLeftovers, e2eSkipReason, hostClients, hostPods, live, sleep, tsctl, tsctlEnv} from './_fleet-app.js'
+import {testUnless} from '../fixtures/skip.js'
 
 const skip = e2eSkipReason()
-if (skip) console.log(`SKIP: ${skip}`)
+const maybe = testUnless(skip, 'nodefail')
 
 let fleet: Fleet
 let repo: AppRepo
@@ -35,8 +36,7 @@ test.after(async () => {
   assert.equal(cgroupLeftovers(fleet), [])
 })
 
-test('a host unreachable past --node-grace: Deployment pods move, the StatefulSet pod stays; back again, the replaced pods stop', async () => {
-  if (skip) return
+maybe('a host unreachable past --node-grace: Deployment pods move, the StatefulSet pod stays; back again, the replaced pods stop', async () => {
   const first = await run('sync', '--timeout', '2m', ...GRACE)
   assert.is(first.code, 0, first.stderr)
   const before = await hostPods(hostClients(fleet))

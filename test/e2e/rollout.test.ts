@@ -8,9 +8,10 @@ import type {Fleet} from '../fleet/fleet.js'
 import {fleetUp} from '../fleet/fleet.js'
 import {appFiles, defaultWebCommand} from './_app.js'
 import {AppRepo, tearDownFleet, cgroupLeftovers, e2eSkipReason, hostClients, hostPods, live, sleep, tsctl, tsctlEnv, tsctlSpawn} from './_fleet-app.js'
+import {testUnless} from '../fixtures/skip.js'
 
 const skip = e2eSkipReason()
-if (skip) console.log(`SKIP: ${skip}`)
+const maybe = testUnless(skip, 'rollout')
 
 let fleet: Fleet
 let repo: AppRepo
@@ -41,8 +42,7 @@ async function webNow(clients = hostClients(fleet)) {
   return {live: all.length, ready: all.filter((p) => p.ready).length, hashes: new Set(all.map((p) => p.name.split('-').slice(0, 2).join('-')))}
 }
 
-test('a command change rolls the Deployment within maxSurge=1 / maxUnavailable=1 at every sampled moment', async () => {
-  if (skip) return
+maybe('a command change rolls the Deployment within maxSurge=1 / maxUnavailable=1 at every sampled moment', async () => {
   const start = await webNow()
   assert.is(start.live, REPLICAS)
   assert.is(start.ready, REPLICAS)
@@ -79,8 +79,7 @@ test('a command change rolls the Deployment within maxSurge=1 / maxUnavailable=1
   assert.match(h.stdout, 'web: verbose httpd')
 })
 
-test('scale up and down', async () => {
-  if (skip) return
+maybe('scale up and down', async () => {
   repo.write(appFiles({web: 6, maxSurge: 1, maxUnavailable: 1, agent: false, job: false, extraConfig: true, webCommand: [...defaultWebCommand, '-v']}))
   repo.commit('web: 6')
   let s = await run('sync', '--timeout', '2m')
@@ -99,8 +98,7 @@ test('scale up and down', async () => {
   assert.match(g.stdout, /web\s+2\/2\s+2\s+2/)
 })
 
-test('objects deleted from git are pruned: the StatefulSet\'s pod stops, the ConfigMap leaves the state', async () => {
-  if (skip) return
+maybe('objects deleted from git are pruned: the StatefulSet\'s pod stops, the ConfigMap leaves the state', async () => {
   const before = Object.values(await hostPods(hostClients(fleet))).flatMap((l) => live(l))
   assert.ok(before.some((p) => p.name === 'db-0'))
   repo.write(appFiles({web: 2, maxSurge: 1, maxUnavailable: 1, agent: false, job: false, extraConfig: false, db: false, webCommand: [...defaultWebCommand, '-v']}))

@@ -105,4 +105,31 @@ test('src/reconcile and the rollout verbs are pure: no I/O modules, no clock, no
   assert.equal(offenders, [])
 })
 
+
+// test/fixtures/skip.ts is the one way to skip; a body that returns early
+// on a skip condition is counted by uvu as passed.
+const bodySkip = /\n\s*(?:test|maybe)(?:\.only)?\((?:'(?:[^'\\\n]|\\.)*'|`[^`\n]*`|"[^"\n]*"),\s*(?:async\s*)?\([^)]*\)\s*=>\s*\{\s*\n\s*if\s*\(\s*skip\b[^)]*\)\s*return\b/
+
+test('the skip finder sees a test that returns early on a skip', () => {
+  assert.ok(bodySkip.test("\ntest('x', async () => {\n  if (skip) return\n  work()\n})"))
+  assert.not.ok(bodySkip.test("\ntest.before(async () => {\n  if (skip) return\n})"))
+})
+
+test('no test skips from inside its body: skips go through test/fixtures/skip.ts', () => {
+  const tests = walk(join(root, 'test')).filter((f) => f.endsWith('.test.ts'))
+  assert.ok(tests.length > 50, `found ${tests.length} test files`)
+  const bad = tests.filter((f) => bodySkip.test(readFileSync(f, 'utf8'))).map((f) => relative(root, f))
+  assert.equal(bad, [])
+})
+
+test('no test is registered after test.run(): uvu would never run it', () => {
+  const tests = walk(join(root, 'test')).filter((f) => f.endsWith('.test.ts'))
+  const bad = tests.filter((f) => {
+    const text = readFileSync(f, 'utf8')
+    const at = text.lastIndexOf('\ntest.run()')
+    return at >= 0 && /\n\s*(?:test|maybe)(?:\.skip|\.only)?\(/.test(text.slice(at + 11))
+  })
+  assert.equal(bad.map((f) => relative(root, f)), [])
+})
+
 test.run()

@@ -3,20 +3,14 @@
 // and spec hashes are part of the contract: a host runs the pods a state
 // names, so a change here means every running pod would be replaced after
 // an upgrade. Regenerate on purpose with UPDATE_GOLDEN=1.
-import {readFileSync, writeFileSync} from 'node:fs'
 import {test} from 'uvu'
-import * as assert from 'uvu/assert'
 import {converge} from '../../../src/reconcile/converge.js'
 import {emptyState} from '../../../src/state/model.js'
+import {golden as compare} from '../../fixtures/golden.js'
 import {configMap, cronjob, daemonset, deployment, desired, job, node, service, statefulset, T0} from './fixtures.js'
 
-const dir = new URL('../../../../test/unit/reconcile/testdata/', import.meta.url)
-
 function golden(name: string, value: unknown) {
-  const file = new URL(name, dir)
-  const text = JSON.stringify(value, null, 2) + '\n'
-  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, text)
-  assert.fixture(text, readFileSync(file, 'utf8'), `${name} (UPDATE_GOLDEN=1 to accept a deliberate change)`)
+  compare('test/unit/reconcile/testdata', name, JSON.stringify(value, null, 2) + '\n')
 }
 
 test('example app: first pass and converged end state', () => {

@@ -1,18 +1,6 @@
-// Golden files: test/unit/render/golden/<name>. UPDATE_GOLDEN=1 rewrites them;
-// otherwise a difference fails with both texts.
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
-import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
-import * as assert from 'uvu/assert'
-
-const dir = fileURLToPath(new URL('../../../../test/unit/render/golden/', import.meta.url))
+// Golden files of the renderers: test/unit/render/golden/<name> (test/fixtures/golden.ts).
+import {golden as compare} from '../../fixtures/golden.js'
 
 export function golden(name: string, actual: string): void {
-  const path = join(dir, name)
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(path)) {
-    if (process.env.CI && !existsSync(path)) assert.unreachable(`golden file ${name} is missing`)
-    writeFileSync(path, actual)
-    return
-  }
-  assert.fixture(actual, readFileSync(path, 'utf8'), `golden ${name} differs (UPDATE_GOLDEN=1 to accept)`)
+  compare('test/unit/render/golden', name, actual)
 }
