@@ -53,9 +53,20 @@ test('hostile names, env, args, paths and image references run literally', async
   assert.is(readFileSync(join(evilDir, 'hostname'), 'utf8').replace(/\n$/, ''), evil('pod').slice(0, 63).split('\n')[0])
   const logs = await host.client.logs(uid, evil('ctr'))
   assert.type(logs, 'string')
-  const ex = await host.client.exec(uid, evil('ctr'), ['echo', `$(touch ${pwned})`]).catch((e) => e)
-  void ex
   assert.not.ok(existsSync(pwned), 'nothing was executed')
+})
+
+test('exec into a running container with a hostile name passes its arguments literally', async () => {
+  rmSync(pwned, {force: true})
+  const p = pod(evil('execpod'), [{name: evil('ctr'), command: ['sleep', '3600']}], {}, {namespace: evil('ns')})
+  const uid = await host.apply(p)
+  await host.waitPod(uid, (x) => x.containers[0]?.state === 'running', 'the container to run')
+  const args = [`$(touch ${pwned})`, evil('arg'), '*', '$HOME', '']
+  const r = await host.client.exec(uid, evil('ctr'), ['sh', '-c', 'for a in "$@"; do printf "%s\\0" "$a"; done', 'sh', ...args])
+  assert.is(r.code, 0, r.stderr)
+  assert.equal(r.stdout.toString().split('\0').slice(0, -1), args, 'every argument arrived as written')
+  assert.not.ok(existsSync(pwned), 'nothing was executed')
+  await host.client.remove(uid, 0)
 })
 
 test('hostile verb arguments are rejected, not interpreted', async () => {

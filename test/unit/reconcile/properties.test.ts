@@ -140,15 +140,66 @@ test('a lost state is rebuilt from the hosts: from an empty state, the next pass
   }
 })
 
+/** maxSurge / maxUnavailable as numbers (deployment util ResolveFenceposts: surge rounds up, unavailable down, both 0 → 1 unavailable). */
+function fenceposts(d: KubeObject): {surge: number; unavailable: number; replicas: number} {
+  const spec = (d as never as {spec: {replicas: number; strategy?: {rollingUpdate?: {maxSurge?: number | string; maxUnavailable?: number | string}}}}).spec
+  const r = spec.replicas
+  const of = (v: number | string | undefined, dflt: string, up: boolean) => {
+    const x = v ?? dflt
+    if (typeof x === 'number') return x
+    const f = (Number(x.slice(0, -1)) * r) / 100
+    return up ? Math.ceil(f) : Math.floor(f)
+  }
+  const surge = of(spec.strategy?.rollingUpdate?.maxSurge, '25%', true)
+  let unavailable = of(spec.strategy?.rollingUpdate?.maxUnavailable, '25%', false)
+  if (surge === 0 && unavailable === 0) unavailable = 1
+  return {surge, unavailable, replicas: r}
+}
+
+/** The Deployment a pod belongs to, through its ReplicaSet's owner reference. */
+function deploymentOf(podObj: KubeObject | undefined, objects: Record<string, KubeObject>): string | undefined {
+  const rs = podObj?.metadata.ownerReferences?.find((o) => o.kind === 'ReplicaSet')
+  if (!rs) return undefined
+  const owner = objects[`ReplicaSet/${podObj!.metadata.namespace ?? 'default'}/${rs.name}`]?.metadata.ownerReferences?.find((o) => o.kind === 'Deployment')
+  return owner?.name
+}
+
 test('a new commit converges from a converged state, and its first plan respects the rollout bounds', () => {
+  let checked = 0
   for (const seed of seeds) {
     const objs = scenario(seed)
     const c1 = converge(input(objs))
     const observed = observedFromState(c1.final.state, T0)
-    const changed = objs.map((o) => (o.kind === 'Deployment' ? deployment(o.metadata.name).replicas((o as never as {spec: {replicas: number}}).spec.replicas).image('c:3').configVolume('shared').build() : o))
-    const c2 = converge({desired: desired(changed, 'b'.repeat(40)), state: c1.final.state, observed, now: T0})
-    assert.is(c2.final.plan.actions.length, 0, `seed ${seed}`)
+    // The same Deployments (strategy included) with a new image: a rollout of every one.
+    const changed = objs.map((o) => {
+      if (o.kind !== 'Deployment') return o
+      const c = structuredClone(o) as never as {spec: {template: {spec: {containers: {image: string}[]}}}}
+      c.spec.template.spec.containers[0].image = 'c:3'
+      return c as never as KubeObject
+    })
+    const next = desired(changed, 'b'.repeat(40))
     // a fleet where some pods fit nowhere cannot finish a rollout (all nodes tainted, say)
+    if (!c1.stuck.length) {
+      // The first pass of the new commit: old pods are all ready, new ones not yet.
+      const first = reconcile({desired: next, state: c1.final.state, observed, now: T0})
+      const before = c1.final.state.objects
+      for (const d of changed.filter((o) => o.kind === 'Deployment')) {
+        const name = d.metadata.name
+        const {surge, unavailable, replicas} = fenceposts(d)
+        const old = Object.values(before).filter((o) => o.kind === 'Pod' && deploymentOf(o, before) === name).map((o) => `Pod/${o.metadata.namespace ?? 'default'}/${o.metadata.name}`)
+        assert.is(old.length, replicas, `seed ${seed} ${name}: converged with every replica`)
+        const mine = (a: Action) => (a.type === 'create' ? deploymentOf(a.pod, first.state.objects) === name : old.includes(a.target))
+        const acts = first.plan.actions.filter(mine)
+        const created = acts.filter((a) => a.type === 'create').length
+        const stopped = acts.filter((a) => a.type === 'delete').length
+        assert.ok(created + stopped > 0, `seed ${seed} ${name}: the first pass starts the rollout`)
+        assert.ok(replicas - stopped + created <= replicas + surge, `seed ${seed} ${name}: ${replicas} - ${stopped} + ${created} pods exceeds replicas ${replicas} + maxSurge ${surge}`)
+        assert.ok(replicas - stopped >= replicas - unavailable, `seed ${seed} ${name}: ${replicas - stopped} available is below replicas ${replicas} - maxUnavailable ${unavailable}`)
+        checked++
+      }
+    }
+    const c2 = converge({desired: next, state: c1.final.state, observed, now: T0})
+    assert.is(c2.final.plan.actions.length, 0, `seed ${seed}`)
     if (c1.stuck.length) continue
     for (const d of changed.filter((o) => o.kind === 'Deployment')) {
       const key = `Deployment/default/${d.metadata.name}`
@@ -156,6 +207,7 @@ test('a new commit converges from a converged state, and its first plan respects
       assert.is(st.updatedReplicas, (d as never as {spec: {replicas: number}}).spec.replicas, `seed ${seed} ${key}`)
     }
   }
+  assert.ok(checked >= seeds.length, `the bounds were checked on ${checked} deployments`)
 })
 
 test.run()

@@ -80,6 +80,10 @@ test('NodePorts: a host port is taken once per node; protocol and IP matter; 0.0
   assert.equal(rejected(s, pod('q').hostPort(80, 'UDP'), 'a'), [])
   assert.equal(rejected(s, pod('r').hostPort(53, 'UDP', '10.0.0.2'), 'a'), [])
   assert.equal(rejected(s, pod('t').hostPort(53, 'UDP'), 'a'), ["node(s) didn't have free ports for the requested pod ports"])
+  // The other direction: a pod already holding 0.0.0.0:80 conflicts with any specific IP on 80/TCP.
+  assert.equal(rejected(s, pod('u').hostPort(80, 'TCP', '198.18.0.5'), 'a'), ["node(s) didn't have free ports for the requested pod ports"])
+  assert.equal(rejected(s, pod('v').hostPort(80, 'UDP', '198.18.0.5'), 'a'), [], 'other protocol on the same port is free')
+  assert.equal(rejected(s, pod('w').hostPort(8080, 'TCP', '198.18.0.5'), 'a'), [], 'other port on the same IP is free')
 })
 
 test('ClaimNode: a pod using a bound claim goes only to its node; an unbound claim binds where its first pod lands', () => {

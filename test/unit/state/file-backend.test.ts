@@ -242,4 +242,48 @@ for (const mode of ['write', 'write-raw']) test(`kill -9 during writes never lea
   for (const f of readdirSync(d)) assert.ok(f === 'log' || f.startsWith('.state.json.tmp-'), f)
 })
 
+// Deterministic where the test above is a race: the writer is killed while
+// its one big write is on disk but unfinished (seen growing), so a writer
+// that overwrote the state in place would leave a half file here.
+test('a write killed half-way leaves the previous state whole', async () => {
+  const d = tmp()
+  const p = join(d, 'state.json')
+  const before = emptyState('lineage-kill-test')
+  before.serial = 1
+  before.objects['ConfigMap/default/keep'] = {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'keep', namespace: 'default'}, data: {a: 'b'}}
+  await new FileStateBackend(p).write(before)
+  const original = readFileSync(p, 'utf8')
+  let caught = false
+  for (let attempt = 0; attempt < 3 && !caught; attempt++) {
+    const k = run(['write-big', p])
+    await k.firstLine
+    // Poll (bounded: 20 s) until some file of the directory holds part of the new state.
+    const end = Date.now() + 20_000
+    while (Date.now() < end && k.child.exitCode === null) {
+      const growing = readdirSync(d).some((f) => {
+        const st = statSync(join(d, f), {throwIfNoEntry: false})
+        return st !== undefined && st.size > 1_000_000
+      })
+      const touched = statSync(p, {throwIfNoEntry: false})?.size !== original.length
+      if (growing || touched) {
+        k.child.kill('SIGKILL')
+        break
+      }
+      await new Promise((r) => setImmediate(r))
+    }
+    await k.out
+    caught = k.child.signalCode === 'SIGKILL'
+    if (caught) {
+      const text = readFileSync(p, 'utf8')
+      assert.is(text, original, 'the state file is the previous state, byte for byte')
+      assert.is(JSON.parse(text).serial, 1)
+    } else {
+      // The write finished before the poll saw it: start again from the small state.
+      rmSync(p)
+      await new FileStateBackend(p).write(before)
+    }
+  }
+  assert.ok(caught, 'the writer was killed in the middle of its write in one of 3 attempts')
+})
+
 test.run()
