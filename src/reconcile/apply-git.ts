@@ -12,12 +12,13 @@ import {A} from '../manifests/annotations.js'
 import {type Ctx} from './context.js'
 import {contentHash, stableUid} from './hash.js'
 import {podSpecHash} from './spec-hash.js'
-import {ann, type Any, clone, nodeNameOf, setAnn} from './util.js'
+import type {PodObject} from './status.js'
+import {ann, clone, nodeNameOf, setAnn} from './util.js'
 
 /** Annotations and status a controller keeps on a git object across applies. */
 const kept = (k: string) => k.startsWith('deployment.kubernetes.io/') || k === A.restartedAt || k === A.paused
 
-function specOf(o: Any): unknown {
+function specOf(o: KubeObject): unknown {
   const {metadata: _m, status: _s, ...rest} = o
   return rest
 }
@@ -40,7 +41,7 @@ export function applyGit(ctx: Ctx): void {
   for (const d of objs) {
     const key = keyOf(d.object)
     seen.add(key)
-    const prev = ctx.get(key) as Any
+    const prev = ctx.get(key)
     const hash = contentHash(d.object)
     if (prev && ann(prev, A.managedBy) === 'git' && ann(prev, A.appliedHash) === hash && !ann(prev, A.orphaned) && pinHolds(prev)) {
       if (ann(prev, A.source) !== `${d.source.file}:${d.source.line}`) {
@@ -50,14 +51,14 @@ export function applyGit(ctx: Ctx): void {
       }
       continue
     }
-    const o = clone(d.object) as Any
+    const o: KubeObject = clone(d.object)
     const ns = o.metadata.namespace
     if (ns === undefined && !['Node', 'Namespace', 'PersistentVolume'].includes(o.kind)) o.metadata.namespace = 'default'
     const specChanged = !prev || contentHash(specOf(o)) !== ann(prev, A.specContent)
     o.metadata.uid = prev?.metadata.uid ?? stableUid('object', key)
     o.metadata.creationTimestamp = prev?.metadata.creationTimestamp ?? ctx.nowIso
     o.metadata.generation = (prev?.metadata.generation ?? 0) + (specChanged ? 1 : 0)
-    for (const [k, v] of Object.entries(prev?.metadata.annotations ?? {})) if (kept(k)) setAnn(o, k, v as string)
+    for (const [k, v] of Object.entries(prev?.metadata.annotations ?? {})) if (kept(k)) setAnn(o, k, v)
     setAnn(o, A.managedBy, 'git')
     setAnn(o, A.appliedHash, hash)
     setAnn(o, A.specContent, contentHash(specOf(o)))
@@ -65,8 +66,8 @@ export function applyGit(ctx: Ctx): void {
     setAnn(o, A.commit, ctx.desired.commit.sha)
     setAnn(o, A.commitSubject, ctx.desired.commit.subject)
     if (prev?.status !== undefined) o.status = prev.status
-    if (o.kind === 'Pod') applyPod(ctx, o, prev)
-    ctx.put(o as KubeObject)
+    if (o.kind === 'Pod') applyPod(ctx, o as PodObject, prev as PodObject | undefined)
+    ctx.put(o)
     ctx.event('Normal', prev ? 'Configured' : 'Created', key, `${prev ? 'configured' : 'created'} from ${d.source.file} at ${ctx.desired.commit.sha.slice(0, 8)}`)
   }
   for (const key of Object.keys(ctx.state.objects).sort()) {
@@ -96,8 +97,8 @@ export function applyGit(ctx: Ctx): void {
  * the node binding (ReplacePod on that node) unless git names another node;
  * its UID changes with its spec hash, as a deleted and re-created pod's would.
  */
-function applyPod(ctx: Ctx, o: Any, prev: Any): void {
-  o.spec ??= {}
+function applyPod(ctx: Ctx, o: PodObject, prev: PodObject | undefined): void {
+  o.spec ??= {} as PodObject['spec']
   if (!o.spec.nodeName && prev && nodeNameOf(prev) && !prev.metadata.deletionTimestamp) o.spec.nodeName = prev.spec.nodeName
   const hash = podSpecHash(o, ctx.state.objects)
   setAnn(o, A.specHash, hash)

@@ -12,9 +12,10 @@ import type {State} from '../state/model.js'
 import {A} from '../manifests/annotations.js'
 import type {Observed, ObservedContainer, ObservedNode, PodPhase} from './observed.js'
 import {podVolumeHashes} from './spec-hash.js'
-import {type Any, ann, isReady, msOf, nodeNameOf, podPhase, readySince} from './util.js'
+import type {ContainerStatus, PodObject} from './status.js'
+import {ann, isReady, msOf, nodeNameOf, podPhase, readySince} from './util.js'
 
-function containers(list: Any[] | undefined): ObservedContainer[] {
+function containers(list: ContainerStatus[] | undefined): ObservedContainer[] {
   return (list ?? []).map((c) => {
     const state = c.state?.running ? 'running' : c.state?.terminated ? 'terminated' : 'waiting'
     const o: ObservedContainer = {name: c.name, state, restartCount: c.restartCount ?? 0, ready: !!c.ready}
@@ -43,7 +44,7 @@ export function observedFromState(state: State, now: number): Observed {
     nodes[name] = node
   }
   for (const key of Object.keys(state.objects).sort()) {
-    const pod = state.objects[key] as KubeObject & Any
+    const pod = state.objects[key] as PodObject
     if (pod.kind !== 'Pod') continue
     const node = nodeNameOf(pod)
     if (!node || !nodes[node]?.reachable) continue

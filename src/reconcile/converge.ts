@@ -6,13 +6,15 @@
  * a rollout waits for availability, until a pass plans nothing.
  * Unreachable nodes stay unreachable. Pure, like reconcile.
  */
+import type {KubeObject} from '../manifests/object.js'
 import type {State} from '../state/model.js'
 import type {Observed, ObservedPod} from './observed.js'
 import type {Plan} from './plan.js'
 import {UNOWNED} from './planner.js'
 import {reconcile, type ReconcileInput, type ReconcileResult} from './reconcile.js'
 import {podVolumeHashes} from './spec-hash.js'
-import {type Any, clone, controllerRef, podCondition} from './util.js'
+import type {DaemonSetStatus, PodObject, ReplicaSetStatus} from './status.js'
+import {clone, controllerRef, podCondition} from './util.js'
 
 export interface ConvergeResult {
   /** the first pass: exactly what `sync` would execute first */
@@ -38,7 +40,7 @@ export function simulateApply(observed: Observed, plan: Plan, state: State, now:
     if (a.type === 'delete') drop()
     else if (a.type === 'create' || a.type === 'replace') {
       drop()
-      node.pods.push(runningPod(a.pod as Any, a.specHash, state, now))
+      node.pods.push(runningPod(a.pod as PodObject, a.specHash, state, now))
     } else if (a.type === 'updateFiles') {
       const p = node.pods.find((x) => x.namespace === ns && x.name === name)
       if (p) p.volumeHashes = {...(p.volumeHashes ?? {}), [a.volume]: a.contentHash}
@@ -47,9 +49,9 @@ export function simulateApply(observed: Observed, plan: Plan, state: State, now:
   return out
 }
 
-function runningPod(pod: Any, specHash: string, state: State, now: number): ObservedPod {
+function runningPod(pod: PodObject, specHash: string, state: State, now: number): ObservedPod {
   const finishes = controllerRef(pod)?.kind === 'Job' || (pod.spec?.restartPolicy ?? 'Always') !== 'Always'
-  const containers = (pod.spec?.containers ?? []).map((c: Any) =>
+  const containers = (pod.spec?.containers ?? []).map((c) =>
     finishes
       ? {name: c.name, state: 'terminated' as const, reason: 'Completed', exitCode: 0, restartCount: 0, ready: false, startedAt: now, finishedAt: now}
       : {name: c.name, state: 'running' as const, restartCount: 0, ready: true, startedAt: now},
@@ -57,7 +59,7 @@ function runningPod(pod: Any, specHash: string, state: State, now: number): Obse
   const o: ObservedPod = {
     namespace: pod.metadata.namespace ?? 'default',
     name: pod.metadata.name,
-    uid: pod.metadata.uid,
+    uid: pod.metadata.uid ?? '',
     specHash,
     phase: finishes ? 'Succeeded' : 'Running',
     ready: !finishes,
@@ -73,7 +75,7 @@ function runningPod(pod: Any, specHash: string, state: State, now: number): Obse
 /** The longest minReadySeconds of a workload still waiting for ready pods to count as available, in ms. */
 function availabilityWait(state: State): number {
   let wait = 0
-  for (const o of Object.values(state.objects) as Any[]) {
+  for (const o of Object.values(state.objects) as (KubeObject & {spec?: {minReadySeconds?: number}; status?: Partial<ReplicaSetStatus & DaemonSetStatus>})[]) {
     const min = o.spec?.minReadySeconds ?? 0
     if (!min) continue
     const s = o.status ?? {}
@@ -107,7 +109,7 @@ export function converge(input: ReconcileInput, opts?: {maxPasses?: number}): Co
   if (cur.plan.actions.length > 0) stuck.push(`not converged after ${passes} passes (${cur.plan.actions.length} actions still planned)`)
   for (const [wl, b] of Object.entries(cur.summary)) {
     for (const key of b.pending) {
-      const pod = cur.state.objects[key] as Any
+      const pod = cur.state.objects[key] as PodObject
       const node = pod?.spec?.nodeName
       const why = node
         ? `node ${node} is unreachable`

@@ -11,7 +11,8 @@
 import type {Ctx} from './context.js'
 import {A} from '../manifests/annotations.js'
 import {keyOf} from '../manifests/object.js'
-import {ann, type Any, clone, controllerRef, isActive, isoAt, msOf, nodeNameOf, setCondition} from './util.js'
+import type {NodeCondition, NodeObject, PodObject} from './status.js'
+import {ann, clone, controllerRef, isActive, isoAt, msOf, nodeNameOf, setCondition} from './util.js'
 
 export function updateNodes(ctx: Ctx): void {
   const names = new Set(ctx.list('Node').filter((n) => !ann(n, A.orphaned)).map((n) => n.metadata.name))
@@ -37,16 +38,17 @@ export function updateNodes(ctx: Ctx): void {
     }
     ctx.state.nodes[name] = rec
     // the Node object's status, as `kubectl get nodes` would show it
-    const n = ctx.get(`Node/${name}`) as Any
+    const n = ctx.get(`Node/${name}`) as NodeObject | undefined
     if (n) {
       const ready = rec.unreachableSince
         ? {type: 'Ready', status: rec.ready ? 'True' : 'Unknown', reason: 'NodeStatusUnknown', message: `unreachable since ${rec.unreachableSince}`}
         : rec.lastSeen
           ? {type: 'Ready', status: 'True', reason: 'HostReady', message: 'tsctl reached the host', lastHeartbeatTime: rec.lastSeen}
           : {type: 'Ready', status: 'Unknown', reason: 'NotObservedYet', message: 'tsctl has not reached the host yet'}
-      n.status = {...(n.status ?? {}), conditions: setCondition(n.status?.conditions ?? [], ready, ctx.nowIso)}
+      const status = {...(n.status ?? {}), conditions: setCondition<NodeCondition>(n.status?.conditions ?? [], ready, ctx.nowIso)}
       const cap = {...(rec.capacity ?? {}), ...(n.spec?.capacity ?? {})}
-      if (Object.keys(cap).length) n.status.capacity = cap
+      if (Object.keys(cap).length) status.capacity = cap
+      n.status = status
     }
   }
 }
@@ -56,7 +58,7 @@ export function evictFromLostNodes(ctx: Ctx): void {
   for (const pod of ctx.pods()) {
     const node = nodeNameOf(pod)
     if (!node || ctx.state.nodes[node]?.ready !== false || !isActive(pod)) continue
-    const p = clone(pod) as Any
+    const p = clone(pod) as PodObject
     p.status = {...(p.status ?? {})}
     p.status.conditions = setCondition(p.status.conditions ?? [], {type: 'Ready', status: 'False', reason: 'NodeLost'}, ctx.nowIso)
     ctx.put(p)

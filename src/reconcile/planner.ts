@@ -22,7 +22,8 @@ import {type Ctx} from './context.js'
 import type {Action, Plan} from './plan.js'
 import {observedPodOf, sameIncarnation} from './refresh.js'
 import {podVolumeHashes, volumeSource} from './spec-hash.js'
-import {type Any, ann, clone, isTerminal, nodeNameOf} from './util.js'
+import {asPod} from './status.js'
+import {ann, clone, isTerminal, nodeNameOf} from './util.js'
 
 /** What a pass does to one workload's pods, Nomad style. Entries are pod keys (`Pod/ns/name`). */
 export interface WorkloadBuckets {
@@ -49,12 +50,12 @@ const order: Record<Action['type'], number> = {delete: 0, replace: 1, create: 2,
 
 /** The pod as the host should run it: spec and metadata; status is what the host reports, not an order. */
 function toRun(pod: KubeObject): KubeObject {
-  const {status: _status, ...rest} = clone(pod) as Any
-  return rest
+  const {status: _status, ...rest} = clone(pod)
+  return rest as KubeObject
 }
 
 function grace(pod: KubeObject): number {
-  return (pod as Any).spec?.terminationGracePeriodSeconds ?? 30
+  return asPod(pod).spec?.terminationGracePeriodSeconds ?? 30
 }
 
 export function buildPlan(ctx: Ctx): {plan: Plan; summary: PlanSummary} {
@@ -86,11 +87,11 @@ export function buildPlan(ctx: Ctx): {plan: Plan; summary: PlanSummary} {
     }
     const specHash = ann(pod, A.specHash) ?? ''
     if (!o) {
-      if (isTerminal(pod) && ((pod as Any).spec?.restartPolicy ?? 'Always') !== 'Always') {
+      if (isTerminal(pod) && (asPod(pod).spec?.restartPolicy ?? 'Always') !== 'Always') {
         b.ignore.push(key)
         continue
       }
-      const drift = (pod as Any).status?.reason === 'Missing'
+      const drift = asPod(pod).status?.reason === 'Missing'
       actions.push({
         type: 'create',
         node,

@@ -7,24 +7,17 @@
  */
 import {keyOf, type KubeObject} from '../manifests/object.js'
 import type {Ctx} from './context.js'
-import type {Any} from './util.js'
-
-interface CStatus {
-  name: string
-  ready?: boolean
-  restartCount?: number
-  state?: {running?: {startedAt?: string}; waiting?: {reason?: string}; terminated?: {reason?: string; exitCode?: number}}
-  lastState?: {terminated?: {reason?: string; exitCode?: number}}
-}
+import type {Container} from '../manifests/generated/index.js'
+import type {ContainerStatus, PodStatus} from './status.js'
 
 /** Records Started, BackOff, OOMKilled and Unhealthy events for POD from PREV (state) → NEXT (observed) status. */
-export function podStatusEvents(ctx: Ctx, pod: KubeObject, prev: Any, next: Any, node: string): void {
+export function podStatusEvents(ctx: Ctx, pod: KubeObject, prev: PodStatus | undefined, next: PodStatus | undefined, node: string): void {
   const key = keyOf(pod)
-  const spec = (pod.spec ?? {}) as {containers?: Any[]; initContainers?: Any[]}
-  const probes = new Map<string, boolean>([...(spec.containers ?? []), ...(spec.initContainers ?? [])].map((c) => [c.name as string, !!c.readinessProbe]))
-  const before = new Map<string, CStatus>()
-  for (const c of [...((prev?.initContainerStatuses as CStatus[]) ?? []), ...((prev?.containerStatuses as CStatus[]) ?? [])]) before.set(c.name, c)
-  for (const c of [...((next?.initContainerStatuses as CStatus[]) ?? []), ...((next?.containerStatuses as CStatus[]) ?? [])]) {
+  const spec = (pod.spec ?? {}) as {containers?: Container[]; initContainers?: Container[]}
+  const probes = new Map<string, boolean>([...(spec.containers ?? []), ...(spec.initContainers ?? [])].map((c) => [c.name, !!c.readinessProbe]))
+  const before = new Map<string, ContainerStatus>()
+  for (const c of [...(prev?.initContainerStatuses ?? []), ...(prev?.containerStatuses ?? [])]) before.set(c.name, c)
+  for (const c of [...(next?.initContainerStatuses ?? []), ...(next?.containerStatuses ?? [])]) {
     const b = before.get(c.name)
     const started = c.state?.running?.startedAt
     if (started && started !== b?.state?.running?.startedAt) {

@@ -10,7 +10,8 @@ import type {ObservedPod} from './observed.js'
 import {A} from '../manifests/annotations.js'
 import {type Ctx} from './context.js'
 import {podStatusEvents} from './pod-events.js'
-import {ann, type Any, clone, isoAt, isTerminal, nodeNameOf, setCondition} from './util.js'
+import type {Condition, ContainerStatus, PodObject, PodStatus} from './status.js'
+import {ann, clone, isoAt, isTerminal, nodeNameOf, setCondition} from './util.js'
 
 /** The observed pod with the pod's name on its node, if the node was observed and reachable. */
 export function observedPodOf(ctx: Ctx, pod: KubeObject): {reachable: boolean; pod?: ObservedPod} {
@@ -26,14 +27,14 @@ export function sameIncarnation(pod: KubeObject, o: ObservedPod): boolean {
   return o.uid === pod.metadata.uid && o.specHash === ann(pod, A.specHash)
 }
 
-function statusFrom(o: ObservedPod, prev: Any, nowIso: string): Any {
-  const containerStatus = (c: ObservedPod['containers'][number]) => ({
+function statusFrom(o: ObservedPod, prev: PodStatus | undefined, nowIso: string): PodStatus {
+  const containerStatus = (c: ObservedPod['containers'][number]): ContainerStatus => ({
     name: c.name,
     ready: c.ready,
     restartCount: c.restartCount,
     // why the previous run ended, when the runtime says (OOMKilled while in CrashLoopBackOff)
-    ...(((c as Any).lastTerminationReason ?? (c as Any).lastExitCode) !== undefined
-      ? {lastState: {terminated: {reason: (c as Any).lastTerminationReason, exitCode: (c as Any).lastExitCode}}}
+    ...((c.lastTerminationReason ?? c.lastExitCode) !== undefined
+      ? {lastState: {terminated: {reason: c.lastTerminationReason, exitCode: c.lastExitCode}}}
       : {}),
     state:
       c.state === 'running'
@@ -42,11 +43,12 @@ function statusFrom(o: ObservedPod, prev: Any, nowIso: string): Any {
           ? {terminated: {exitCode: c.exitCode ?? 0, reason: c.reason, finishedAt: c.finishedAt !== undefined ? isoAt(c.finishedAt) : undefined}}
           : {waiting: {reason: c.reason}},
   })
-  let conds = setCondition(prev?.conditions ?? [], {type: 'PodScheduled', status: 'True'}, nowIso)
+  let conds: Condition[] = setCondition(prev?.conditions ?? [], {type: 'PodScheduled', status: 'True'}, nowIso)
   conds = setCondition(conds, {type: 'ContainersReady', status: o.ready ? 'True' : 'False'}, nowIso)
   conds = setCondition(conds, {type: 'Ready', status: o.ready ? 'True' : 'False'}, nowIso)
-  if (o.ready && o.readySince !== undefined) conds.find((c: Any) => c.type === 'Ready').lastTransitionTime = isoAt(o.readySince)
-  const s: Any = {
+  const ready = conds.find((c) => c.type === 'Ready')
+  if (o.ready && o.readySince !== undefined && ready) ready.lastTransitionTime = isoAt(o.readySince)
+  const s: PodStatus = {
     phase: o.phase,
     conditions: conds,
     containerStatuses: o.containers.map(containerStatus),
@@ -57,8 +59,8 @@ function statusFrom(o: ObservedPod, prev: Any, nowIso: string): Any {
   return s
 }
 
-function notRunning(prev: Any, nowIso: string): Any {
-  const s: Any = {...(prev ?? {}), phase: 'Pending'}
+function notRunning(prev: PodStatus | undefined, nowIso: string): PodStatus {
+  const s: PodStatus = {...(prev ?? {}), phase: 'Pending'}
   delete s.containerStatuses
   delete s.initContainerStatuses
   delete s.podIP
@@ -66,7 +68,7 @@ function notRunning(prev: Any, nowIso: string): Any {
   delete s.reason
   delete s.message
   s.conditions = setCondition(s.conditions ?? [], {type: 'Ready', status: 'False'}, nowIso)
-  s.conditions = s.conditions.filter((c: Any) => c.type !== 'ContainersReady')
+  s.conditions = s.conditions.filter((c) => c.type !== 'ContainersReady')
   return s
 }
 
@@ -78,7 +80,7 @@ export function refreshPods(ctx: Ctx): void {
     if (!nodeNames.has(node) && !ctx.observed.nodes[node]) {
       // the Node left git: like PodGC, forget its pods; controllers place them again
       if (ann(pod, A.managedBy) === 'git' && !pod.metadata.deletionTimestamp) {
-        const p = clone(pod) as Any
+        const p = clone(pod) as PodObject
         delete p.spec.nodeName
         p.status = notRunning(p.status, ctx.nowIso)
         ctx.put(p)
@@ -92,7 +94,7 @@ export function refreshPods(ctx: Ctx): void {
       continue
     }
     // the pass owns its copy of the state: edit in place (no clone per pod)
-    const p = pod as Any
+    const p = pod as PodObject
     if (o && sameIncarnation(pod, o)) {
       const prev = p.status
       p.status = statusFrom(o, prev, ctx.nowIso)

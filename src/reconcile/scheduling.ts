@@ -16,7 +16,8 @@ import {A} from '../manifests/annotations.js'
 import {KUBELET_MAX_PODS} from '../manifests/defaults.js'
 import {type Ctx} from './context.js'
 import {createSnapshot, schedulePod, type SchedulerNode} from './scheduler/schedule.js'
-import {ann, type Any, clone, isActive, nodeNameOf, setAnn, setCondition} from './util.js'
+import type {ClaimObject, NodeObject, PodObject} from './status.js'
+import {ann, clone, isActive, nodeNameOf, setAnn, setCondition} from './util.js'
 
 /**
  * What a node offers when neither its manifest nor the host said (a node
@@ -35,7 +36,7 @@ export function schedulerNodes(ctx: Ctx, allReady = false): SchedulerNode[] {
     .list('Node')
     .filter((n) => !ann(n, A.orphaned))
     .map((n) => {
-      const spec = (n as Any).spec ?? {}
+      const spec: Partial<NodeObject['spec']> = (n as NodeObject).spec ?? {}
       const rec = ctx.state.nodes[n.metadata.name]
       return {
         name: n.metadata.name,
@@ -77,7 +78,7 @@ export function schedulePending(ctx: Ctx): void {
   for (const pod of pods) {
     if (nodeNameOf(pod) || !isActive(pod)) continue
     // One clone, scheduled and then assumed: the scheduler parses a pod object once (cached per object).
-    const p = clone(pod) as Any
+    const p = clone(pod) as PodObject
     const target = ann(pod, A.targetNode)
     const unset = !('nodeName' in p.spec)
     const before = p.spec.nodeName
@@ -112,7 +113,7 @@ export function schedulePending(ctx: Ctx): void {
   }
 }
 
-function bindClaims(ctx: Ctx, pod: Any, node: string, claims: Record<string, string>): void {
+function bindClaims(ctx: Ctx, pod: PodObject, node: string, claims: Record<string, string>): void {
   const ns = pod.metadata.namespace ?? 'default'
   for (const v of pod.spec.volumes ?? []) {
     const name = v.persistentVolumeClaim?.claimName
@@ -120,10 +121,10 @@ function bindClaims(ctx: Ctx, pod: Any, node: string, claims: Record<string, str
     const key = objectKey('PersistentVolumeClaim', ns, name)
     const c = ctx.get(key)
     if (!c || ann(c, A.selectedNode)) continue
-    const b = clone(c) as Any
+    const b = clone(c) as ClaimObject
     setAnn(b, A.selectedNode, node)
     b.status = {...(b.status ?? {}), phase: 'Bound'}
-    ctx.put(b as KubeObject)
+    ctx.put(b)
     claims[`${ns}/${name}`] = node
     ctx.event('Normal', 'Bound', key, `claim bound to a directory on node ${node} (first consumer ${pod.metadata.name})`)
   }

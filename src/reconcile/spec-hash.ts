@@ -15,18 +15,19 @@
 import type {KubeObject} from '../manifests/object.js'
 import {objectKey} from '../manifests/object.js'
 import {contentHash} from './hash.js'
-import type {Any} from './util.js'
+import type {PodSpec, PodTemplateSpec, Volume} from '../manifests/generated/index.js'
+import type {PodObject} from './status.js'
 
 /** Objects by objectKey (state.objects has this shape). */
 export type ObjectIndex = Record<string, KubeObject>
 
 function configContent(objects: ObjectIndex, kind: 'ConfigMap' | 'Secret', ns: string, name: string): unknown {
-  const o = objects[objectKey(kind, ns, name)] as Any
+  const o = objects[objectKey(kind, ns, name)] as (KubeObject & {data?: unknown; binaryData?: unknown; stringData?: unknown}) | undefined
   if (!o) return null
   return {data: o.data ?? null, binaryData: o.binaryData ?? null, stringData: o.stringData ?? null}
 }
 
-function envRefs(spec: Any): Array<['ConfigMap' | 'Secret', string]> {
+function envRefs(spec: Partial<PodSpec> | undefined): Array<['ConfigMap' | 'Secret', string]> {
   const refs: Array<['ConfigMap' | 'Secret', string]> = []
   for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]) {
     for (const e of c.env ?? []) {
@@ -44,7 +45,7 @@ function envRefs(spec: Any): Array<['ConfigMap' | 'Secret', string]> {
 /** Stable hash of the pod as the host will run it (see the file comment). */
 export function podSpecHash(pod: KubeObject, objects: ObjectIndex): string {
   const ns = pod.metadata.namespace ?? 'default'
-  const spec = {...((pod as Any).spec ?? {})}
+  const spec: Partial<PodSpec> = {...((pod as PodObject).spec ?? {})}
   delete spec.nodeName
   const env: Record<string, unknown> = {}
   for (const [kind, name] of envRefs(spec)) env[`${kind}/${name}`] = configContent(objects, kind, ns, name)
@@ -54,7 +55,7 @@ export function podSpecHash(pod: KubeObject, objects: ObjectIndex): string {
 }
 
 /** ConfigMap/Secret sources of one volume (projected volumes have several). */
-function volumeSources(v: Any): Array<{kind: 'ConfigMap' | 'Secret'; name: string; items?: unknown}> {
+function volumeSources(v: Volume): Array<{kind: 'ConfigMap' | 'Secret'; name: string; items?: unknown}> {
   const out: Array<{kind: 'ConfigMap' | 'Secret'; name: string; items?: unknown}> = []
   if (v.configMap?.name) out.push({kind: 'ConfigMap', name: v.configMap.name, items: v.configMap.items})
   if (v.secret?.secretName) out.push({kind: 'Secret', name: v.secret.secretName, items: v.secret.items})
@@ -67,7 +68,7 @@ function volumeSources(v: Any): Array<{kind: 'ConfigMap' | 'Secret'; name: strin
 
 /** The first ConfigMap/Secret a volume reads, for UpdateFiles' `source`. */
 export function volumeSource(pod: KubeObject, volume: string): {kind: 'ConfigMap' | 'Secret'; name: string} | undefined {
-  const v = ((pod as Any).spec?.volumes ?? []).find((x: Any) => x.name === volume)
+  const v = ((pod as PodObject).spec?.volumes ?? []).find((x) => x.name === volume)
   const s = v ? volumeSources(v)[0] : undefined
   return s ? {kind: s.kind, name: s.name} : undefined
 }
@@ -76,7 +77,7 @@ export function volumeSource(pod: KubeObject, volume: string): {kind: 'ConfigMap
 export function podVolumeHashes(pod: KubeObject, objects: ObjectIndex): Record<string, string> {
   const ns = pod.metadata.namespace ?? 'default'
   const out: Record<string, string> = {}
-  for (const v of ((pod as Any).spec?.volumes ?? []) as Any[]) {
+  for (const v of (pod as PodObject).spec?.volumes ?? []) {
     const sources = volumeSources(v)
     if (sources.length === 0) continue
     out[v.name] = contentHash(sources.map((s) => ({...s, content: configContent(objects, s.kind, ns, s.name)})))
@@ -90,10 +91,10 @@ export function podVolumeHashes(pod: KubeObject, objects: ObjectIndex): Record<s
  * ReplicaSet and ControllerRevision (`tsctl.io/config-snapshot`) so
  * `rollout undo` can restore what that revision's pods used.
  */
-export function configSnapshot(template: Any, namespace: string, objects: ObjectIndex): Record<string, unknown> {
+export function configSnapshot(template: PodTemplateSpec | undefined, namespace: string, objects: ObjectIndex): Record<string, unknown> {
   const refs = new Set<string>()
   for (const [kind, name] of envRefs(template?.spec)) refs.add(`${kind}/${name}`)
-  for (const v of (template?.spec?.volumes ?? []) as Any[]) for (const s of volumeSources(v)) refs.add(`${s.kind}/${s.name}`)
+  for (const v of template?.spec?.volumes ?? []) for (const s of volumeSources(v)) refs.add(`${s.kind}/${s.name}`)
   const out: Record<string, unknown> = {}
   for (const ref of [...refs].sort()) {
     const [kind, name] = ref.split('/') as ['ConfigMap' | 'Secret', string]

@@ -5,9 +5,8 @@
 import type {KubeObject, OwnerReference} from '../manifests/object.js'
 import {A} from '../manifests/annotations.js'
 import {selectorMatches as matchesLabelSelector} from '../manifests/selector.js'
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Any = any
+import type {PodTemplateSpec} from '../manifests/generated/index.js'
+import type {Condition, PodObject} from './status.js'
 
 export function clone<T>(v: T): T {
   return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T)
@@ -64,7 +63,7 @@ export function setAnn(o: KubeObject, key: string, value: string | undefined): v
 // ---- pods ----
 
 export function podPhase(p: KubeObject): string {
-  return (p as Any).status?.phase ?? 'Pending'
+  return (p as PodObject).status?.phase ?? 'Pending'
 }
 
 export function isTerminating(p: KubeObject): boolean {
@@ -81,8 +80,8 @@ export function isActive(p: KubeObject): boolean {
   return !isTerminating(p) && !isTerminal(p)
 }
 
-export function podCondition(p: KubeObject, type: string): Any | undefined {
-  return ((p as Any).status?.conditions ?? []).find((c: Any) => c.type === type)
+export function podCondition(p: KubeObject, type: string): Condition | undefined {
+  return ((p as PodObject).status?.conditions ?? []).find((c) => c.type === type)
 }
 
 export function isReady(p: KubeObject): boolean {
@@ -103,11 +102,11 @@ export function isAvailable(p: KubeObject, minReadySeconds: number, now: number)
 }
 
 export function restartCount(p: KubeObject): number {
-  return ((p as Any).status?.containerStatuses ?? []).reduce((a: number, c: Any) => a + (c.restartCount ?? 0), 0)
+  return ((p as PodObject).status?.containerStatuses ?? []).reduce((a, c) => a + (c.restartCount ?? 0), 0)
 }
 
 export function nodeNameOf(p: KubeObject): string | undefined {
-  return (p as Any).spec?.nodeName || undefined
+  return (p as PodObject).spec?.nodeName || undefined
 }
 
 /**
@@ -130,17 +129,17 @@ export function byKey<T>(f: (t: T) => string): (a: T, b: T) => number {
   return (a, b) => (f(a) < f(b) ? -1 : f(a) > f(b) ? 1 : 0)
 }
 
-export function setCondition(conds: Any[], c: Any, nowIso: string): Any[] {
+export function setCondition<C extends Condition>(conds: readonly C[], c: C, nowIso: string): C[] {
   const out = conds.filter((x) => x.type !== c.type)
   const prev = conds.find((x) => x.type === c.type)
   const changed = !prev || prev.status !== c.status
-  out.push({...c, lastTransitionTime: changed ? nowIso : prev.lastTransitionTime ?? nowIso})
-  return out.sort(byKey((x: Any) => x.type))
+  out.push({...c, lastTransitionTime: changed ? nowIso : (prev.lastTransitionTime ?? nowIso)})
+  return out.sort(byKey((x: C) => x.type))
 }
 
 /** The Deployment does not roll: git says `spec.paused`, or `rollout pause` said so. */
 export function isPaused(o: KubeObject): boolean {
-  return !!(o as Any).spec?.paused || o.metadata.annotations?.[A.paused] === 'true'
+  return !!(o as {spec?: {paused?: boolean}}).spec?.paused || o.metadata.annotations?.[A.paused] === 'true'
 }
 
 /**
@@ -148,8 +147,8 @@ export function isPaused(o: KubeObject): boolean {
  * kubectl's restartedAt annotation when `rollout restart` asked for one
  * (a restart is rolled out like any template change).
  */
-export function effectiveTemplate(o: KubeObject): Any {
-  const t = (o as Any).spec?.template ?? {}
+export function effectiveTemplate(o: KubeObject): PodTemplateSpec {
+  const t = ((o as {spec?: {template?: PodTemplateSpec}}).spec?.template ?? {}) as PodTemplateSpec
   const at = o.metadata.annotations?.[A.restartedAt]
   if (!at) return t
   const c = clone(t)

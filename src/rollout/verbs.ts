@@ -16,7 +16,16 @@ import type {State} from '../state/model.js'
 import {A} from '../manifests/annotations.js'
 import {stableStringify} from '../reconcile/hash.js'
 import {stripHash} from '../reconcile/controllers/deployment.js'
-import {type Any, ann, clone, controllerRef, isoAt, isPaused, setAnn} from '../reconcile/util.js'
+import type {ControllerRevisionObject} from '../reconcile/controllers/revisions.js'
+import type {DaemonSetObject, DaemonSetStatus, DeploymentObject, DeploymentStatus, ReplicaSetObject, StatefulSetObject, StatefulSetStatus} from '../reconcile/status.js'
+import {ann, clone, controllerRef, isoAt, isPaused, setAnn} from '../reconcile/util.js'
+
+/** A workload `tsctl rollout` acts on, as the state holds it. */
+type Workload = DeploymentObject | StatefulSetObject | DaemonSetObject
+/** Every status field a rollout verb reads, of whichever workload kind. */
+type AnyWorkloadStatus = Partial<DeploymentStatus & StatefulSetStatus & DaemonSetStatus>
+/** What `tsctl.io/config-snapshot` holds per ConfigMap/Secret (spec-hash.ts configSnapshot). */
+type ConfigContent = Record<'data' | 'binaryData' | 'stringData', unknown>
 
 export interface RevisionInfo {
   revision: number
@@ -39,19 +48,19 @@ const resource: Record<string, string> = {Deployment: 'deployment.apps', Statefu
 
 /** The revisions of a Deployment (its ReplicaSets) or StatefulSet/DaemonSet (its ControllerRevisions), oldest first. */
 export function rolloutHistory(state: State, key: string): RevisionInfo[] | {error: string} {
-  const w = state.objects[key] as Any
+  const w = state.objects[key] as Workload | undefined
   if (!w || !resource[w.kind]) return {error: `${key} not found (rollout history works on deployments, statefulsets and daemonsets)`}
   const uid = w.metadata.uid
   const owned = Object.values(state.objects).filter((o) => controllerRef(o)?.uid === uid)
   const out: RevisionInfo[] = []
   if (w.kind === 'Deployment') {
     const cur = ann(w, A.revision)
-    for (const rs of owned.filter((o) => o.kind === 'ReplicaSet') as Any[]) {
+    for (const rs of owned.filter((o) => o.kind === 'ReplicaSet') as ReplicaSetObject[]) {
       out.push({...info(rs, Number(ann(rs, A.revision) ?? 0), stripHash(rs.spec?.template)), current: ann(rs, A.revision) === cur})
     }
   } else {
-    const cur = w.status?.updateRevision
-    for (const cr of owned.filter((o) => o.kind === 'ControllerRevision') as Any[]) {
+    const cur = (w.status as AnyWorkloadStatus | undefined)?.updateRevision
+    for (const cr of owned.filter((o) => o.kind === 'ControllerRevision') as ControllerRevisionObject[]) {
       out.push({...info(cr, cr.revision ?? 0, cr.data?.spec?.template), current: cr.metadata.name === cur})
     }
   }
@@ -77,9 +86,9 @@ function info(o: KubeObject, revision: number, template: unknown): Omit<Revision
  * Deployment, "skipped rollback" when the template already matches.
  */
 export function rolloutUndo(state: State, key: string, toRevision?: number): RolloutResult {
-  const w = state.objects[key] as Any
   const hist = rolloutHistory(state, key)
   if ('error' in hist) return {ok: false, message: hist.error}
+  const w = state.objects[key] as Workload
   const ref = `${resource[w.kind]}/${w.metadata.name}`
   const kind = w.kind.toLowerCase()
   if (w.kind === 'Deployment' && isPaused(w)) {
@@ -99,19 +108,19 @@ export function rolloutUndo(state: State, key: string, toRevision?: number): Rol
     return {ok: true, state, message: `${ref} skipped rollback (current template already matches revision ${target.revision})`}
   }
   const next = clone(state)
-  const nw = next.objects[key] as Any
+  const nw = next.objects[key] as Workload
   nw.spec.template = stripHash(target.template)
   setAnn(nw, A.pinnedRevision, String(target.revision))
   // restore what that revision's pods read
   const owner = Object.values(next.objects).find((o) => o.metadata.name === target!.name && controllerRef(o)?.uid === nw.metadata.uid)
   const snapshot = owner ? ann(owner, A.configSnapshot) : undefined
   if (snapshot) {
-    for (const [ref2, content] of Object.entries(JSON.parse(snapshot) as Record<string, Any>)) {
+    for (const [ref2, content] of Object.entries(JSON.parse(snapshot) as Record<string, ConfigContent>)) {
       const [k, name] = ref2.split('/')
       const ckey = objectKey(k, nw.metadata.namespace, name)
-      const c = next.objects[ckey] as Any
+      const c = next.objects[ckey]
       if (!c) continue
-      for (const f of ['data', 'binaryData', 'stringData']) {
+      for (const f of ['data', 'binaryData', 'stringData'] as const) {
         if (content[f] === null || content[f] === undefined) delete c[f]
         else c[f] = content[f]
       }
@@ -139,12 +148,12 @@ export function rolloutRestart(state: State, key: string, now: number): RolloutR
  * git's `spec.paused` back).
  */
 export function rolloutPause(state: State, key: string, paused: boolean): RolloutResult {
-  const w = state.objects[key] as Any
+  const w = state.objects[key] as Workload | undefined
   if (!w || w.kind !== 'Deployment') return {ok: false, message: `${key} not found (only deployments can be paused)`}
   const ref = `deployment.apps/${w.metadata.name}`
   if (isPaused(w) === paused) return {ok: false, message: `${ref} is ${paused ? 'already paused' : 'not paused'}`}
   const next = clone(state)
-  const nw = next.objects[key] as Any
+  const nw = next.objects[key] as DeploymentObject
   nw.spec.paused = paused
   if (paused) setAnn(nw, A.paused, 'true')
   else delete nw.metadata.annotations?.[A.paused]
@@ -161,15 +170,15 @@ export interface RolloutStatus {
 
 /** `rollout status` from the state after a pass, with kubectl's messages (rollout_status.go). */
 export function rolloutStatus(state: State, key: string): RolloutStatus | {error: string} {
-  const w = state.objects[key] as Any
+  const w = state.objects[key] as Workload | undefined
   if (!w || !resource[w.kind]) return {error: `${key} not found`}
-  const s = w.status ?? {}
+  const s: AnyWorkloadStatus = w.status ?? {}
   const name = w.metadata.name
   const observed = (s.observedGeneration ?? 0) >= (w.metadata.generation ?? 1)
   const wait = (message: string): RolloutStatus => ({done: false, failed: false, message})
   if (w.kind === 'Deployment') {
     if (!observed) return wait('Waiting for deployment spec update to be observed...')
-    const p = (s.conditions ?? []).find((c: Any) => c.type === 'Progressing')
+    const p = (s.conditions ?? []).find((c) => c.type === 'Progressing')
     if (p?.reason === 'ProgressDeadlineExceeded') return {done: false, failed: true, message: `deployment "${name}" exceeded its progress deadline`}
     const replicas = w.spec?.replicas ?? 1
     const updated = s.updatedReplicas ?? 0

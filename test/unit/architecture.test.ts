@@ -132,4 +132,15 @@ test('no test is registered after test.run(): uvu would never run it', () => {
   assert.equal(bad.map((f) => relative(root, f)), [])
 })
 
+test('src/reconcile and src/rollout use the generated and status types, never any', () => {
+  const anyRe = /(:\s*any\b|\bas any\b|<any>|\bany\[\]|=\s*any\b)/
+  const bad: string[] = []
+  for (const f of files.filter((f) => /\/src\/(reconcile|rollout)\//.test(f))) {
+    readFileSync(f, 'utf8').split('\n').forEach((l, i) => {
+      if (anyRe.test(l.replace(/\/\/.*$/, ''))) bad.push(`${relative(root, f)}:${i + 1}: ${l.trim()}`)
+    })
+  }
+  assert.equal(bad, [])
+})
+
 test.run()

@@ -17,13 +17,15 @@
  *   finished Jobs are deleted with their pods.
  * - Schedules are read in spec.timeZone (IANA name), UTC by default.
  */
+import type {CronJobSpec, JobSpec, JobTemplateSpec} from '../../manifests/generated/index.js'
 import type {KubeObject} from '../../manifests/object.js'
 import {keyOf, objectKey} from '../../manifests/object.js'
 import {A} from '../../manifests/annotations.js'
 import {type Ctx} from '../context.js'
 import {nextAfter, parseCron, validTimeZone} from '../cron.js'
 import {stableUid} from '../hash.js'
-import {type Any, ann, clone, isoAt, msOf, ownerRefTo} from '../util.js'
+import type {CronJobObject, CronJobStatus, JobObject} from '../status.js'
+import {ann, clone, isoAt, msOf, ownerRefTo} from '../util.js'
 import {jobFinished} from './job.js'
 
 /** Beyond this many missed times Kubernetes gives up listing them (TooManyMissedTimes). */
@@ -31,9 +33,9 @@ const MISSED_LIMIT = 100
 
 /** A private copy of the CronJob and what both halves of its sync read. */
 function open(ctx: Ctx, c0: KubeObject) {
-  const cj = clone(c0) as Any
-  const spec: Any = cj.spec ?? {}
-  const status: Any = {...(cj.status ?? {})}
+  const cj = clone(c0) as CronJobObject
+  const spec: Partial<CronJobSpec> = cj.spec ?? {}
+  const status: CronJobStatus = {...(cj.status ?? {})}
   const jobs = () => ctx.ownedBy(cj.metadata.uid as string, 'Job')
   return {cj, key: keyOf(c0), uid: cj.metadata.uid as string, ns: cj.metadata.namespace as string, spec, status, jobs}
 }
@@ -80,8 +82,8 @@ export function syncCronJob(ctx: Ctx, c0: KubeObject): void {
             ctx.event('Normal', 'SuccessfulDelete', key, `Deleted job ${j.metadata.name}`)
           }
         }
-        const t = spec.jobTemplate ?? {}
-        const job: Any = {
+        const t: Partial<JobTemplateSpec> = spec.jobTemplate ?? {}
+        const job: JobObject = {
           apiVersion: 'batch/v1',
           kind: 'Job',
           metadata: {
@@ -94,7 +96,8 @@ export function syncCronJob(ctx: Ctx, c0: KubeObject): void {
             annotations: {...(t.metadata?.annotations ?? {}), 'batch.kubernetes.io/cronjob-scheduled-timestamp': isoAt(latest)},
             ownerReferences: [ownerRefTo(cj)],
           },
-          spec: clone(t.spec ?? {}),
+          // a valid jobTemplate has a spec with a pod template
+          spec: clone(t.spec ?? {}) as JobSpec,
         }
         ctx.put(job)
         status.lastScheduleTime = isoAt(latest)
@@ -116,7 +119,7 @@ export function finishCronJob(ctx: Ctx, c0: KubeObject): void {
   // finished jobs: record success, then trim history
   for (const j of jobs()) {
     if (jobFinished(j) === 'Complete') {
-      const t = (j as Any).status?.completionTime
+      const t = (j as JobObject).status?.completionTime
       if (t && (!status.lastSuccessfulTime || t > status.lastSuccessfulTime)) status.lastSuccessfulTime = t
     }
   }

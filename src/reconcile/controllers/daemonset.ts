@@ -16,13 +16,15 @@
  * the host confirms the old one is gone (host ports stay free). A node past
  * its grace period (NotReady) keeps its pod and gets no new one.
  */
+import type {Toleration} from '../../manifests/generated/index.js'
 import type {KubeObject} from '../../manifests/object.js'
 import {keyOf} from '../../manifests/object.js'
 import {A} from '../../manifests/annotations.js'
 import {type Ctx} from '../context.js'
 import {nameSuffix, stableUid} from '../hash.js'
 import {schedulerNodes} from '../scheduling.js'
-import {type Any, ann, clone, effectiveTemplate, isActive, isAvailable, isReady, nodeNameOf, scaledValue} from '../util.js'
+import type {DaemonSetObject, DaemonSetStatus} from '../status.js'
+import {ann, clone, effectiveTemplate, isActive, isAvailable, isReady, nodeNameOf, scaledValue} from '../util.js'
 import {createSnapshot, explain} from '../scheduler/schedule.js'
 import {podFromTemplate} from './pod-from-template.js'
 import {ensureRevision} from './revisions.js'
@@ -33,7 +35,7 @@ const REV = 'controller-revision-hash'
 const nodeLevel = new Set(['NodeName', 'NodeUnschedulable', 'TaintToleration', 'NodeAffinity'])
 
 /** Tolerations the DaemonSet controller adds to every daemon pod (util/daemonset_util.go). */
-export const daemonTolerations = [
+export const daemonTolerations: Toleration[] = [
   {key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute'},
   {key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute'},
   {key: 'node.kubernetes.io/disk-pressure', operator: 'Exists', effect: 'NoSchedule'},
@@ -44,7 +46,7 @@ export const daemonTolerations = [
 
 export function syncDaemonSet(ctx: Ctx, d0: KubeObject): void {
   if (ann(d0, A.orphaned)) return
-  const ds = clone(d0) as Any
+  const ds = clone(d0) as DaemonSetObject
   const key = keyOf(d0)
   const uid = ds.metadata.uid as string
   const template = effectiveTemplate(ds)
@@ -119,7 +121,7 @@ export function syncDaemonSet(ctx: Ctx, d0: KubeObject): void {
   }
 
   const live = current().filter((p) => eligible.includes(nodeNameOf(p) ?? ann(p, A.targetNode) ?? ''))
-  ds.status = {
+  const status: DaemonSetStatus & {numberAvailable: number} = {
     observedGeneration: ds.metadata.generation ?? 1,
     desiredNumberScheduled: eligible.length,
     currentNumberScheduled: live.filter((p) => nodeNameOf(p)).length,
@@ -128,6 +130,7 @@ export function syncDaemonSet(ctx: Ctx, d0: KubeObject): void {
     updatedNumberScheduled: live.filter((p) => p.metadata.labels?.[REV] === rev.metadata.name).length,
     numberAvailable: live.filter((p) => isAvailable(p, minReady, ctx.now)).length,
   }
-  ds.status.numberUnavailable = Math.max(0, eligible.length - ds.status.numberAvailable)
+  ds.status = status
+  status.numberUnavailable = Math.max(0, eligible.length - status.numberAvailable)
   ctx.put(ds)
 }

@@ -17,12 +17,14 @@
  *   window plans nothing for the Job.
  * - Not yet: podFailurePolicy, indexed completion mode.
  */
+import type {JobSpec} from '../../manifests/generated/index.js'
 import type {KubeObject} from '../../manifests/object.js'
 import {keyOf} from '../../manifests/object.js'
 import {A} from '../../manifests/annotations.js'
 import {type Ctx} from '../context.js'
 import {nameSuffix, stableUid} from '../hash.js'
-import {type Any, ann, clone, isActive, msOf, podPhase, restartCount, setCondition} from '../util.js'
+import type {JobObject, JobStatus, PodObject} from '../status.js'
+import {ann, clone, isActive, msOf, podPhase, restartCount, setCondition} from '../util.js'
 import {podFromTemplate} from './pod-from-template.js'
 
 const BACKOFF_BASE_MS = 10_000
@@ -30,12 +32,12 @@ const BACKOFF_MAX_MS = 360_000
 
 /** When a failed pod's last container finished (0 when nobody said). */
 function finishedAt(p: KubeObject): number {
-  const times = (((p as Any).status?.containerStatuses ?? []) as Any[]).map((c) => msOf(c.state?.terminated?.finishedAt) ?? 0)
+  const times = ((p as PodObject).status?.containerStatuses ?? []).map((c) => msOf(c.state?.terminated?.finishedAt) ?? 0)
   return Math.max(0, ...times)
 }
 
 export function jobFinished(job: KubeObject): 'Complete' | 'Failed' | undefined {
-  for (const c of ((job as Any).status?.conditions ?? []) as Any[]) {
+  for (const c of (job as JobObject).status?.conditions ?? []) {
     if ((c.type === 'Complete' || c.type === 'Failed') && c.status === 'True') return c.type
   }
   return undefined
@@ -43,14 +45,14 @@ export function jobFinished(job: KubeObject): 'Complete' | 'Failed' | undefined 
 
 export function syncJob(ctx: Ctx, j0: KubeObject): void {
   if (ann(j0, A.orphaned)) return
-  const job = clone(j0) as Any
+  const job = clone(j0) as JobObject
   const key = keyOf(j0)
   const uid = job.metadata.uid as string
-  const spec = job.spec ?? {}
+  const spec: Partial<JobSpec> = job.spec ?? {}
   const parallelism: number = spec.parallelism ?? 1
   const completions: number | null = spec.completions ?? (spec.parallelism === undefined ? 1 : null)
   const backoffLimit: number = spec.backoffLimit ?? 6
-  const status: Any = {...(job.status ?? {})}
+  const status: JobStatus = {...(job.status ?? {})}
   const pods = () => ctx.ownedBy(uid, 'Pod')
   const onFailure = (spec.template?.spec?.restartPolicy ?? 'Never') === 'OnFailure'
   const stopActive = (why: string) => {

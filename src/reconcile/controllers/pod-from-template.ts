@@ -4,22 +4,25 @@
  * fixed at creation (a pod never changes after it is made, as in Kubernetes;
  * a new template means new pods).
  */
+import type {PodSpec, PodTemplateSpec} from '../../manifests/generated/index.js'
 import type {KubeObject} from '../../manifests/object.js'
 import {A} from '../../manifests/annotations.js'
 import {type Ctx} from '../context.js'
 import {podSpecHash} from '../spec-hash.js'
-import {type Any, clone, ownerRefTo} from '../util.js'
+import type {PodObject} from '../status.js'
+import {clone, ownerRefTo} from '../util.js'
 
 export function podFromTemplate(
   ctx: Ctx,
   owner: KubeObject,
-  template: Any,
+  template: PodTemplateSpec | undefined,
   name: string,
   uid: string,
-  extra: {labels?: Record<string, string>; annotations?: Record<string, string>; spec?: Any} = {},
-): KubeObject {
-  const t = clone(template ?? {})
-  const pod: Any = {
+  extra: {labels?: Record<string, string>; annotations?: Record<string, string>; spec?: Partial<PodSpec>} = {},
+): PodObject {
+  const t: Partial<PodTemplateSpec> = clone(template ?? {})
+  const annotations: Record<string, string> = {...(t.metadata?.annotations ?? {}), ...(extra.annotations ?? {})}
+  const pod: PodObject = {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
@@ -28,12 +31,13 @@ export function podFromTemplate(
       uid,
       creationTimestamp: ctx.nowIso,
       labels: {...(t.metadata?.labels ?? {}), ...(extra.labels ?? {})},
-      annotations: {...(t.metadata?.annotations ?? {}), ...(extra.annotations ?? {})},
+      annotations,
       ownerReferences: [ownerRefTo(owner)],
     },
-    spec: {...(t.spec ?? {}), ...(extra.spec ?? {})},
+    // the template's containers (a validated manifest has at least one)
+    spec: {...(t.spec ?? {}), ...(extra.spec ?? {})} as PodSpec,
     status: {phase: 'Pending'},
   }
-  pod.metadata.annotations[A.specHash] = podSpecHash(pod, ctx.state.objects)
-  return pod as KubeObject
+  annotations[A.specHash] = podSpecHash(pod, ctx.state.objects)
+  return pod
 }

@@ -11,7 +11,8 @@ import type {KubeObject} from '../../manifests/object.js'
 import {A} from '../../manifests/annotations.js'
 import {type Ctx} from '../context.js'
 import {nameSuffix, stableUid} from '../hash.js'
-import {ann, type Any, clone, isActive, isAvailable, isReady, nodeNameOf, podPhase, readySince, restartCount, selectorMatches} from '../util.js'
+import type {ReplicaSetObject} from '../status.js'
+import {ann, clone, isActive, isAvailable, isReady, nodeNameOf, podPhase, readySince, restartCount, selectorMatches} from '../util.js'
 import {podFromTemplate} from './pod-from-template.js'
 
 export interface ReplicaCounts {
@@ -22,7 +23,7 @@ export interface ReplicaCounts {
 
 /** Active pods of a ReplicaSet and how many are ready and available now. */
 export function replicaCounts(ctx: Ctx, rs: KubeObject): ReplicaCounts {
-  const minReady = (rs as Any).spec?.minReadySeconds ?? 0
+  const minReady = (rs as ReplicaSetObject).spec?.minReadySeconds ?? 0
   const active = ctx.ownedBy(rs.metadata.uid ?? '', 'Pod').filter(isActive)
   return {
     replicas: active.length,
@@ -59,7 +60,7 @@ export function deletionOrder(a: KubeObject, b: KubeObject, doubled: Map<string,
 
 export function syncReplicaSet(ctx: Ctx, rsIn: KubeObject): void {
   if (ann(rsIn, A.orphaned)) return
-  const rs = rsIn as Any
+  const rs = rsIn as ReplicaSetObject
   const uid = rs.metadata.uid as string
   const rsKey = `ReplicaSet/${rs.metadata.namespace}/${rs.metadata.name}`
   const pods = ctx.ownedBy(uid, 'Pod')
@@ -75,7 +76,7 @@ export function syncReplicaSet(ctx: Ctx, rsIn: KubeObject): void {
     // slots whose pods a host already runs come first (a lost or stale state), then the lowest free ones
     const preferred: number[] = []
     for (let s = 0; ctx.anyHostPods() && s < want + 64 && preferred.length < want - active.length; s++) {
-      if (!used.has(s) && ctx.runsOnHost(rs.metadata.namespace, nameOf(s))) preferred.push(s)
+      if (!used.has(s) && ctx.runsOnHost(rs.metadata.namespace as string, nameOf(s))) preferred.push(s)
     }
     let slot = 0
     for (let n = active.length; n < want; n++) {
@@ -103,7 +104,7 @@ export function syncReplicaSet(ctx: Ctx, rsIn: KubeObject): void {
     ctx.event('Normal', 'SuccessfulDelete', rsKey, `Deleted ${victims.length} pod(s): ${victims.map((v) => v.metadata.name).join(', ')}`)
   }
   const c = replicaCounts(ctx, rs)
-  const next = clone(ctx.get(rsKey) ?? rs) as Any
+  const next = clone(ctx.get(rsKey) ?? rs) as ReplicaSetObject
   const fully = ctx.ownedBy(uid, 'Pod').filter((p) => isActive(p) && selectorMatches(rs.spec?.selector, p.metadata.labels)).length
   next.status = {
     replicas: c.replicas,

@@ -5,16 +5,26 @@
  * A template that returns to an earlier revision reuses it with the next
  * number, as Kubernetes does.
  */
+import type {PodTemplateSpec} from '../../manifests/generated/index.js'
 import type {KubeObject} from '../../manifests/object.js'
 import {objectKey} from '../../manifests/object.js'
 import {A} from '../../manifests/annotations.js'
 import {type Ctx} from '../context.js'
 import {stableStringify, stableUid, templateHash} from '../hash.js'
-import {type Any, ann, clone, ownerRefTo, setAnn} from '../util.js'
+import {ann, clone, ownerRefTo, setAnn} from '../util.js'
 import {configSnapshot} from '../spec-hash.js'
 
-export function revisionsOf(ctx: Ctx, owner: KubeObject): KubeObject[] {
-  return ctx.ownedBy(owner.metadata.uid ?? '', 'ControllerRevision').sort((a, b) => ((a as Any).revision ?? 0) - ((b as Any).revision ?? 0))
+/** apps/v1 ControllerRevision as tsctl stores it: the owner's pod template (`data.spec.template`) and its number. */
+export type ControllerRevisionObject = KubeObject & {
+  apiVersion: 'apps/v1'
+  kind: 'ControllerRevision'
+  data?: {spec?: {template?: PodTemplateSpec}}
+  revision?: number
+}
+
+export function revisionsOf(ctx: Ctx, owner: KubeObject): ControllerRevisionObject[] {
+  const revs = ctx.ownedBy(owner.metadata.uid ?? '', 'ControllerRevision') as ControllerRevisionObject[]
+  return revs.sort((a, b) => (a.revision ?? 0) - (b.revision ?? 0))
 }
 
 /**
@@ -22,7 +32,7 @@ export function revisionsOf(ctx: Ctx, owner: KubeObject): KubeObject[] {
  * (for `rollout history`) and the ConfigMaps/Secrets its template reads
  * (for `rollout undo`).
  */
-export function stampCommit(ctx: Ctx, o: KubeObject, template: Any): void {
+export function stampCommit(ctx: Ctx, o: KubeObject, template: PodTemplateSpec): void {
   const commit = ctx.desired.commit
   setAnn(o, A.configSnapshot, JSON.stringify(configSnapshot(template, o.metadata.namespace ?? 'default', ctx.state.objects)))
   setAnn(o, A.commit, commit.sha)
@@ -32,16 +42,16 @@ export function stampCommit(ctx: Ctx, o: KubeObject, template: Any): void {
 }
 
 /** The revision holding `template`, created or renumbered as needed; returns its name. */
-export function ensureRevision(ctx: Ctx, owner: KubeObject, template: Any, historyLimit: number): KubeObject {
+export function ensureRevision(ctx: Ctx, owner: KubeObject, template: PodTemplateSpec, historyLimit: number): ControllerRevisionObject {
   const data = {spec: {template}}
   const text = stableStringify(data)
   const revs = revisionsOf(ctx, owner)
-  const max = Math.max(0, ...revs.map((r) => (r as Any).revision ?? 0))
-  const stamp = (r: Any) => stampCommit(ctx, r, template)
-  let found = revs.find((r) => stableStringify((r as Any).data) === text)
+  const max = Math.max(0, ...revs.map((r) => r.revision ?? 0))
+  const stamp = (r: ControllerRevisionObject) => stampCommit(ctx, r, template)
+  let found = revs.find((r) => stableStringify(r.data) === text)
   if (found) {
-    if ((found as Any).revision !== max) {
-      const r = clone(found) as Any
+    if (found.revision !== max) {
+      const r = clone(found)
       r.revision = max + 1
       if (!ann(owner, A.pinnedRevision)) stamp(r)
       ctx.put(r)
@@ -49,7 +59,7 @@ export function ensureRevision(ctx: Ctx, owner: KubeObject, template: Any, histo
     }
   } else {
     const hash = templateHash(text)
-    const r: Any = {
+    const r: ControllerRevisionObject = {
       apiVersion: 'apps/v1',
       kind: 'ControllerRevision',
       metadata: {

@@ -15,14 +15,16 @@
  * - Its pods are never moved off an unreachable node: at most one pod of
  *   each identity ever runs.
  */
+import type {PersistentVolumeClaimTemplate, PodSpec, Volume} from '../../manifests/generated/index.js'
 import type {KubeObject} from '../../manifests/object.js'
 import {keyOf, objectKey} from '../../manifests/object.js'
 import {A} from '../../manifests/annotations.js'
 import {type Ctx} from '../context.js'
 import {stableUid} from '../hash.js'
-import {type Any, ann, clone, effectiveTemplate, isActive, isAvailable, isReady, podPhase, setAnn} from '../util.js'
+import type {ClaimObject, PodObject, StatefulSetObject, StatefulSetStatus} from '../status.js'
+import {ann, clone, effectiveTemplate, isActive, isAvailable, isReady, podPhase, setAnn} from '../util.js'
 import {podFromTemplate} from './pod-from-template.js'
-import {ensureRevision} from './revisions.js'
+import {type ControllerRevisionObject, ensureRevision} from './revisions.js'
 
 const REV = 'controller-revision-hash'
 
@@ -33,7 +35,7 @@ function ordinalOf(sts: KubeObject, pod: KubeObject): number {
 
 export function syncStatefulSet(ctx: Ctx, s0: KubeObject): void {
   if (ann(s0, A.orphaned)) return
-  const sts = clone(s0) as Any
+  const sts = clone(s0) as StatefulSetObject
   const key = keyOf(s0)
   const uid = sts.metadata.uid as string
   const ns = sts.metadata.namespace as string
@@ -44,7 +46,7 @@ export function syncStatefulSet(ctx: Ctx, s0: KubeObject): void {
   const template = effectiveTemplate(sts)
   const updateRev = ensureRevision(ctx, sts, template, sts.spec?.revisionHistoryLimit ?? 10)
   const currentRevName: string = sts.status?.currentRevision ?? updateRev.metadata.name
-  const currentRev = ctx.get(objectKey('ControllerRevision', ns, currentRevName)) ?? updateRev
+  const currentRev = (ctx.get(objectKey('ControllerRevision', ns, currentRevName)) as ControllerRevisionObject | undefined) ?? updateRev
 
   const podsByOrdinal = new Map<number, KubeObject>()
   for (const p of ctx.ownedBy(uid, 'Pod')) {
@@ -52,19 +54,19 @@ export function syncStatefulSet(ctx: Ctx, s0: KubeObject): void {
     if (i >= 0) podsByOrdinal.set(i, p)
   }
   const revFor = (i: number) => (i >= partition || strategy !== 'RollingUpdate' ? updateRev : currentRev)
-  const build = (i: number, rev: KubeObject): KubeObject => {
+  const build = (i: number, rev: ControllerRevisionObject): PodObject => {
     const name = `${sts.metadata.name}-${i}`
-    const t = clone((rev as Any).data?.spec?.template ?? template)
-    const volumes = [...(t.spec?.volumes ?? [])]
+    const t = clone(rev.data?.spec?.template ?? template)
+    const volumes: Volume[] = [...(t.spec?.volumes ?? [])]
     for (const vct of sts.spec?.volumeClaimTemplates ?? []) {
       const claim = `${vct.metadata.name}-${sts.metadata.name}-${i}`
       ensureClaim(ctx, sts, vct, claim)
-      const at = volumes.findIndex((v: Any) => v.name === vct.metadata.name)
+      const at = volumes.findIndex((v) => v.name === vct.metadata.name)
       const v = {name: vct.metadata.name, persistentVolumeClaim: {claimName: claim}}
       if (at >= 0) volumes[at] = v
       else volumes.push(v)
     }
-    const spec: Any = {hostname: name}
+    const spec: Partial<PodSpec> = {hostname: name}
     if (sts.spec?.serviceName) spec.subdomain = sts.spec.serviceName
     if (volumes.length) spec.volumes = volumes
     return podFromTemplate(ctx, sts, t, name, stableUid(uid, 'pod', i, rev.metadata.name), {
@@ -77,7 +79,7 @@ export function syncStatefulSet(ctx: Ctx, s0: KubeObject): void {
   // create and repair, in ordinal order. OrderedReady: a new ordinal waits
   // for every lower one to be Running and Ready; a pod a host already runs
   // under its name (a lost state) is taken back at once, never started twice.
-  const onHost = (i: number) => ctx.runsOnHost(sts.metadata.namespace, `${sts.metadata.name}-${i}`)
+  const onHost = (i: number) => ctx.runsOnHost(ns, `${sts.metadata.name}-${i}`)
   let blocked = false
   for (let i = 0; i < replicas; i++) {
     const p = podsByOrdinal.get(i)
@@ -122,9 +124,9 @@ export function syncStatefulSet(ctx: Ctx, s0: KubeObject): void {
         continue
       }
       if (!allHealthy()) break
-      const next = build(i, updateRev) as Any
-      next.spec.nodeName = (p as Any).spec?.nodeName
-      next.status = {phase: 'Pending', conditions: (p as Any).status?.conditions?.filter((c: Any) => c.type === 'PodScheduled')}
+      const next = build(i, updateRev)
+      next.spec.nodeName = (p as PodObject).spec?.nodeName
+      next.status = {phase: 'Pending', conditions: (p as PodObject).status?.conditions?.filter((c) => c.type === 'PodScheduled')}
       setAnn(next, A.replaces, p.metadata.uid)
       ctx.put(next)
       podsByOrdinal.set(i, next)
@@ -136,7 +138,7 @@ export function syncStatefulSet(ctx: Ctx, s0: KubeObject): void {
   // status
   const pods = [...podsByOrdinal.values()].filter((p) => isActive(p) && ctx.get(keyOf(p)))
   const updated = pods.filter((p) => p.metadata.labels?.[REV] === updateRev.metadata.name).length
-  const status: Any = {
+  const status: StatefulSetStatus = {
     observedGeneration: sts.metadata.generation ?? 1,
     replicas: pods.length,
     readyReplicas: pods.filter(isReady).length,
@@ -154,10 +156,10 @@ export function syncStatefulSet(ctx: Ctx, s0: KubeObject): void {
   ctx.put(sts)
 }
 
-function ensureClaim(ctx: Ctx, sts: Any, vct: Any, name: string): void {
+function ensureClaim(ctx: Ctx, sts: StatefulSetObject, vct: PersistentVolumeClaimTemplate, name: string): void {
   const key = objectKey('PersistentVolumeClaim', sts.metadata.namespace, name)
   if (ctx.get(key)) return
-  const c: Any = {
+  const c: ClaimObject = {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
     metadata: {
