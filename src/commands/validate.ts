@@ -9,9 +9,14 @@ export default class Validate extends TsctlCommand {
     {description: 'Validate the manifests committed at HEAD', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'Validate a pull request branch of another repo', command: '<%= config.bin %> <%= command.id %> --repo ../fleet --ref origin/feature'},
     {description: 'Machine-readable result (schemas/output/validate.json; errors: schemas/output/error.json)', command: '<%= config.bin %> <%= command.id %> -o json'},
+    {description: 'In CI: every warning fails the check too', command: '<%= config.bin %> <%= command.id %> --strict'},
   ]
   static flags = {
     output: Flags.option({char: 'o', description: 'output format', options: ['text', 'json'] as const, default: 'text' as const})(),
+    strict: Flags.boolean({
+      description: 'fail (exit 2) on warnings too: references to ConfigMaps, Secrets, keys or claims the commit does not hold (their pods would wait), fields tsctl accepts but does not honour',
+      default: false,
+    }),
   }
 
   async run(): Promise<void> {
@@ -21,6 +26,12 @@ export default class Validate extends TsctlCommand {
     const {formatDiagnostic} = await import('../errors.js')
     const {keyOf} = await import('../manifests/object.js')
     const desired = await loadDesired({repo: flags.repo, ref: flags.ref})
+    if (flags.strict && desired.warnings.length) {
+      const {UserError} = await import('../errors.js')
+      const n = desired.warnings.length
+      // The same diagnostics, as errors: --strict is `helm lint --strict`'s rule, every warning fails.
+      throw new UserError(`${n} warning${n === 1 ? '' : 's'} with --strict at ${desired.commit.sha.slice(0, 7)}`, undefined, desired.warnings.map((w) => ({...w, severity: 'error' as const})), 'fix them, or run without --strict to accept them as Kubernetes would')
+    }
     if (flags.output === 'json') {
       this.printJson({
         apiVersion: 'tsctl.io/v1',

@@ -1,8 +1,13 @@
 /**
  * References from pods to other objects of the same commit: ConfigMaps and
  * Secrets (env valueFrom, envFrom, volumes, projected volumes, and the keys
- * they name) and PersistentVolumeClaims. `optional: true` is honoured as
- * Kubernetes does: a missing object or key is then not an error.
+ * they name) and PersistentVolumeClaims. Kubernetes accepts a pod whose
+ * references are missing and makes it wait until they exist, so a missing
+ * object or key is a warning here (with "did you mean" for a near name),
+ * not an error: the pod waits (reconcile/config-wait.ts, and the scheduler
+ * for claims) until a commit adds it. `validate --strict` fails on it.
+ * `optional: true` references are silent, as in Kubernetes. A reference
+ * with no name at all is an error, as the API server's validation makes it.
  */
 import {objectKey} from './object.js'
 import {type Checked, type Loose, podSpecPointer} from './object-view.js'
@@ -47,13 +52,14 @@ export function validateRefs(c: Checked, index: RefIndex, report: Report): void 
     if (!found) {
       if (optional) return
       const close = didYouMean(name, names(kind))
-      report.error(c.at, p, `${kind} "${name}" does not exist in namespace ${c.namespace}`, close ? `did you mean "${close}"?` : `add a ${kind} named ${name}${kind === 'PersistentVolumeClaim' ? '' : ', or set optional: true'}`)
+      const waits = kind === 'PersistentVolumeClaim' ? 'the pod stays Pending (unschedulable)' : 'the pod waits (CreateContainerConfigError)'
+      report.warn(c.at, p, `${kind} "${name}" does not exist in namespace ${c.namespace}: ${waits} until a commit adds it`, close ? `did you mean "${close}"?` : `add a ${kind} named ${name}${kind === 'PersistentVolumeClaim' ? '' : ', or set optional: true'}`)
       return
     }
     for (const k of keys) {
       if (found.has(k.key) || optional) continue
       const close = didYouMean(k.key, found)
-      report.error(c.at, k.p, `${kind} "${name}" has no key "${k.key}"`, close ? `did you mean "${close}"?` : found.size ? `its keys: ${[...found].sort().join(', ')}` : `${kind} "${name}" has no data`)
+      report.warn(c.at, k.p, `${kind} "${name}" has no key "${k.key}": the pod waits until it has`, close ? `did you mean "${close}"?` : found.size ? `its keys: ${[...found].sort().join(', ')}` : `${kind} "${name}" has no data`)
     }
   }
 

@@ -22,6 +22,7 @@ import {type Ctx} from './context.js'
 import type {Action, Plan} from './plan.js'
 import {observedPodOf, sameIncarnation} from './refresh.js'
 import {podVolumeHashes, volumeSource} from './spec-hash.js'
+import {configWaitOf} from './config-wait.js'
 import {asPod} from './status.js'
 import {ann, clone, isTerminal, nodeNameOf} from './util.js'
 
@@ -86,6 +87,12 @@ export function buildPlan(ctx: Ctx): {plan: Plan; summary: PlanSummary} {
       continue
     }
     const specHash = ann(pod, A.specHash) ?? ''
+    // A ConfigMap, Secret or key it needs is missing: it waits (config-wait.ts); what runs runs on.
+    const waits = configWaitOf(pod, ctx.state.objects) !== undefined
+    if (waits && (!o || !sameIncarnation(pod, o))) {
+      b.pending.push(key)
+      continue
+    }
     if (!o) {
       if (isTerminal(pod) && (asPod(pod).spec?.restartPolicy ?? 'Always') !== 'Always') {
         b.ignore.push(key)
@@ -127,7 +134,7 @@ export function buildPlan(ctx: Ctx): {plan: Plan; summary: PlanSummary} {
       continue
     }
     let updated = false
-    if (o.volumeHashes && o.phase === 'Running') {
+    if (o.volumeHashes && o.phase === 'Running' && !waits) {
       const want = podVolumeHashes(pod, ctx.state.objects)
       for (const vol of Object.keys(want).sort()) {
         if (o.volumeHashes[vol] === undefined || o.volumeHashes[vol] === want[vol]) continue

@@ -25,7 +25,8 @@ import {evictFromLostNodes, updateNodes} from './lifecycle.js'
 import type {Observed} from './observed.js'
 import type {Plan} from './plan.js'
 import {buildPlan, type PlanSummary} from './planner.js'
-import {finalizeDeleted, refreshPods} from './refresh.js'
+import {holdForMissingConfig} from './config-wait.js'
+import {finalizeDeleted, observedPodOf, refreshPods, sameIncarnation} from './refresh.js'
 import {rolloutStatus, type RolloutStatus} from '../rollout/verbs.js'
 import {schedulePending} from './scheduling.js'
 
@@ -90,6 +91,10 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   for (const o of ctx.list('Job')) syncJob(ctx, o)
   for (const o of ctx.list('CronJob')) finishCronJob(ctx, o)
   schedulePending(ctx)
+  holdForMissingConfig(ctx, (pod) => {
+    const r = observedPodOf(ctx, pod)
+    return !r.reachable || (r.pod !== undefined && sameIncarnation(pod, r.pod))
+  })
   for (const o of ctx.list('Service')) syncEndpoints(ctx, o)
   for (const o of ctx.list('Endpoints')) if (!ctx.byUid(o.metadata.ownerReferences?.[0]?.uid ?? '')) ctx.remove(`Endpoints/${o.metadata.namespace}/${o.metadata.name}`)
   finalizeDeleted(ctx)

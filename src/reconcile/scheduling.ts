@@ -84,7 +84,14 @@ export function schedulePending(ctx: Ctx): void {
     const before = p.spec.nodeName
     if (target) p.spec.nodeName = target
     const where = running.get(`${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`)
-    const r: ReturnType<typeof schedulePod> = where ? {ok: true, node: where, feasible: 1} : schedulePod(snap, p)
+    // A claim the commit does not hold: VolumeBinding's PreFilter rejects the pod on every node
+    // (UnschedulableAndUnresolvable); it waits until a commit adds the claim.
+    const missingClaim = (p.spec.volumes ?? []).map((v) => v.persistentVolumeClaim?.claimName).find((c) => c && !ctx.get(objectKey('PersistentVolumeClaim', pod.metadata.namespace ?? 'default', c)))
+    const r: ReturnType<typeof schedulePod> = where
+      ? {ok: true, node: where, feasible: 1}
+      : missingClaim
+        ? {ok: false, message: `0/${nodes.length} nodes are available: persistentvolumeclaim "${missingClaim}" not found.`, reasons: {}}
+        : schedulePod(snap, p)
     if (target) {
       if (unset) delete p.spec.nodeName
       else p.spec.nodeName = before

@@ -70,6 +70,26 @@ test('validate of a broken manifest lists diagnostics and exits 2; -o json gives
   assert.ok(doc.diagnostics.length >= 1)
 })
 
+test('a reference to a Secret the commit does not hold is a warning (exit 0); --strict makes it exit 2', () => {
+  const dir = tempDir()
+  assert.is(tsctl(['init', dir], {cwd: dir}).code, 0)
+  writeFileSync(join(dir, 'manifests', 'uses-secret.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: tool\nspec:\n  containers:\n    - name: c\n      image: busybox\n      env:\n        - name: TOKEN\n          valueFrom:\n            secretKeyRef: {name: api-creds, key: token}\n')
+  spawnSync('git', ['add', '.'], {cwd: dir})
+  spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'secret kept elsewhere'], {cwd: dir})
+  const r = tsctl(['validate'], {cwd: dir})
+  assert.is(r.code, 0, r.stderr)
+  assert.match(r.stderr, /^warning: manifests\/uses-secret\.yaml:12:\d+: Pod\/default\/tool: spec\.containers\[0\]\.env\[0\]\.valueFrom\.secretKeyRef\.name: Secret "api-creds" does not exist in namespace default: the pod waits/m)
+  assert.match(r.stdout, /1 warning/)
+  const strict = tsctl(['validate', '--strict'], {cwd: dir})
+  assert.is(strict.code, 2)
+  assert.match(strict.stderr, /error: manifests\/uses-secret\.yaml:12:\d+: .*Secret "api-creds" does not exist/)
+  assert.match(strict.stderr, /1 warning with --strict/)
+  noStack(strict.stderr)
+  const j = tsctl(['validate', '--strict', '-o', 'json'], {cwd: dir})
+  assert.is(j.code, 2)
+  assertOutput('error', JSON.parse(j.stdout))
+})
+
 test('diff of a fresh repo shows changes (exit 1) in text, markdown and schema-valid json', () => {
   const dir = tempDir()
   assert.is(tsctl(['init', dir], {cwd: dir}).code, 0)

@@ -89,21 +89,21 @@ test('volumeMounts naming an undefined volume', () => {
   assert.match(d.hint!, /conf/)
 })
 
-test('references to ConfigMaps, Secrets and keys that do not exist', () => {
+test('references to ConfigMaps, Secrets, keys and claims that do not exist are warnings (the pod waits, as in Kubernetes)', () => {
   let text = edit('            name: app-config', '            name: app-confg')
-  let d = expectDiag(errorsOf(text), {file: F, text, needle: 'name: app-confg', field: 'spec.template.spec.volumes[0].configMap.name', message: /ConfigMap "app-confg" does not exist in namespace default/})
+  let d = expectDiag(errorsOf(text), {file: F, text, needle: 'name: app-confg', field: 'spec.template.spec.volumes[0].configMap.name', message: /ConfigMap "app-confg" does not exist in namespace default/, severity: 'warning'})
   assert.is(d.hint, 'did you mean "app-config"?')
   text = edit('                  key: token', '                  key: tokn')
-  d = expectDiag(errorsOf(text), {file: F, text, needle: 'key: tokn', field: 'spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.key', message: /Secret "creds" has no key "tokn"/})
+  d = expectDiag(errorsOf(text), {file: F, text, needle: 'key: tokn', field: 'spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.key', message: /Secret "creds" has no key "tokn"/, severity: 'warning'})
   assert.is(d.hint, 'did you mean "token"?')
   text = edit('                  name: creds', '                  name: nothere')
-  expectDiag(errorsOf(text), {file: F, text, needle: 'name: nothere', field: 'spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name', message: /Secret "nothere" does not exist/})
+  expectDiag(errorsOf(text), {file: F, text, needle: 'name: nothere', field: 'spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name', message: /Secret "nothere" does not exist/, severity: 'warning'})
   // envFrom, projected items, and a claim
   text = edit('      volumes:', '          envFrom:\n            - configMapRef: {name: env-cm}\n      volumes:\n        - name: p\n          projected:\n            sources:\n              - secret: {name: creds, items: [{key: nokey, path: k}]}\n        - name: data\n          persistentVolumeClaim: {claimName: data}')
   const ds = errorsOf(text)
-  expectDiag(ds, {file: F, text, needle: 'name: env-cm', field: 'spec.template.spec.containers[0].envFrom[0].configMapRef.name', message: /ConfigMap "env-cm" does not exist/})
-  expectDiag(ds, {file: F, text, needle: 'key: nokey', field: 'spec.template.spec.volumes[0].projected.sources[0].secret.items[0].key', message: /Secret "creds" has no key "nokey"/})
-  expectDiag(ds, {file: F, text, needle: 'claimName', field: 'spec.template.spec.volumes[1].persistentVolumeClaim.claimName', message: /PersistentVolumeClaim "data" does not exist/})
+  expectDiag(ds, {file: F, text, needle: 'name: env-cm', field: 'spec.template.spec.containers[0].envFrom[0].configMapRef.name', message: /ConfigMap "env-cm" does not exist/, severity: 'warning'})
+  expectDiag(ds, {file: F, text, needle: 'key: nokey', field: 'spec.template.spec.volumes[0].projected.sources[0].secret.items[0].key', message: /Secret "creds" has no key "nokey"/, severity: 'warning'})
+  expectDiag(ds, {file: F, text, needle: 'claimName', field: 'spec.template.spec.volumes[1].persistentVolumeClaim.claimName', message: /PersistentVolumeClaim "data" does not exist/, severity: 'warning'})
 })
 
 test('optional: true references may be missing', () => {
@@ -114,7 +114,7 @@ test('optional: true references may be missing', () => {
 
 test('references do not cross namespaces', () => {
   const text = edit('  name: app-config\ndata', '  name: app-config\n  namespace: other\ndata')
-  expectDiag(errorsOf(text), {file: F, text, needle: 'name: app-config', field: 'spec.template.spec.volumes[0].configMap.name', message: /ConfigMap "app-config" does not exist in namespace default/})
+  expectDiag(errorsOf(text), {file: F, text, needle: 'name: app-config', field: 'spec.template.spec.volumes[0].configMap.name', message: /ConfigMap "app-config" does not exist in namespace default/, severity: 'warning'})
 })
 
 test('invalid cron schedule', () => {
