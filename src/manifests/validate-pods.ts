@@ -112,7 +112,11 @@ function checkContainer(at: DocRef, p: string, ct: Loose, volumes: Set<string>, 
       report.error(at, `${p}/resources/requests/${seg(name)}`, `${name} request ${String(req[name])} is more than its limit ${String(lim[name])}`, 'a request must be less than or equal to the limit')
     }
   }
+  ;(ct.envFrom ?? []).forEach((e: Loose, i: number) => {
+    if (typeof e.prefix === 'string' && e.prefix !== '') checkEnvVarName(at, `${p}/envFrom/${i}/prefix`, e.prefix, 'envFrom prefix', report)
+  })
   ;(ct.env ?? []).forEach((e: Loose, i: number) => {
+    if (typeof e.name === 'string') checkEnvVarName(at, `${p}/env/${i}/name`, e.name, 'environment variable name', report)
     const vf = e.valueFrom
     if (!vf) return
     const n = ['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef'].filter((k) => vf[k] !== undefined).length
@@ -120,6 +124,20 @@ function checkContainer(at: DocRef, p: string, ct: Loose, volumes: Set<string>, 
     if (e.value !== undefined) report.error(at, `${p}/env/${i}/value`, 'env has both value and valueFrom', 'keep one')
     if (vf.resourceFieldRef?.divisor !== undefined) checkQuantity(at, `${p}/env/${i}/valueFrom/resourceFieldRef/divisor`, vf.resourceFieldRef.divisor, report)
   })
+}
+
+/**
+ * Kubernetes' current rule for env names and envFrom prefixes
+ * (validation.IsRelaxedEnvVarName, RelaxedEnvironmentVariableValidation is
+ * GA): not empty, only printable ASCII, no '='. Digits first, dots and
+ * spaces are allowed; a '=' or a control character would corrupt the
+ * process environment.
+ */
+export function checkEnvVarName(at: DocRef, pointer: string, name: string, what: string, report: Report): void {
+  if (name === '' && what !== 'envFrom prefix') report.error(at, pointer, `${what} must not be empty`)
+  else if (/[^\x20-\x7e]|=/.test(name)) {
+    report.error(at, pointer, `${what} ${JSON.stringify(name)} is invalid: a valid environment variable name must consist only of printable ASCII characters other than '='`)
+  }
 }
 
 /** A probe or hook names exactly one handler; its port is in range or names a container port. */

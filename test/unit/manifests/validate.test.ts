@@ -117,6 +117,23 @@ test('references do not cross namespaces', () => {
   expectDiag(errorsOf(text), {file: F, text, needle: 'name: app-config', field: 'spec.template.spec.volumes[0].configMap.name', message: /ConfigMap "app-config" does not exist in namespace default/, severity: 'warning'})
 })
 
+test("env names follow Kubernetes' current rule (IsRelaxedEnvVarName): printable ASCII, no '='", () => {
+  const podWith = (name: string, prefix = '') =>
+    `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: busybox\n      env:\n        - name: ${JSON.stringify(name)}\n          value: x\n${prefix ? `      envFrom:\n        - prefix: ${JSON.stringify(prefix)}\n          configMapRef: {name: cm, optional: true}\n` : ''}`
+  for (const ok of ['MY_VAR', 'my.env-name', '1STARTS_WITH_DIGIT', 'with space', 'a:b/c', '~!@#$%^&*()']) {
+    const r = diagnose({'p.yaml': podWith(ok)})
+    assert.equal(r.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic), [], ok)
+  }
+  for (const bad of ['A=B', 'tab\there', 'caf\u00e9', 'bell\u0007']) {
+    const text = podWith(bad)
+    expectDiag(diagnose({'p.yaml': text}).diagnostics, {file: 'p.yaml', text, needle: `name: ${JSON.stringify(bad)}`, field: 'spec.containers[0].env[0].name', message: /must consist only of printable ASCII characters other than '='/})
+  }
+  const empty = podWith('')
+  expectDiag(diagnose({'p.yaml': empty}).diagnostics, {file: 'p.yaml', text: empty, needle: 'name: ""', field: 'spec.containers[0].env[0].name', message: /must not be empty/})
+  const pre = podWith('OK', 'APP=')
+  expectDiag(diagnose({'p.yaml': pre}).diagnostics, {file: 'p.yaml', text: pre, needle: 'prefix:', field: 'spec.containers[0].envFrom[0].prefix', message: /envFrom prefix "APP=" is invalid/})
+})
+
 test('invalid cron schedule', () => {
   const cj = 'apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: r}\nspec:\n  schedule: "61 * * * *"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers: [{name: c, image: i}]\n'
   expectDiag(errorsOf(cj, 'cj.yaml'), {file: 'cj.yaml', text: cj, needle: 'schedule', field: 'spec.schedule', message: /invalid cron schedule "61 \* \* \* \*"/})
