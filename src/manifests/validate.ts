@@ -20,6 +20,9 @@ import {validateWorkload} from './validate-workloads.js'
 import type {YamlDoc} from './yaml.js'
 
 /** An object whose every check passed (not yet defaulted). */
+/** ObjectMeta fields only an API server sets (schemas/definitions.json marks them unsupported). */
+const SERVER_SET_METADATA = ['uid', 'resourceVersion', 'selfLink', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'ownerReferences'] as const
+
 export interface ValidObject {
   object: KubeObject
   source: ObjectSource
@@ -64,7 +67,13 @@ export function validateDocuments(docs: YamlDoc[]): {objects: ValidObject[]; dia
     if (v.apiVersion !== undefined && v.apiVersion !== want) {
       report.error(keyed, '/apiVersion', `${kind} is ${want}, not ${JSON.stringify(v.apiVersion ?? null)}`, `write apiVersion: ${want}`)
     }
+    // A `status:` block (a manifest exported with kubectl get -o yaml) is dropped silently, as the
+    // API server drops it on create and update: the status is what tsctl observes, never git's.
+    delete v.status
     validateSchema(kind, v, keyed, report)
+    // Server-set metadata of an exported manifest: accepted with the schema's warning, then dropped,
+    // so a copied uid, ownerReferences or deletionTimestamp can never steer tsctl's controllers.
+    if (v.metadata && typeof v.metadata === 'object') for (const f of SERVER_SET_METADATA) delete v.metadata[f]
     if (typeof name === 'string') named.push({at: keyed, kind, namespace, name, object: v})
   }
 

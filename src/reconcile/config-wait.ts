@@ -9,7 +9,8 @@
  *     `configmap "x" not found`, `couldn't find key k in Secret ns/x`;
  *   - a configMap/secret/projected volume: waiting `ContainerCreating`,
  *     event FailedMount `MountVolume.SetUp failed for volume "v" : …`.
- * `optional: true` references never hold a pod. A commit that adds the
+ * A volume of a type no tsctl host can mount (UNMOUNTABLE_VOLUME_TYPES)
+ * holds the pod the same way. `optional: true` references never hold a pod. A commit that adds the
  * object lets the pod start in that pass. A pod already running keeps
  * running (the kubelet does not re-read env, and keeps a volume's last
  * files); a replacement waits and the old incarnation runs on (documented
@@ -32,6 +33,18 @@ export interface ConfigWait {
   /** the event the kubelet records: Failed (env) or FailedMount (volume) */
   event: {reason: 'Failed' | 'FailedMount'; message: string}
 }
+
+/**
+ * Volume sources a tsctl host cannot mount (Kubernetes' in-tree cloud and
+ * network plugins, flexVolume, generic ephemeral and image volumes): the
+ * schema accepts them with a warning, the pod waits in ContainerCreating
+ * naming the type. test/unit/reconcile/config-wait.test.ts keeps this list
+ * equal to the schema's.
+ */
+export const UNMOUNTABLE_VOLUME_TYPES: readonly string[] = [
+  'awsElasticBlockStore', 'azureDisk', 'azureFile', 'cephfs', 'cinder', 'ephemeral', 'fc', 'flexVolume', 'flocker', 'gcePersistentDisk',
+  'gitRepo', 'glusterfs', 'image', 'iscsi', 'photonPersistentDisk', 'portworxVolume', 'quobyte', 'rbd', 'scaleIO', 'storageos', 'vsphereVolume',
+]
 
 type Source = 'ConfigMap' | 'Secret'
 const lower: Record<Source, string> = {ConfigMap: 'configmap', Secret: 'secret'}
@@ -58,6 +71,11 @@ export function configWaitOf(pod: KubeObject, objects: ObjectIndex): ConfigWait 
     return undefined
   }
   for (const v of spec.volumes ?? []) {
+    const unmountable = UNMOUNTABLE_VOLUME_TYPES.find((t) => (v as unknown as Record<string, unknown>)[t] !== undefined)
+    if (unmountable) {
+      const message = `MountVolume.SetUp failed for volume "${v.name}" : tsctl hosts cannot mount ${unmountable} volumes`
+      return {reason: 'ContainerCreating', message, event: {reason: 'FailedMount', message}}
+    }
     const problems: (string | undefined)[] = []
     if (v.configMap) problems.push(check('ConfigMap', v.configMap.name, undefined, v.configMap.optional), ...(v.configMap.items ?? []).map((i) => check('ConfigMap', v.configMap!.name, i.key, v.configMap!.optional)))
     if (v.secret) problems.push(check('Secret', v.secret.secretName, undefined, v.secret.optional), ...(v.secret.items ?? []).map((i) => check('Secret', v.secret!.secretName, i.key, v.secret!.optional)))

@@ -42,6 +42,23 @@ export interface ObjectMeta {
    */
   creationTimestamp?: string | null
   finalizers?: string[]
+  uid?: string
+  resourceVersion?: string
+  selfLink?: string
+  generation?: number
+  deletionTimestamp?: string | null
+  deletionGracePeriodSeconds?: number | null
+  managedFields?: {
+    [k: string]: unknown
+  }[]
+  ownerReferences?: {
+    apiVersion?: string
+    kind?: string
+    name?: string
+    uid?: string
+    controller?: boolean
+    blockOwnerDeletion?: boolean
+  }[]
 }
 export interface StringMap {
   [k: string]: string
@@ -70,6 +87,23 @@ export interface TemplateMeta {
    */
   creationTimestamp?: string | null
   finalizers?: string[]
+  uid?: string
+  resourceVersion?: string
+  selfLink?: string
+  generation?: number
+  deletionTimestamp?: string | null
+  deletionGracePeriodSeconds?: number | null
+  managedFields?: {
+    [k: string]: unknown
+  }[]
+  ownerReferences?: {
+    apiVersion?: string
+    kind?: string
+    name?: string
+    uid?: string
+    controller?: boolean
+    blockOwnerDeletion?: boolean
+  }[]
 }
 export interface JobSpec {
   parallelism?: number
@@ -350,6 +384,132 @@ export interface Volume {
   persistentVolumeClaim?: PersistentVolumeClaimVolumeSource
   nfs?: NFSVolumeSource
   csi?: CSIVolumeSource
+  /**
+   * Kubernetes' awsElasticBlockStore volume source. Its fields are not checked: no tsctl host mounts it.
+   */
+  awsElasticBlockStore?: {
+    [k: string]: unknown
+  }
+  /**
+   * Kubernetes' azureDisk volume source. Its fields are not checked: no tsctl host mounts it.
+   */
+  azureDisk?: {
+    [k: string]: unknown
+  }
+  /**
+   * Kubernetes' azureFile volume source. Its fields are not checked: no tsctl host mounts it.
+   */
+  azureFile?: {
+    [k: string]: unknown
+  }
+  /**
+   * Kubernetes' cephfs volume source. Its fields are not checked: no tsctl host mounts it.
+   */
+  cephfs?: {
+    [k: string]: unknown
+  }
+  /**
+   * Kubernetes' cinder volume source. Its fields are not checked: no tsctl host mounts it.
+   */
+  cinder?: {
+    [k: string]: unknown
+  }
+  /**
+   * Kubernetes' ephemeral volume source. Its fields are not checked: no tsctl host mounts it.
+   */
+  ephemeral?: {
+    [k: string]: unknown
+  }
+  /**
+   * Kubernetes' fc volume source. Its fields are not checked: no tsctl host mounts it.
+   */
+  fc?: {
+    [k: string]: unknown
+  }
+  /**
+   * Kubernetes' flexVolume volume source. Its fields are not checked: no tsctl host mounts it.
+   */
+  flexVolume?: {
+    [k: string]: unknown
+  }
+  /**
+   * Kubernetes' flocker volume source. Its fields are not checked: no tsctl host mounts it.
+   */
+  flocker?: {
+    [k: string]: unknown
+  }
+  /**
+   * Kubernetes' gcePersistentDisk volume source. Its fields are not checked: no tsctl host mounts it.
+   */
+  gcePersistentDisk?: {
+    [k: string]: unknown
+  }
+  /**
+   * Kubernetes' gitRepo volume source. Its fields are not checked: no tsctl host mounts it.
+   */
+  gitRepo?: {
+    [k: string]: unknown
+  }
+  /**
+   * Kubernetes' glusterfs volume source. Its fields are not checked: no tsctl host mounts it.
+   */
+  glusterfs?: {
+    [k: string]: unknown
+  }
+  /**
+   * Kubernetes' image volume source. Its fields are not checked: no tsctl host mounts it.
+   */
+  image?: {
+    [k: string]: unknown
+  }
+  /**
+   * Kubernetes' iscsi volume source. Its fields are not checked: no tsctl host mounts it.
+   */
+  iscsi?: {
+    [k: string]: unknown
+  }
+  /**
+   * Kubernetes' photonPersistentDisk volume source. Its fields are not checked: no tsctl host mounts it.
+   */
+  photonPersistentDisk?: {
+    [k: string]: unknown
+  }
+  /**
+   * Kubernetes' portworxVolume volume source. Its fields are not checked: no tsctl host mounts it.
+   */
+  portworxVolume?: {
+    [k: string]: unknown
+  }
+  /**
+   * Kubernetes' quobyte volume source. Its fields are not checked: no tsctl host mounts it.
+   */
+  quobyte?: {
+    [k: string]: unknown
+  }
+  /**
+   * Kubernetes' rbd volume source. Its fields are not checked: no tsctl host mounts it.
+   */
+  rbd?: {
+    [k: string]: unknown
+  }
+  /**
+   * Kubernetes' scaleIO volume source. Its fields are not checked: no tsctl host mounts it.
+   */
+  scaleIO?: {
+    [k: string]: unknown
+  }
+  /**
+   * Kubernetes' storageos volume source. Its fields are not checked: no tsctl host mounts it.
+   */
+  storageos?: {
+    [k: string]: unknown
+  }
+  /**
+   * Kubernetes' vsphereVolume volume source. Its fields are not checked: no tsctl host mounts it.
+   */
+  vsphereVolume?: {
+    [k: string]: unknown
+  }
 }
 export interface EmptyDirVolumeSource {
   medium?: '' | 'Memory'

@@ -134,6 +134,42 @@ test("env names follow Kubernetes' current rule (IsRelaxedEnvVarName): printable
   expectDiag(diagnose({'p.yaml': pre}).diagnostics, {file: 'p.yaml', text: pre, needle: 'prefix:', field: 'spec.containers[0].envFrom[0].prefix', message: /envFrom prefix "APP=" is invalid/})
 })
 
+test('a manifest exported with kubectl get -o yaml: status dropped silently, server-set metadata accepted with a warning and dropped', () => {
+  const text = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: default
+  uid: 0b5c3c1e-9d47-4a5e-8f3e-1d2c3b4a5f60
+  resourceVersion: "123456"
+  generation: 4
+  creationTimestamp: "2026-01-01T00:00:00Z"
+  managedFields:
+    - manager: kubectl-client-side-apply
+      operation: Update
+  ownerReferences:
+    - {apiVersion: v1, kind: Thing, name: other, uid: abc, controller: true}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}, creationTimestamp: null}
+    spec:
+      containers: [{name: c, image: busybox}]
+status:
+  replicas: 1
+  availableReplicas: 1
+  conditions: [{type: Available, status: "True"}]
+`
+  const r = diagnose({'web.yaml': text})
+  assert.equal(r.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic), [])
+  const warned = r.diagnostics.map((d) => d.field).sort()
+  assert.equal(warned, ['metadata.generation', 'metadata.managedFields', 'metadata.ownerReferences', 'metadata.resourceVersion', 'metadata.uid'])
+  const o = r.desired!.objects[0]!.object as unknown as Record<string, unknown> & {metadata: Record<string, unknown>}
+  assert.is(o.status, undefined, 'status is not kept')
+  for (const f of ['uid', 'resourceVersion', 'generation', 'managedFields', 'ownerReferences']) assert.is(o.metadata[f], undefined, f)
+})
+
 test('invalid cron schedule', () => {
   const cj = 'apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: r}\nspec:\n  schedule: "61 * * * *"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers: [{name: c, image: i}]\n'
   expectDiag(errorsOf(cj, 'cj.yaml'), {file: 'cj.yaml', text: cj, needle: 'schedule', field: 'spec.schedule', message: /invalid cron schedule "61 \* \* \* \*"/})

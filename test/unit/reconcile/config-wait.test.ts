@@ -4,6 +4,8 @@
 // not found"); a later commit that adds the object lets it start.
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
+import {readFileSync} from 'node:fs'
+import {UNMOUNTABLE_VOLUME_TYPES} from '../../../src/reconcile/config-wait.js'
 import {podStatus} from '../../../src/render/kube.js'
 import {configMap, deployment, desired, node, pod, World} from './fixtures.js'
 
@@ -67,6 +69,25 @@ test('a running pod whose ConfigMap leaves git keeps running; its replacement wo
   const r = w.step()
   assert.equal(r.plan.actions.filter((a) => a.type !== 'updateFiles'), [], 'no stop, no replace')
   assert.equal(r.plan.actions, [], 'and no file update from a ConfigMap that is gone')
+})
+
+test('a volume type no host can mount: accepted, Pending in ContainerCreating naming the type', () => {
+  const w = new World(desired([node('a'), pod('san').set((o) => {
+    o.spec.volumes = [{name: 'disk', iscsi: {targetPortal: '198.18.0.1:3260', iqn: 'iqn.2001-04.com.example:storage', lun: 0}}]
+    o.spec.containers[0].volumeMounts = [{name: 'disk', mountPath: '/d'}]
+  })]))
+  const r = w.step()
+  assert.equal(r.plan.actions, [])
+  const p = w.get('Pod/default/san')
+  assert.is(podStatus(p), 'ContainerCreating')
+  assert.is(p.status.containerStatuses[0].state.waiting.message, 'MountVolume.SetUp failed for volume "disk" : tsctl hosts cannot mount iscsi volumes')
+})
+
+test('the unmountable volume types are exactly the ones the schema marks so', () => {
+  const defs = JSON.parse(readFileSync(new URL('../../../../schemas/definitions.json', import.meta.url), 'utf8'))
+  const props = defs.definitions.Volume.properties as Record<string, {'x-tsctl-unsupported'?: string}>
+  const marked = Object.keys(props).filter((k) => props[k]['x-tsctl-unsupported']?.includes('cannot mount')).sort()
+  assert.equal(marked, [...UNMOUNTABLE_VOLUME_TYPES].sort())
 })
 
 test.run()
