@@ -119,7 +119,7 @@ function checkContainer(at: DocRef, p: string, ct: Loose, volumes: Set<string>, 
     if (typeof e.name === 'string') checkEnvVarName(at, `${p}/env/${i}/name`, e.name, 'environment variable name', report)
     const vf = e.valueFrom
     if (!vf) return
-    const n = ['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef'].filter((k) => vf[k] !== undefined).length
+    const n = ['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef', 'fileKeyRef'].filter((k) => vf[k] !== undefined).length
     if (n !== 1) report.error(at, `${p}/env/${i}/valueFrom`, `valueFrom must name exactly one source, not ${n}`)
     if (e.value !== undefined) report.error(at, `${p}/env/${i}/value`, 'env has both value and valueFrom', 'keep one')
     if (vf.resourceFieldRef?.divisor !== undefined) checkQuantity(at, `${p}/env/${i}/valueFrom/resourceFieldRef/divisor`, vf.resourceFieldRef.divisor, report)

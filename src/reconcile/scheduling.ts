@@ -77,6 +77,14 @@ export function schedulePending(ctx: Ctx): void {
   }
   for (const pod of pods) {
     if (nodeNameOf(pod) || !isActive(pod)) continue
+    if (((pod as PodObject).spec?.schedulingGates ?? []).length > 0) {
+      // The scheduler leaves a gated pod alone (PreEnqueue): it waits until a commit removes the gates.
+      const p = clone(pod) as PodObject
+      p.status = {...(p.status ?? {}), phase: 'Pending'}
+      p.status.conditions = setCondition(p.status.conditions ?? [], {type: 'PodScheduled', status: 'False', reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates'}, ctx.nowIso)
+      ctx.put(p)
+      continue
+    }
     // One clone, scheduled and then assumed: the scheduler parses a pod object once (cached per object).
     const p = clone(pod) as PodObject
     const target = ann(pod, A.targetNode)

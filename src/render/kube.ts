@@ -90,6 +90,8 @@ export function podStatus(pod: KubeObject): string {
   }
   if (reason === 'Pending') {
     const cond = (field<Array<{type: string; status: string; reason?: string}>>(pod, 'status.conditions') ?? []).find((c) => c.type === 'PodScheduled')
+    // kubectl's printPod shows a gated pod as SchedulingGated
+    if (cond?.status === 'False' && cond.reason === 'SchedulingGated') return 'SchedulingGated'
     if (cond?.status === 'False' && cond.reason) return 'Pending'
   }
   return reason

@@ -1,7 +1,7 @@
 import {createHash} from 'node:crypto'
 import type {KubeObject} from '../../manifests/object.js'
 import {bytes, milliCPU} from '../../manifests/quantity.js'
-import type {Container, DownwardItem, KeyToPath, PodSpec, Probe, Volume} from './pod-spec.js'
+import type {Container, DownwardItem, KeyToPath, PodSpec, Probe, ResourceFieldRef, Volume} from './pod-spec.js'
 
 /**
  * A pod bundle: relative path → file content. Plain files only (argv and env
@@ -135,6 +135,28 @@ function fieldValue(pod: KubeObject, fieldPath: string): string {
 }
 
 /**
+ * The downward API's resourceFieldRef (kubelet ExtractContainerResourceValue):
+ * cpu as ceil(millicores / divisor), the others as ceil(bytes / divisor),
+ * divisor 1 by default. A limit the container does not set is, in
+ * Kubernetes, the node's allocatable amount; the bundle does not know it, so
+ * the value is left out (undefined) and the variable is not set, which
+ * leaves the program to its own default (runtime.NumCPU() and the like).
+ */
+function resourceValue(pod: KubeObject, current: string | undefined, ref: ResourceFieldRef): string | undefined {
+  const containers = [...(((pod.spec ?? {}) as PodSpec).containers ?? []), ...(((pod.spec ?? {}) as PodSpec).initContainers ?? [])]
+  const name = ref.containerName || current
+  const c = containers.find((x) => x.name === name)
+  if (!c) throw new BundleError(`resourceFieldRef: no container ${JSON.stringify(name ?? '')} in the pod`)
+  const m = /^(limits|requests)\.(.+)$/.exec(ref.resource)
+  if (!m) throw new BundleError(`resourceFieldRef: resource ${JSON.stringify(ref.resource)} is not supported`)
+  const q = c.resources?.[m[1] as 'limits' | 'requests']?.[m[2]] ?? (m[1] === 'limits' ? undefined : 0)
+  if (q === undefined) return undefined
+  const divisor = ref.divisor ?? 1
+  if (m[2] === 'cpu') return String(Math.ceil(milliCPU(q) / Math.max(1, milliCPU(divisor))))
+  return String(Math.ceil(bytes(q) / Math.max(1, bytes(divisor))))
+}
+
+/**
  * Compiles a pod into its bundle. Pure: same inputs, same tree (the spec
  * hash is given by the caller). Throws BundleError for references that do
  * not resolve.
@@ -202,6 +224,12 @@ export function buildPodBundle(inp: BundleInputs): BundleTree {
         if (v !== undefined) env.set(e.name, v.toString())
       } else if (e.valueFrom?.fieldRef) {
         env.set(e.name, fieldValue(pod, e.valueFrom.fieldRef.fieldPath))
+      } else if (e.valueFrom?.resourceFieldRef) {
+        const v = resourceValue(pod, c.name, e.valueFrom.resourceFieldRef)
+        if (v !== undefined) env.set(e.name, v)
+      } else if (e.valueFrom) {
+        // a source tsctl does not serve (fileKeyRef; validation warned): the variable is not set
+        continue
       } else {
         env.set(e.name, expandVars(e.value ?? '', env))
       }
@@ -317,6 +345,11 @@ function downward(pod: KubeObject, items: DownwardItem[] | undefined): Map<strin
   const out = new Map<string, Buffer>()
   for (const it of items ?? []) {
     if (it.fieldRef) out.set(checkRelPath(it.path, 'downwardAPI'), Buffer.from(fieldValue(pod, it.fieldRef.fieldPath)))
+    else if (it.resourceFieldRef) {
+      // a volume item must name its container (validation, as Kubernetes)
+      const v = resourceValue(pod, undefined, it.resourceFieldRef)
+      if (v !== undefined) out.set(checkRelPath(it.path, 'downwardAPI'), Buffer.from(v))
+    }
   }
   return out
 }

@@ -10,7 +10,15 @@ export interface EnvVar {
     configMapKeyRef?: {name: string; key: string; optional?: boolean}
     secretKeyRef?: {name: string; key: string; optional?: boolean}
     fieldRef?: {fieldPath: string}
+    resourceFieldRef?: ResourceFieldRef
   }
+}
+
+/** A container's resource as a number (the downward API): `limits.cpu`, `requests.memory`, … */
+export interface ResourceFieldRef {
+  containerName?: string
+  resource: string
+  divisor?: string | number
 }
 
 export interface Probe {
@@ -59,6 +67,7 @@ export interface KeyToPath {
 export interface DownwardItem {
   path: string
   fieldRef?: {fieldPath: string}
+  resourceFieldRef?: ResourceFieldRef
   mode?: number
 }
 

@@ -119,6 +119,13 @@ export interface JobSpec {
   backoffLimitPerIndex?: number
   maxFailedIndexes?: number
   podReplacementPolicy?: 'TerminatingOrFailed' | 'Failed'
+  podFailurePolicy?: {
+    [k: string]: unknown
+  }
+  successPolicy?: {
+    [k: string]: unknown
+  }
+  managedBy?: string
 }
 export interface LabelSelector {
   matchLabels?: StringMap
@@ -173,6 +180,22 @@ export interface PodSpec {
   overhead?: ResourceList
   os?: PodOS
   hostUsers?: boolean
+  ephemeralContainers?: {
+    [k: string]: unknown
+  }[]
+  resourceClaims?: {
+    [k: string]: unknown
+  }[]
+  resources?: {
+    [k: string]: unknown
+  }
+  hostnameOverride?: string
+  /**
+   * While any gate is listed the pod is not scheduled (SchedulingGated), as in Kubernetes; a commit that removes them lets it be placed.
+   */
+  schedulingGates?: {
+    name: string
+  }[]
 }
 export interface Container {
   /**
@@ -205,6 +228,9 @@ export interface Container {
   restartPolicy?: 'Always'
   volumeDevices?: VolumeDevice[]
   resizePolicy?: ContainerResizePolicy[]
+  restartPolicyRules?: {
+    [k: string]: unknown
+  }[]
 }
 export interface ContainerPort {
   containerPort: number
@@ -223,6 +249,9 @@ export interface EnvVarSource {
   resourceFieldRef?: ResourceFieldSelector
   configMapKeyRef?: ConfigMapKeySelector
   secretKeyRef?: SecretKeySelector
+  fileKeyRef?: {
+    [k: string]: unknown
+  }
 }
 export interface ObjectFieldSelector {
   apiVersion?: string
@@ -545,6 +574,12 @@ export interface VolumeProjection {
   secret?: SecretProjection
   downwardAPI?: DownwardAPIProjection
   serviceAccountToken?: ServiceAccountTokenProjection
+  clusterTrustBundle?: {
+    [k: string]: unknown
+  }
+  podCertificate?: {
+    [k: string]: unknown
+  }
 }
 export interface ConfigMapProjection {
   name?: string

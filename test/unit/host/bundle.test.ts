@@ -94,4 +94,32 @@ test('bad references and escaping paths are BundleErrors', () => {
   assert.throws(() => buildPodBundle({pod: pod({containers: [{name: 'c', image: 'i'}]}), specHash: 'h', image: () => ({layers: [L1]})}), /no command/)
 })
 
+test('resourceFieldRef: the downward API numbers, rounded up by the divisor; an unset limit leaves the variable out', () => {
+  const rf = (resource: string, divisor?: string) => ({resourceFieldRef: {resource, ...(divisor ? {divisor} : {})}})
+  const t = buildPodBundle({
+    pod: pod({
+      containers: [{
+        name: 'c', image: 'i',
+        resources: {limits: {cpu: '500m', memory: '64Mi'}, requests: {cpu: '250m'}},
+        env: [
+          {name: 'CPU', valueFrom: rf('limits.cpu')},
+          {name: 'CPU_M', valueFrom: rf('limits.cpu', '1m')},
+          {name: 'MEM_MI', valueFrom: rf('limits.memory', '1Mi')},
+          {name: 'REQ_CPU_M', valueFrom: rf('requests.cpu', '1m')},
+          {name: 'REQ_MEM', valueFrom: rf('requests.memory')},
+          {name: 'DISK', valueFrom: rf('limits.ephemeral-storage')},
+        ],
+      }],
+      volumes: [{name: 'd', downwardAPI: {items: [{path: 'mem', resourceFieldRef: {containerName: 'c', resource: 'limits.memory', divisor: '1Mi'}}]}}],
+    }),
+    specHash: 'h',
+    image,
+  })
+  const env = text(t, 'containers/c00/env')!.split('\0')
+  for (const want of ['CPU=1', 'CPU_M=500', 'MEM_MI=64', 'REQ_CPU_M=250', 'REQ_MEM=0']) assert.ok(env.includes(want), `${want} in ${env.join(' ')}`)
+  assert.not.ok(env.some((e) => e.startsWith('DISK=')), 'no limit: not set (Kubernetes would give the node allocatable)')
+  const mem = [...t.entries()].find(([k]) => k.startsWith('volumes/') && k.endsWith('/mem'))
+  assert.is(mem?.[1].toString(), '64')
+})
+
 test.run()

@@ -170,6 +170,38 @@ status:
   for (const f of ['uid', 'resourceVersion', 'generation', 'managedFields', 'ownerReferences']) assert.is(o.metadata[f], undefined, f)
 })
 
+test('Kubernetes fields tsctl does not honour are accepted with a warning naming each, never "unknown field"', () => {
+  const text = `apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  resources: {limits: {cpu: "1"}}
+  resourceClaims: [{name: gpu, resourceClaimName: gpu-claim}]
+  hostnameOverride: other
+  containers:
+    - name: c
+      image: busybox
+      restartPolicyRules: [{action: Restart, exitCodes: {operator: In, values: [42]}}]
+      env:
+        - name: FROM_FILE
+          valueFrom: {fileKeyRef: {volumeName: v, path: env, key: K}}
+  volumes:
+    - name: v
+      projected: {sources: [{clusterTrustBundle: {name: b, path: ca.pem}}]}
+`
+  const r = diagnose({'p.yaml': text})
+  assert.equal(r.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic), [])
+  assert.equal(r.diagnostics.map((d) => d.field).sort(), [
+    'spec.containers[0].env[0].valueFrom.fileKeyRef',
+    'spec.containers[0].restartPolicyRules',
+    'spec.hostnameOverride',
+    'spec.resourceClaims',
+    'spec.resources',
+    'spec.volumes[0].projected.sources[0].clusterTrustBundle',
+  ])
+  assert.ok(r.diagnostics.every((d) => d.message === 'accepted but not honoured by tsctl' && d.hint))
+})
+
 test('invalid cron schedule', () => {
   const cj = 'apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: r}\nspec:\n  schedule: "61 * * * *"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers: [{name: c, image: i}]\n'
   expectDiag(errorsOf(cj, 'cj.yaml'), {file: 'cj.yaml', text: cj, needle: 'schedule', field: 'spec.schedule', message: /invalid cron schedule "61 \* \* \* \*"/})

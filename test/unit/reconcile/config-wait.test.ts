@@ -90,4 +90,16 @@ test('the unmountable volume types are exactly the ones the schema marks so', ()
   assert.equal(marked, [...UNMOUNTABLE_VOLUME_TYPES].sort())
 })
 
+test('schedulingGates: the pod is not placed (SchedulingGated) until a commit removes them', () => {
+  const gated = () => pod('batch').set((o) => (o.spec.schedulingGates = [{name: 'example.com/quota'}]))
+  const w = new World(desired([node('a'), gated()]))
+  const r = w.step()
+  assert.equal(r.plan.actions, [])
+  const p = w.get('Pod/default/batch')
+  assert.is(p.spec.nodeName, undefined)
+  assert.is(podStatus(p), 'SchedulingGated')
+  w.desired = desired([node('a'), pod('batch')], 'c0ffee0000000000000000000000000000000004')
+  assert.equal(w.step().plan.actions.map((a) => `${a.type} ${a.node}`), ['create a'])
+})
+
 test.run()
