@@ -106,6 +106,17 @@ test('apply is idempotent by spec hash; exec runs in the container namespaces an
   assert.is(st?.containers[0].exitCode, 137)
 })
 
+test('a workingDir the image lacks is created (root-owned, 0755), as runc does; even with a read-only root', async () => {
+  for (const readOnlyRootFilesystem of [false, true]) {
+    const uid = await host.apply(pod(`wd${readOnlyRootFilesystem ? 'ro' : 'rw'}`, [{command: ['sh', '-c', 'pwd; stat -c "%u %a" .'], workingDir: '/srv/app/work', securityContext: {readOnlyRootFilesystem}}], {restartPolicy: 'Never'}))
+    const st = await host.waitPod(uid, (p) => p.phase === 'Succeeded' || p.phase === 'Failed', 'the container to finish')
+    const log = readFileSync(join(host.root, 'pods', uid, 'ctr', 'c00', 'log'), 'utf8')
+    assert.is(st.phase, 'Succeeded', log)
+    assert.is(log, '/srv/app/work\n0 755\n')
+    await host.client.remove(uid, 0)
+  }
+})
+
 test('pods apply and remove in parallel on one host', async () => {
   const pods = [0, 1, 2, 3].map((i) => pod(`par${i}`, [{command: ['sleep', '3600']}]))
   const uids = await Promise.all(pods.map((p) => host.apply(p)))

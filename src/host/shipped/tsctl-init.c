@@ -535,7 +535,7 @@ static void mask_paths(void) {
 }
 
 /* In the container's new mount namespace: overlay, volumes, /proc, /dev, /sys, pivot_root. */
-static void setup_rootfs(const char *cdir, const char *rundir, const char *poddir, const char *layers) {
+static void setup_rootfs(const char *cdir, const char *rundir, const char *poddir, const char *layers, const char *cwd) {
 	char *flags = line_of(pathcat(cdir, "flags"), "");
 	int privileged = has_word(flags, "privileged");
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) die("make / private");
@@ -580,6 +580,9 @@ static void setup_rootfs(const char *cdir, const char *rundir, const char *poddi
 	if (umount2(".", MNT_DETACH) < 0) die("detach old root");
 	if (chdir("/") < 0) die("chdir /");
 	if (!privileged) mask_paths();
+	/* A workingDir the image lacks is made, as runc makes it (root-owned, 0755), before the root
+	 * can become read-only. The root is the container's now: a symlink on the way cannot leave it. */
+	if (*cwd == '/') mkdir_p(cwd);
 	if (has_word(flags, "readOnlyRoot") && mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
 		die("read-only root");
 }
@@ -623,7 +626,7 @@ int cmd_run(int argc, char **argv) {
 		dup2(logfd, 2);
 		setsid();
 		struct ctr_config cfg = load_config(cdir);
-		setup_rootfs(cdir, rundir, poddir, layers);
+		setup_rootfs(cdir, rundir, poddir, layers, cfg.cwd);
 		set_user_and_caps(&cfg);
 		exec_with_env(&cfg, cfg.args);
 	}
