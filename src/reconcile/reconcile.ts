@@ -27,7 +27,7 @@ import type {Plan} from './plan.js'
 import {buildPlan, type PlanSummary} from './planner.js'
 import {holdForMissingConfig} from './config-wait.js'
 import {finalizeDeleted, observedPodOf, refreshPods, sameIncarnation} from './refresh.js'
-import {rolloutStatus, type RolloutStatus} from '../rollout/verbs.js'
+import {ownedIndex, rolloutStatus, type OwnedIndex, type RolloutStatus} from '../rollout/verbs.js'
 import {schedulePending} from './scheduling.js'
 
 export interface ReconcileOptions {
@@ -107,10 +107,11 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   for (const k of Object.keys(state.nodes).sort()) nodes[k] = state.nodes[k]
   const out: State = {...state, objects, nodes, events: [...state.events, ...ctx.events].slice(-MAX_EVENTS)}
   const rollouts: RolloutProgress[] = []
+  let owned: OwnedIndex | undefined
   for (const key of Object.keys(objects)) {
     const o = objects[key]
     if (!['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind) || o.metadata.annotations?.[A.orphaned]) continue
-    const st = rolloutStatus(out, key)
+    const st = rolloutStatus(out, key, (owned ??= ownedIndex(out)))
     if (!('error' in st)) rollouts.push({workload: key, ...st})
   }
   return {state: out, plan, events: ctx.events, summary, rollouts}

@@ -19,6 +19,7 @@ import {stripHash} from '../reconcile/controllers/deployment.js'
 import type {ControllerRevisionObject} from '../reconcile/controllers/revisions.js'
 import type {DaemonSetObject, DaemonSetStatus, DeploymentObject, DeploymentStatus, ReplicaSetObject, StatefulSetObject, StatefulSetStatus} from '../reconcile/status.js'
 import {ann, clone, controllerRef, isoAt, isPaused, setAnn} from '../reconcile/util.js'
+import {podReason, worstPodReason} from './pod-reason.js'
 
 /** A workload `tsctl rollout` acts on, as the state holds it. */
 type Workload = DeploymentObject | StatefulSetObject | DaemonSetObject
@@ -162,14 +163,74 @@ export function rolloutPause(state: State, key: string, paused: boolean): Rollou
 
 export interface RolloutStatus {
   done: boolean
-  /** the rollout passed progressDeadlineSeconds: `rollout status` exits 5 */
+  /** the rollout passed progressDeadlineSeconds, or every new pod keeps failing its start: `rollout status` exits 5 */
   failed: boolean
   /** kubectl's wording, one line */
   message: string
+  /** while not done: the worst pod and what holds it (pod-reason.ts) */
+  reason?: string
+}
+
+/** The status in one line, reason included: what sync's waiting line, exit-5 message and `rollout status` print. */
+export function describeRollout(s: RolloutStatus): string {
+  return s.reason && !s.message.includes(s.reason) ? `${s.message} (${s.reason})` : s.message
+}
+
+/** Objects by the uid of their controller (owner reference): built once per pass by the caller, else here. */
+export type OwnedIndex = ReadonlyMap<string, readonly KubeObject[]>
+
+export function ownedIndex(state: State): OwnedIndex {
+  const out = new Map<string, KubeObject[]>()
+  for (const o of Object.values(state.objects)) {
+    const uid = controllerRef(o)?.uid
+    if (!uid) continue
+    const list = out.get(uid)
+    if (list) list.push(o)
+    else out.set(uid, [o])
+  }
+  return out
+}
+
+/**
+ * `rollout status` with why it is not done: the worst pod of the new
+ * revision (else of the whole workload). A rollout whose every new pod keeps
+ * failing its start (CrashLoopBackOff with CRASH_LOOP_RESTARTS restarts or
+ * more, or Failed) fails now (exit 5) instead of waiting out the progress
+ * deadline or --timeout, as Argo CD reports such an app Degraded; Kubernetes
+ * itself waits for progressDeadlineSeconds (docs/sync.md).
+ */
+export function rolloutStatus(state: State, key: string, index?: OwnedIndex): RolloutStatus | {error: string} {
+  const base = baseRolloutStatus(state, key)
+  if ('error' in base || base.done || base.failed) return base
+  const w = state.objects[key] as Workload
+  const idx = index ?? ownedIndex(state)
+  const owned = idx.get(w.metadata.uid ?? '') ?? []
+  let all: KubeObject[]
+  let fresh: KubeObject[]
+  if (w.kind === 'Deployment') {
+    const sets = owned.filter((o) => o.kind === 'ReplicaSet')
+    all = sets.flatMap((rs) => (idx.get(rs.metadata.uid ?? '') ?? []).filter((o) => o.kind === 'Pod'))
+    const cur = sets.find((rs) => ann(rs, A.revision) === ann(w, A.revision))
+    fresh = cur ? (idx.get(cur.metadata.uid ?? '') ?? []).filter((o) => o.kind === 'Pod') : []
+  } else {
+    all = owned.filter((o) => o.kind === 'Pod')
+    const rev = w.kind === 'StatefulSet'
+      ? (w.status as AnyWorkloadStatus | undefined)?.updateRevision
+      : (owned.filter((o) => o.kind === 'ControllerRevision') as ControllerRevisionObject[]).sort((a, b) => (b.revision ?? 0) - (a.revision ?? 0))[0]?.metadata.name
+    fresh = rev ? all.filter((p) => p.metadata.labels?.['controller-revision-hash'] === rev) : []
+  }
+  const worst = worstPodReason(fresh) ?? worstPodReason(all)
+  if (!worst) return base
+  const failing = fresh.filter((p) => !p.metadata.deletionTimestamp)
+  if (failing.length > 0 && failing.every((p) => podReason(p)?.failing)) {
+    const what = w.kind === 'Deployment' ? 'deployment' : w.kind === 'StatefulSet' ? 'statefulset' : 'daemon set'
+    return {done: false, failed: true, message: `${what} "${w.metadata.name}" cannot start its new pods: ${worst.text}`, reason: worst.text}
+  }
+  return {...base, reason: worst.text}
 }
 
 /** `rollout status` from the state after a pass, with kubectl's messages (rollout_status.go). */
-export function rolloutStatus(state: State, key: string): RolloutStatus | {error: string} {
+function baseRolloutStatus(state: State, key: string): RolloutStatus | {error: string} {
   const w = state.objects[key] as Workload | undefined
   if (!w || !resource[w.kind]) return {error: `${key} not found`}
   const s: AnyWorkloadStatus = w.status ?? {}

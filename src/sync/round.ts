@@ -20,6 +20,7 @@
 import {ExitCode} from '../errors.js'
 import type {Action} from '../reconcile/plan.js'
 import type {RolloutProgress} from '../reconcile/reconcile.js'
+import {describeRollout} from '../rollout/verbs.js'
 
 /** The first wait of a run of waiting rounds and the longest. */
 export const POLL_FIRST_MS = 100
@@ -29,7 +30,7 @@ export interface RoundInput {
   /** the plan this round would run (a saved plan in the first round) */
   actions: readonly Action[]
   /** the reconcile pass's rollouts: done, failed (progress deadline), in words */
-  rollouts: readonly Pick<RolloutProgress, 'workload' | 'done' | 'failed' | 'message'>[]
+  rollouts: readonly Pick<RolloutProgress, 'workload' | 'done' | 'failed' | 'message' | 'reason'>[]
   /** nodes this round could not observe */
   unreachable: ReadonlySet<string>
   /** nodes an earlier action failed on: their actions are not run again in this sync */
@@ -60,7 +61,7 @@ export function decideRound(r: RoundInput): Round {
   const failed = r.rollouts.find((x) => x.failed)
   if (failed) return {kind: 'failed', exitCode: ExitCode.timeout, workload: failed.workload, message: failed.message}
   const actions = r.actions.filter((a) => !r.failedNodes.has(a.node))
-  const waitingFor = r.rollouts.filter((x) => !x.done).map((x) => x.message)
+  const waitingFor = r.rollouts.filter((x) => !x.done).map(describeRollout)
   if (r.actions.length === 0 && waitingFor.length === 0 && r.unreachable.size === 0 && r.failedNodes.size === 0) {
     return {kind: 'converged', exitCode: ExitCode.ok}
   }

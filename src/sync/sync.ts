@@ -32,6 +32,7 @@ import {sshOptionsFromEnv} from '../transport/index.js'
 import {actionRef, type SyncEvent} from './events.js'
 import {recordOutcome} from './record.js'
 import {afterExecute, decideRound, POLL_FIRST_MS} from './round.js'
+import {describeRollout} from '../rollout/verbs.js'
 import {inProgress} from './settle.js'
 import {StateWriter} from './state-writer.js'
 
@@ -264,7 +265,7 @@ export async function sync(opts: SyncOptions): Promise<SyncResult> {
           pollMs,
         })
       const round = decide()
-      const waitingFor = result.rollouts.filter((r) => !r.done).map((r) => r.message)
+      const waitingFor = result.rollouts.filter((r) => !r.done).map(describeRollout)
       if (round.kind === 'converged') {
         writer.set({...result.state, appliedCommit: desired.commit})
         await writeIfChanged()

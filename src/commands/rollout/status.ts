@@ -31,7 +31,7 @@ Exit 0 when rolled out; 5 when the Deployment passed its progressDeadlineSeconds
     const {openBackend, namespacePhrase} = await import('../../cli/context.js')
     const {ExitCode, UserError} = await import('../../errors.js')
     const {objectKey} = await import('../../manifests/object.js')
-    const {rolloutStatus} = await import('../../rollout/verbs.js')
+    const {describeRollout, rolloutStatus} = await import('../../rollout/verbs.js')
     const {parseDuration} = await import('../../sync/duration.js')
     const {kind, name} = parseTarget([args.target, ...(args.name ? [args.name] : [])])
     if (!['Deployment', 'StatefulSet', 'DaemonSet'].includes(kind.kind)) throw new UserError(`rollout status works on deployments, statefulsets and daemonsets, not ${kind.plural}`)
@@ -70,7 +70,7 @@ Exit 0 when rolled out; 5 when the Deployment passed its progressDeadlineSeconds
         if (json) say(s.message, false, true)
         throw new UserError(s.message, ExitCode.timeout)
       }
-      say(s.message, s.done, false)
+      say(describeRollout(s), s.done, false)
       if (s.done || !flags.watch) return
       if (timeoutMs > 0 && Date.now() - started >= timeoutMs) throw new UserError('timed out waiting for the condition', ExitCode.timeout)
       await new Promise((r) => setTimeout(r, intervalMs))

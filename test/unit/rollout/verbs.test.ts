@@ -1,6 +1,6 @@
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {rolloutHistory, rolloutPause, rolloutRestart, rolloutStatus, rolloutUndo} from '../../../src/rollout/verbs.js'
+import {describeRollout, rolloutHistory, rolloutPause, rolloutRestart, rolloutStatus, rolloutUndo} from '../../../src/rollout/verbs.js'
 import {configMap, deployment, desired, node, statefulset, World} from '../reconcile/fixtures.js'
 
 const fleet = () => [node('a'), node('b')]
@@ -105,8 +105,10 @@ test('rollout status follows the rollout in kubectl words, and reports an exceed
   const w = new World(desired([...fleet(), deployment('web').replicas(2).deadline(60)]))
   w.step({ready: false})
   w.pass()
-  const st = () => rolloutStatus(w.state, 'Deployment/default/web') as {done: boolean; failed: boolean; message: string}
-  assert.equal(st(), {done: false, failed: false, message: 'Waiting for deployment "web" rollout to finish: 0 of 2 updated replicas are available...'})
+  const st = () => rolloutStatus(w.state, 'Deployment/default/web') as {done: boolean; failed: boolean; message: string; reason?: string}
+  const {reason, ...first} = st()
+  assert.equal(first, {done: false, failed: false, message: 'Waiting for deployment "web" rollout to finish: 0 of 2 updated replicas are available...'})
+  assert.match(reason!, /^web-[0-9a-z]+-[0-9a-z]+: container main: running, not ready$/, 'it names the pod that holds the rollout back')
   w.advance(61_000)
   w.pass()
   assert.equal(st(), {done: false, failed: true, message: 'deployment "web" exceeded its progress deadline'})
@@ -117,6 +119,29 @@ test('rollout status follows the rollout in kubectl words, and reports an exceed
   db.step({ready: false})
   db.pass()
   assert.is((rolloutStatus(db.state, 'StatefulSet/default/db') as {message: string}).message, 'Waiting for 2 pods to be ready...')
+})
+
+test('rollout status names the worst pod; every new pod crash-looping fails the rollout early (exit 5)', () => {
+  const w = new World(desired([...fleet(), deployment('web').replicas(2)]))
+  w.step({ready: false})
+  const crash = (restarts: number) => {
+    for (const n of Object.values(w.observed.nodes)) for (const p of n.pods) {
+      p.ready = false
+      p.containers = p.containers.map((c) => ({...c, ready: false, state: 'waiting', reason: 'CrashLoopBackOff', restartCount: restarts, lastTerminationReason: 'Error', lastExitCode: 1}))
+    }
+  }
+  crash(1)
+  w.pass()
+  const s1 = rolloutStatus(w.state, 'Deployment/default/web') as {failed: boolean; reason?: string; message: string}
+  assert.is(s1.failed, false, 'one restart: still waiting')
+  assert.match(s1.reason!, /^web-[0-9a-z]+-[0-9a-z]+: container main: CrashLoopBackOff \(exit 1\), 1 restart$/)
+  assert.match(describeRollout(s1 as never), /available\.\.\. \(web-.*CrashLoopBackOff \(exit 1\), 1 restart\)$/)
+  crash(3)
+  const r = w.pass()
+  const s3 = rolloutStatus(w.state, 'Deployment/default/web') as {failed: boolean; message: string}
+  assert.is(s3.failed, true)
+  assert.match(s3.message, /^deployment "web" cannot start its new pods: web-.*: container main: CrashLoopBackOff \(exit 1\), 3 restarts$/)
+  assert.ok(r.rollouts.some((x) => x.workload === 'Deployment/default/web' && x.failed), 'sync sees it failed: exit 5 now, not at --timeout')
 })
 
 test.run()
