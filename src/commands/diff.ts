@@ -18,7 +18,8 @@ async function observeHosts(desired: Desired, state: State, root: string): Promi
   const {observe} = await import('../sync/observe.js')
   const {Hosts} = await import('../sync/executor/hosts.js')
   const {sshOptionsFromEnv} = await import('../transport/index.js')
-  const nodes = desired.objects.filter((d) => d.object.kind === 'Node').map((d) => d.object)
+  const {nodesToObserve} = await import('../reconcile/index.js')
+  const nodes = nodesToObserve(desired.objects.map((d) => d.object), state)
   const hosts = new Hosts(nodes, {root, ssh: sshOptionsFromEnv()})
   try {
     return await observe(nodes, {hosts, install: false, capacityKnown: (n) => !!state.nodes[n]?.capacity})

@@ -43,7 +43,7 @@ export function applyGit(ctx: Ctx): void {
     seen.add(key)
     const prev = ctx.get(key)
     const hash = contentHash(d.object)
-    if (prev && ann(prev, A.managedBy) === 'git' && ann(prev, A.appliedHash) === hash && !ann(prev, A.orphaned) && pinHolds(prev)) {
+    if (prev && ann(prev, A.managedBy) === 'git' && ann(prev, A.appliedHash) === hash && !ann(prev, A.orphaned) && !prev.metadata.deletionTimestamp && pinHolds(prev)) {
       if (ann(prev, A.source) !== `${d.source.file}:${d.source.line}`) {
         const p = clone(prev)
         setAnn(p, A.source, `${d.source.file}:${d.source.line}`)
@@ -79,6 +79,17 @@ export function applyGit(ctx: Ctx): void {
         setAnn(p, A.orphaned, 'true')
         ctx.put(p)
         ctx.event('Warning', 'Orphaned', key, 'removed from git; kept because prune is off')
+      }
+      continue
+    }
+    if (o.kind === 'Node') {
+      // Drained before it is forgotten (lifecycle.ts drainRemovedNodes): its pods still run there.
+      if (!o.metadata.deletionTimestamp) {
+        const n = clone(o)
+        n.metadata.deletionTimestamp = ctx.nowIso
+        setAnn(n, A.deleteReason, 'removed from git')
+        ctx.put(n)
+        ctx.event('Normal', 'Draining', key, `removed from git at ${ctx.desired.commit.sha.slice(0, 8)}: its pods are stopped, then the node is forgotten`)
       }
       continue
     }

@@ -10,7 +10,7 @@
  */
 import type {Ctx} from './context.js'
 import {A} from '../manifests/annotations.js'
-import {keyOf} from '../manifests/object.js'
+import {keyOf, type KubeObject} from '../manifests/object.js'
 import type {NodeCondition, NodeObject, PodObject} from './status.js'
 import {ann, clone, controllerRef, isActive, isoAt, msOf, nodeNameOf, setCondition} from './util.js'
 
@@ -66,6 +66,45 @@ export function evictFromLostNodes(ctx: Ctx): void {
     if (kind === 'ReplicaSet' || kind === 'Job') {
       ctx.deletePod(p, `node ${node} unreachable`)
       ctx.event('Warning', 'NodeLost', keyOf(pod), `Marking for deletion Pod ${pod.metadata.namespace}/${pod.metadata.name}: node ${node} NotReady`)
+    }
+  }
+}
+
+/**
+ * The Nodes a sync must observe: those of the commit, and those the state
+ * still holds that left git and are being drained (their pods must be
+ * stopped on that host, never forgotten while they run).
+ */
+export function nodesToObserve(desired: readonly KubeObject[], state: {objects: Record<string, KubeObject>}): KubeObject[] {
+  const names = new Set(desired.filter((o) => o.kind === 'Node').map((o) => o.metadata.name))
+  const draining = Object.values(state.objects).filter((o) => o.kind === 'Node' && !names.has(o.metadata.name) && ann(o, A.managedBy) === 'git' && !ann(o, A.orphaned))
+  return [...desired.filter((o) => o.kind === 'Node'), ...draining.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))]
+}
+
+/**
+ * A Node removed from git (apply-git.ts marks it terminating) is drained as
+ * `kubectl drain` and then delete would: every pod on it is stopped there
+ * (controllers place theirs elsewhere, the scheduler no longer offers the
+ * node), and once its host is reached and runs none of them the Node and
+ * its record are forgotten. An unreachable one keeps its terminating pods
+ * until it comes back: they are stopped then.
+ */
+export function drainRemovedNodes(ctx: Ctx): void {
+  for (const n of ctx.list('Node')) {
+    if (!n.metadata.deletionTimestamp) continue
+    const name = n.metadata.name
+    const on = ctx.observed.nodes[name]
+    const mine = ctx.pods().filter((p) => nodeNameOf(p) === name)
+    for (const p of mine) ctx.deletePod(p, `node ${name} removed from git: drained`)
+    if (on && !on.reachable) {
+      ctx.eventOnce('Warning', 'NodeUnreachable', keyOf(n), `Node ${name} left git but cannot be reached: its ${mine.length} pod(s) will be stopped when it comes back`)
+      continue
+    }
+    if (on && on.pods.length === 0 && mine.every((p) => p.metadata.deletionTimestamp && !on.pods.some((o) => o.name === p.metadata.name))) {
+      for (const p of mine) ctx.remove(keyOf(p))
+      ctx.remove(keyOf(n))
+      delete ctx.state.nodes[name]
+      ctx.event('Normal', 'NodeDrained', keyOf(n), `Node ${name} drained: no pod of the fleet runs there any more; forgotten`)
     }
   }
 }

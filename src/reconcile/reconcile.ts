@@ -21,7 +21,7 @@ import {syncEndpoints} from './controllers/endpoints.js'
 import {syncJob} from './controllers/job.js'
 import {syncReplicaSet} from './controllers/replicaset.js'
 import {syncStatefulSet} from './controllers/statefulset.js'
-import {evictFromLostNodes, updateNodes} from './lifecycle.js'
+import {drainRemovedNodes, evictFromLostNodes, updateNodes} from './lifecycle.js'
 import type {Observed} from './observed.js'
 import type {Plan} from './plan.js'
 import {buildPlan, type PlanSummary} from './planner.js'
@@ -83,6 +83,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   updateNodes(ctx)
   refreshPods(ctx)
   evictFromLostNodes(ctx)
+  drainRemovedNodes(ctx)
   for (const o of ctx.list('CronJob')) syncCronJob(ctx, o)
   for (const o of ctx.list('Deployment')) syncDeployment(ctx, o)
   for (const o of ctx.list('ReplicaSet')) syncReplicaSet(ctx, o)

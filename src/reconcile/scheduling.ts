@@ -34,7 +34,7 @@ const unknownCapacity = {cpu: '1000', memory: '1Pi', pods: String(KUBELET_MAX_PO
 export function schedulerNodes(ctx: Ctx, allReady = false): SchedulerNode[] {
   return ctx
     .list('Node')
-    .filter((n) => !ann(n, A.orphaned))
+    .filter((n) => !ann(n, A.orphaned) && !n.metadata.deletionTimestamp)
     .map((n) => {
       const spec: Partial<NodeObject['spec']> = (n as NodeObject).spec ?? {}
       const rec = ctx.state.nodes[n.metadata.name]

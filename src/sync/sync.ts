@@ -31,6 +31,7 @@ import {observe, type NodeCapacity} from './observe.js'
 import {sshOptionsFromEnv} from '../transport/index.js'
 import {actionRef, type SyncEvent} from './events.js'
 import {recordOutcome} from './record.js'
+import {nodesToObserve} from '../reconcile/index.js'
 import {afterExecute, decideRound, POLL_FIRST_MS} from './round.js'
 import {describeRollout} from '../rollout/verbs.js'
 import {inProgress} from './settle.js'
@@ -157,7 +158,8 @@ export async function sync(opts: SyncOptions): Promise<SyncResult> {
     const desired = await loadDesired({repo: opts.repo, ref: opts.ref})
     const stored = await backend.read()
     const writer = new StateWriter(backend, stored ?? emptyState(randomUUID()), stored)
-    const nodes: KubeObject[] = desired.objects.filter((d) => d.object.kind === 'Node').map((d) => d.object)
+    // the commit's Nodes and those leaving it that must first be drained
+    const nodes: KubeObject[] = nodesToObserve(desired.objects.map((d) => d.object), stored ?? emptyState(''))
     if (opts.hosts) await opts.hosts.setNodes(nodes)
     else ownHosts = new Hosts(nodes, {...(opts.transport ?? {ssh: sshOptionsFromEnv()}), root: opts.root, concurrency: opts.concurrency})
     const hosts = opts.hosts ?? ownHosts!
