@@ -95,6 +95,20 @@ const results = []
 for (const r of await pool(unit, 3, async (f) => { const r = await runFile(f); report(r); return r })) results.push(r)
 for (const f of serial) { const r = await runFile(f); report(r); results.push(r) }
 
+// SSH control directories never pile up (src/transport/control-dir.ts): after
+// the run, none may belong to a process that has gone (a transport that was
+// not closed, or a killed run that no later run swept), and none may be in
+// the old /tmp/tsc-* place.
+const ctlRoot = process.env.TSCTL_SSH_CONTROL_DIR || `/tmp/tsctl-${process.getuid?.() ?? 'user'}`
+const alive = (pid) => { try { process.kill(pid, 0); return true } catch (e) { return e.code === 'EPERM' } }
+let leftDirs = []
+try { leftDirs = readdirSync(ctlRoot).filter((n) => { const pid = Number(/^(\d+)-/.exec(n)?.[1]); return pid && !alive(pid) }).map((n) => join(ctlRoot, n)) } catch {}
+leftDirs.push(...readdirSync('/tmp').filter((n) => /^tsc-/.test(n)).map((n) => join('/tmp', n)))
+if (files.length > 1 && leftDirs.length) {
+  process.stdout.write(`FAIL SSH control directories left behind by the tests:\n${leftDirs.map((d) => `     | ${d}`).join('\n')}\n`)
+  results.push({passed: 0, failed: 1, skipped: 0})
+}
+
 const passed = results.reduce((a, r) => a + r.passed, 0)
 const failed = results.reduce((a, r) => a + r.failed, 0)
 const skipped = results.reduce((a, r) => a + r.skipped, 0)

@@ -1,9 +1,10 @@
 import {spawn} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, rmSync, unlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {Readable} from 'node:stream'
 import {HostError} from '../errors.js'
 import type {RunOptions, RunResult, Transport} from './transport.js'
+import {newControlDir} from './control-dir.js'
 import {defaultLimiter, Limiter} from './limiter.js'
 import {shJoin} from './quote.js'
 import {checkSshTarget, type SshTarget} from './ssh-target.js'
@@ -225,8 +226,8 @@ export class SshTransport implements Transport {
   private async startMaster(deadline: number): Promise<void> {
     if (this.masterUp) return
     if (!this.dir) {
-      // /tmp, not $TMPDIR: a socket path must stay under ~100 bytes.
-      this.dir = mkdtempSync('/tmp/tsc-')
+      // the per-user control directory (control-dir.ts): one place, swept of dead runs
+      this.dir = newControlDir()
       const keys = this.target.ssh?.hostKey
       if (keys !== undefined) {
         const lines = (Array.isArray(keys) ? keys : [keys]).map((k) => `${PINNED_ALIAS} ${k.trim()}\n`)

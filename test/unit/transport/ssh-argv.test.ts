@@ -37,7 +37,7 @@ async function argvOf(ssh: Record<string, unknown>, opts: Record<string, unknown
 }
 
 /** The per-run temp dir in paths made comparable. */
-const norm = (argv: string[]) => argv.map((a) => a.replace(/\/tmp\/tsc-[^/]+/, '<dir>'))
+const norm = (argv: string[]) => argv.map((a) => a.replace(/\/tmp\/tsctl-\d+\/\d+-[^/]+/, '<dir>'))
 
 test('default: strict host key checking against the user known_hosts, batch mode, keep-alives', async () => {
   assert.equal(norm(await argvOf({})), [

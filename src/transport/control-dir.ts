@@ -1,0 +1,72 @@
+/**
+ * Where SSH control sockets (and a Node's pinned known_hosts) live: one
+ * per-user directory, `$TSCTL_SSH_CONTROL_DIR`, else `/tmp/tsctl-<uid>`
+ * (under /tmp, not $TMPDIR or /run/user: a socket path must stay under ~100
+ * bytes), mode 0700, owned by the user — refused otherwise, since a socket
+ * there is a logged-in session to a host. Each transport takes a
+ * subdirectory `<pid>-<random>` and removes it when it closes; the
+ * subdirectories of processes that died without closing (kill -9) are swept
+ * by the next tsctl run of that user. A master of a dead run ends on its
+ * own after ControlPersist (60 s by default).
+ */
+import {lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync} from 'node:fs'
+import {join} from 'node:path'
+import {UserError} from '../errors.js'
+
+export function controlRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return env.TSCTL_SSH_CONTROL_DIR || `/tmp/tsctl-${process.getuid?.() ?? 'user'}`
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+let swept = ''
+
+/** Removes the subdirectories of dead processes; once per root per process. */
+export function sweepControlRoot(root: string): string[] {
+  const gone: string[] = []
+  let names: string[] = []
+  try {
+    names = readdirSync(root)
+  } catch {
+    return gone
+  }
+  for (const n of names) {
+    const pid = Number(/^(\d+)-/.exec(n)?.[1])
+    if (!pid || pid === process.pid || pidAlive(pid)) continue
+    rmSync(join(root, n), {recursive: true, force: true})
+    gone.push(n)
+  }
+  return gone
+}
+
+/** A fresh private directory for one transport, under the checked per-user root. */
+export function newControlDir(env: NodeJS.ProcessEnv = process.env): string {
+  const root = controlRoot(env)
+  try {
+    mkdirSync(root, {mode: 0o700})
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new UserError(`cannot create the SSH control directory ${root}: ${(e as Error).message}`, undefined, [], 'set TSCTL_SSH_CONTROL_DIR to a directory of your own')
+  }
+  const st = lstatSync(root)
+  const uid = process.getuid?.()
+  if (!st.isDirectory() || st.isSymbolicLink() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o077) !== 0) {
+    throw new UserError(
+      `refusing the SSH control directory ${root}: it must be a directory (not a symlink) owned by you with mode 0700; it is ${st.isSymbolicLink() ? 'a symlink' : `owned by uid ${st.uid}, mode ${(st.mode & 0o777).toString(8)}`}`,
+      undefined,
+      [],
+      `remove it if it is not yours to keep, or set TSCTL_SSH_CONTROL_DIR`,
+    )
+  }
+  if (swept !== root) {
+    swept = root
+    sweepControlRoot(root)
+  }
+  return mkdtempSync(join(root, `${process.pid}-`))
+}
