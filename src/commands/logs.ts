@@ -18,7 +18,7 @@ Exit codes: 2 when the pod is unknown, not bound to a node or not on its host; 4
     container: Flags.string({char: 'c', description: 'container name (default: the first app container)'}),
     root: Flags.string({description: 'runtime root directory on the host (env TSCTL_ROOT)', default: process.env.TSCTL_ROOT ?? '/var/lib/tsctl'}),
     follow: Flags.boolean({char: 'f', description: 'stream the log until interrupted', default: false}),
-    previous: Flags.boolean({char: 'p', description: 'include the log of the previous run of a restarted container', default: false}),
+    previous: Flags.boolean({char: 'p', description: 'the log of the previous run of a restarted container (as kubectl, only that run)', default: false}),
     tail: Flags.integer({description: 'only the last N lines (-1: all)', default: -1, min: -1}),
   }
 
@@ -33,13 +33,15 @@ Exit codes: 2 when the pod is unknown, not bound to a node or not on its host; 4
     const {client, close} = await runtimeForNode(target, flags.root)
     try {
       if (flags.previous) {
-        // The runtime keeps one log per container for all its runs (plus the
-        // rotated part), with no boundary between runs: --previous shows it
-        // all, so the previous run's last lines are there, before the current run's.
-        this.warnLine('the host keeps one log for all runs of a container: showing every run, the previous one included')
+        // The host keeps the log of the run before the current one, as the kubelet does.
+        const r = await client.run(['logs', target.uid, encodeURIComponent(target.container), '--previous'])
+        if (r.code === 3) throw new UserError(`previous terminated container "${target.container}" in pod "${target.pod.metadata.name}" not found`)
+        if (r.code !== 0) throw hostFailure(r.stderr)
+        this.print(lastLines(r.stdout, flags.tail).toString('utf8'))
+        return
       }
       if (!flags.follow) {
-        const r = await client.run(['logs', target.uid, encodeURIComponent(target.container), ...(flags.previous ? ['--all'] : [])])
+        const r = await client.run(['logs', target.uid, encodeURIComponent(target.container)])
         if (r.code !== 0) throw hostFailure(r.stderr)
         this.print(lastLines(r.stdout, flags.tail).toString('utf8'))
         return

@@ -117,6 +117,20 @@ test('a workingDir the image lacks is created (root-owned, 0755), as runc does; 
   }
 })
 
+test('each run of a restarted container has its own log; --previous gives the run before, as the kubelet keeps it', async () => {
+  const script = 'n=$(cat /v/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /v/n; echo "run $n"; sleep 1; exit 1'
+  const uid = await host.apply(pod('runs', [{command: ['sh', '-c', script], volumeMounts: [{name: 'v', mountPath: '/v'}]}], {volumes: [{name: 'v', emptyDir: {}}]}), {testBackoffSeconds: 1})
+  const none = await host.client.run(['logs', uid, 'c0', '--previous'])
+  assert.is(none.code, 3, 'no previous run yet')
+  await host.waitPod(uid, (p) => (p.containers[0]?.restartCount ?? 0) >= 2, 'two restarts', 60_000)
+  const cur = await host.client.logs(uid, 'c0')
+  const prev = (await host.client.run(['logs', uid, 'c0', '--previous'])).stdout.toString()
+  assert.match(cur, /^run \d+\n$/, 'the current log is one run')
+  assert.match(prev, /^run \d+\n$/, 'the previous log is one run')
+  assert.is.not(cur, prev)
+  await host.client.remove(uid, 0)
+})
+
 test('pods apply and remove in parallel on one host', async () => {
   const pods = [0, 1, 2, 3].map((i) => pod(`par${i}`, [{command: ['sleep', '3600']}]))
   const uids = await Promise.all(pods.map((p) => host.apply(p)))

@@ -28,8 +28,8 @@ const wrong: [string[], string][] = [
   [['stop', 'u1', '5', 'x'], 'stop UID [GRACE]'],
   [['remove'], 'remove UID [GRACE]'],
   [['remove-claim'], 'remove-claim NAME'],
-  [['logs', 'u1'], 'logs UID CONTAINER [--all|--follow]'],
-  [['logs', 'u1', 'c', '--tail'], 'logs UID CONTAINER [--all|--follow]'],
+  [['logs', 'u1'], 'logs UID CONTAINER [--all|--follow|--previous]'],
+  [['logs', 'u1', 'c', '--tail'], 'logs UID CONTAINER [--all|--follow|--previous]'],
   [['exec', 'u1', 'c'], 'exec UID CONTAINER ARG...'],
   [['cgroup-limits', 'v2'], 'cgroup-limits v1|v2 DIR LIMITSFILE'],
 ]

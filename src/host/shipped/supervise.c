@@ -240,6 +240,13 @@ static int exec_in(struct ctr *c, const char *argvfile, int timeout_s, const cha
 static void ctr_start(struct ctr *c) {
 	unlink(pj(c->rundir, "pid"));
 	unlink(pj(c->rundir, "exit"));
+	/* The kubelet keeps the log of one previous instance (`logs --previous`); the current
+	 * log is this run's alone. The rotated part goes with the run it belongs to. */
+	if (c->restarts > 0) {
+		if (rename(pj(c->rundir, "log.1"), pj(c->rundir, "previous.1")) < 0) unlink(pj(c->rundir, "previous.1"));
+		if (rename(pj(c->rundir, "log"), pj(c->rundir, "previous")) < 0) unlink(pj(c->rundir, "previous"));
+		errno = 0;
+	}
 	/* A restarted container starts from the image again, as in Kubernetes. */
 	nftw(pj(c->rundir, "upper"), rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	nftw(pj(c->rundir, "work"), rm_entry, 16, FTW_DEPTH | FTW_PHYS);
