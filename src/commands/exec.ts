@@ -6,10 +6,11 @@ export default class Exec extends TsctlCommand {
   static summary = 'Run a command in a container of a pod, as kubectl exec does.'
   static description = `The command runs in the container's namespaces, root, cgroup and user (the runtime's exec verb, nsenter-like) on the node the state binds the pod to, over SSH or the local transport. Its argv is passed as a list: no shell on either side interprets it.
 The exit code is the command's. Before it runs: 2 when the pod is unknown, not bound or not on its host; 4 when the host cannot be reached.
--i passes this process's stdin to the command. -t is accepted for kubectl's muscle memory, but no terminal is allocated yet (the transports carry plain streams).`
+-i passes this process's stdin to the command. -t allocates a terminal on the host for it (ssh -tt, or util-linux script on this machine), as kubectl exec -it does: type into a shell.`
   static strict = false
   static examples = [
     {description: 'A shell command in the first container', command: '<%= config.bin %> <%= command.id %> web-7d9c5-x2k4p -- cat /etc/hostname'},
+    {description: 'An interactive shell', command: '<%= config.bin %> <%= command.id %> -it web-7d9c5-x2k4p -- sh'},
     {description: 'Pipe a file into a container', command: '<%= config.bin %> <%= command.id %> db-0 -c db -i -- sh -c \'cat > /data/seed.sql\' < seed.sql'},
   ]
   static args = {
@@ -19,7 +20,7 @@ The exit code is the command's. Before it runs: 2 when the pod is unknown, not b
     container: Flags.string({char: 'c', description: 'container name (default: the first app container)'}),
     root: Flags.string({description: 'runtime root directory on the host (env TSCTL_ROOT)', default: process.env.TSCTL_ROOT ?? '/var/lib/tsctl'}),
     stdin: Flags.boolean({char: 'i', description: 'pass stdin to the command', default: false}),
-    tty: Flags.boolean({char: 't', description: 'allocate a TTY (not supported yet: ignored with a warning)', default: false}),
+    tty: Flags.boolean({char: 't', description: 'allocate a terminal for the command (with -i: an interactive shell)', default: false}),
   }
 
   async run(): Promise<void> {
@@ -32,9 +33,13 @@ The exit code is the command's. Before it runs: 2 when the pod is unknown, not b
     if (command.length === 0) throw new UserError('no command given', 2, [], 'tsctl exec POD -- COMMAND [ARG…]')
     const {resolvePodTarget, runtimeForNode, notOnHost} = await import('../cli/pod-target.js')
     const target = await resolvePodTarget(flags, args.pod, flags.container, (m) => this.warnLine(m), (m) => process.stderr.write(m + '\n'))
-    if (flags.tty) this.warnLine('no TTY is allocated (the transports carry plain streams); running without one')
     const {client, close} = await runtimeForNode(target, flags.root)
     try {
+      if (flags.tty) {
+        // The terminal carries stdin, stdout and stderr at once; without -i, kubectl still gives a tty.
+        process.exitCode = await client.runInteractive(['exec', target.uid, encodeURIComponent(target.container), ...command])
+        return
+      }
       const r = await client.run(['exec', target.uid, encodeURIComponent(target.container), ...command], {
         stdin: flags.stdin ? process.stdin : Buffer.alloc(0),
         onStdout: (b) => process.stdout.write(b),

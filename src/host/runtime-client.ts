@@ -91,6 +91,13 @@ export class RuntimeClient {
     return this.transport.exec([path, '--root', this.root, ...args], opts)
   }
 
+  /** Runs a verb with a terminal (exec -t): stdio handed over; resolves with the exit code. */
+  async runInteractive(args: string[]): Promise<number> {
+    const path = await this.ensureInstalled()
+    if (!this.transport.interactive) throw new HostError(this.transport.node, 'this transport cannot allocate a terminal')
+    return this.transport.interactive([path, '--root', this.root, ...args])
+  }
+
   private async ok(args: string[], opts: {stdin?: Buffer | Readable; timeoutMs?: number} = {}): Promise<string> {
     const r = await this.run(args, opts)
     if (r.code !== 0) throw new HostError(this.transport.node, `tsctl-runtime ${args[0]} failed (exit ${r.code}): ${r.stderr.trim()}`)

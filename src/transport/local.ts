@@ -1,4 +1,6 @@
 import {spawn} from 'node:child_process'
+import {constants as osConstants} from 'node:os'
+import {shJoin} from './quote.js'
 import type {RunOptions, RunResult, Transport} from './transport.js'
 
 /**
@@ -10,6 +12,21 @@ export class LocalTransport implements Transport {
   private readonly children = new Set<ReturnType<typeof spawn>>()
 
   constructor(readonly node = 'local', private readonly env: NodeJS.ProcessEnv = process.env) {}
+
+  /**
+   * A terminal for the program: util-linux `script` makes the pty (-e: its
+   * exit code is the program's; -q: no banner; the typescript goes to
+   * /dev/null). It takes one command line, so argv is quoted for /bin/sh by
+   * shJoin, the one quoting function: nothing in it is interpreted.
+   */
+  interactive(argv: string[]): Promise<number> {
+    if (argv.length === 0) return Promise.reject(new Error('LocalTransport.interactive: empty argv'))
+    return new Promise((resolve, reject) => {
+      const child = spawn('script', ['-q', '-e', '-f', '-c', shJoin(argv), '/dev/null'], {stdio: 'inherit', env: this.env})
+      child.on('error', reject)
+      child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : 1)))
+    })
+  }
 
   exec(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
     if (argv.length === 0) return Promise.reject(new Error('LocalTransport.exec: empty argv'))

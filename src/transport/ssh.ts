@@ -134,6 +134,23 @@ export class SshTransport implements Transport {
     return this.dir && join(this.dir, 'cm')
   }
 
+  /**
+   * `exec -t`: ssh -tt over the master, stdio handed over; ssh puts the
+   * local terminal in raw mode and passes the window size. No stderr
+   * markers (a pty merges the streams), so a connection failure is exit
+   * 255, as with ssh itself.
+   */
+  async interactive(argv: string[]): Promise<number> {
+    if (argv.length === 0) throw new TypeError('interactive needs a program')
+    await this.ensureMaster(Date.now() + this.opts.connectTimeoutMs * 2 + 5_000)
+    const args = [...this.base(this.controlPath!), '-o', 'ControlMaster=no', '-tt', '--', this.target.address, `exec ${shJoin(argv)}`]
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.opts.sshPath, args, {stdio: 'inherit'})
+      child.on('error', reject)
+      child.on('close', (code) => resolve(code ?? 255))
+    })
+  }
+
   async exec(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
     if (argv.length === 0) throw new TypeError('exec needs a program')
     // A subshell that execs the program: argv[0] is always a program (never

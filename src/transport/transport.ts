@@ -19,6 +19,12 @@ export interface Transport {
    * (after retries for transient failures). Idempotent when the program is.
    */
   exec(argv: string[], opts?: RunOptions): Promise<RunResult>
+  /**
+   * Runs ARGV with a terminal (`exec -t`): this process's stdin, stdout and
+   * stderr are handed over, the program gets a pseudo-terminal on the host
+   * (ssh -tt; locally util-linux `script`). Resolves with its exit code.
+   */
+  interactive?(argv: string[]): Promise<number>
   /** Releases connections (ControlMaster, child processes). Safe to call twice. */
   close(): Promise<void>
 }

@@ -120,6 +120,16 @@ maybe('exec -i passes stdin through', () => {
   assert.is(r.stdout, 'HELLO POD\n')
 })
 
+maybe('exec -it gives the command a terminal: what it types in arrives, isatty holds, the exit code is its own', () => {
+  // without -t the streams are pipes
+  const plain = run(['exec', 'talker', '--', 'sh', '-c', 'test -t 1 && echo tty || echo no-tty'])
+  assert.is(plain.stdout, 'no-tty\n')
+  const r = tsctlInput(['exec', '-it', 'talker', '--', 'sh', '-c', 'test -t 0 && test -t 1 && echo has-tty; read line; echo "got $line"; exit 7'], 'typed\n')
+  assert.is(r.code, 7, r.stderr)
+  assert.match(r.stdout, 'has-tty')
+  assert.match(r.stdout, 'got typed')
+})
+
 maybe('clear errors: unknown pod, unbound pod, pod not on its host, bad container, no command', () => {
   const unknown = run(['logs', 'nope'])
   assert.is(unknown.code, 2)
