@@ -16,6 +16,8 @@ export const A = {
   deleteReason: 'tsctl.io/delete-reason',
   orphaned: 'tsctl.io/orphaned',
   revision: 'deployment.kubernetes.io/revision',
+  /** the earlier revision numbers of a ReplicaSet a rollback revived (deployment_util.go) */
+  revisionHistory: 'deployment.kubernetes.io/revision-history',
   selectedNode: 'volume.kubernetes.io/selected-node',
   targetNode: 'tsctl.io/target-node',
   configSnapshot: 'tsctl.io/config-snapshot',

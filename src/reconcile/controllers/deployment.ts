@@ -66,6 +66,23 @@ interface DeploymentStatus {
 type DeploymentObject = KubeObject & Deployment & {status?: DeploymentStatus}
 type ReplicaSetObject = KubeObject & ReplicaSet
 
+const MAX_REVISION_HISTORY_CHARS = 2000
+
+/** `revision-history` with `old` appended, as deployment_util.go keeps it. */
+export function appendRevisionHistory(history: string | undefined, old: string): string | undefined {
+  if (!history) return old
+  let list = history.split(',')
+  let total = history.length + old.length + 1
+  let start = 0
+  while (total > MAX_REVISION_HISTORY_CHARS && start < list.length) {
+    total -= list[start].length + 1
+    start++
+  }
+  if (total > MAX_REVISION_HISTORY_CHARS) return history
+  list = [...list.slice(start), old]
+  return list.join(',')
+}
+
 /** A pod template without the pod-template-hash label (a copy): how two revisions' templates are compared. */
 export function stripHash(template: unknown): PodTemplateSpec {
   // unknown: `rollout undo` passes templates read back from the state's history
@@ -160,6 +177,10 @@ export function syncDeployment(ctx: Ctx, d0: KubeObject): void {
     const rs = clone(newRS)
     let changed = false
     if (revisionOf(rs) <= maxOld) {
+      // A revived ReplicaSet keeps the numbers it had (SetNewReplicaSetAnnotations): the oldest
+      // dropped first once the list would pass 2,000 characters (maxRevHistoryLengthInChars).
+      const had = ann(rs, A.revision)
+      if (had) setAnn(rs, A.revisionHistory, appendRevisionHistory(ann(rs, A.revisionHistory), had))
       setAnn(rs, A.revision, String(maxOld + 1))
       // a rollback (pinned) keeps the commit that first made that template
       if (!ann(d, A.pinnedRevision)) stamp(rs)

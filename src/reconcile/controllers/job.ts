@@ -3,18 +3,24 @@
  * (default 1; with only `parallelism` set, until one succeeds and the rest
  * finish), at most `parallelism` at once (default 1).
  *
- * - Failures: failed pods (restartPolicy Never) plus container restarts of
- *   active pods (OnFailure: the kubelet restarts them in place) count against
- *   `backoffLimit` (default 6); past it the Job fails with
- *   BackoffLimitExceeded and its active pods are stopped.
+ * - Failures (job_controller.go, current release): the Job fails with
+ *   BackoffLimitExceeded, its active pods stopped, when more pods have
+ *   failed than `backoffLimit` (default 6), or — restartPolicy OnFailure,
+ *   where the kubelet restarts containers in place — when the container
+ *   restarts of its running and pending pods reach `backoffLimit` (any
+ *   restart when it is 0): pastBackoffLimitOnFailure.
  * - `activeDeadlineSeconds` from status.startTime: DeadlineExceeded.
  * - Finished pods stay in the state (and on their host) as a record until
  *   the Job is deleted (by git or a CronJob's history limit).
  * - Pod names are `<job>-<hash(job uid, attempt)>`; attempt numbers are
  *   never reused while the Job lives.
- * - A pod after failures waits 10 s × 2^(failures−1), at most 6 min, from the
- *   last failure's finish time (the Job controller's backoff); a pass in that
- *   window plans nothing for the Job.
+ * - A new pod after failed pods waits 10 s × 2^(n−1), at most 10 min
+ *   (DefaultJobPodFailureBackOff, MaxJobPodFailureBackOff), from the last
+ *   failure's finish time, where n counts the pods that failed after the
+ *   last one that succeeded (backoff_utils.go: a success resets it; in-place
+ *   restarts of OnFailure pods are the kubelet's back-off, not this one); a
+ *   pass in that window plans nothing for the Job. Older releases capped
+ *   the wait at 6 min.
  * - Not yet: podFailurePolicy, indexed completion mode.
  */
 import type {JobSpec} from '../../manifests/generated/index.js'
@@ -28,7 +34,7 @@ import {ann, clone, isActive, msOf, podPhase, restartCount, setCondition} from '
 import {podFromTemplate} from './pod-from-template.js'
 
 const BACKOFF_BASE_MS = 10_000
-const BACKOFF_MAX_MS = 360_000
+const BACKOFF_MAX_MS = 600_000
 
 /** When a failed pod's last container finished (0 when nobody said). */
 function finishedAt(p: KubeObject): number {
@@ -66,11 +72,12 @@ export function syncJob(ctx: Ctx, j0: KubeObject): void {
     const succeeded = all.filter((p) => podPhase(p) === 'Succeeded').length
     const failedPods = all.filter((p) => podPhase(p) === 'Failed').length
     const active = all.filter(isActive)
-    const failures = failedPods + (onFailure ? active.reduce((a, p) => a + restartCount(p), 0) : 0)
+    const restarts = onFailure ? active.reduce((a, p) => a + restartCount(p), 0) : 0
+    const pastOnFailure = onFailure && (backoffLimit === 0 ? restarts > 0 : restarts >= backoffLimit)
     const deadline = spec.activeDeadlineSeconds
     const start = msOf(status.startTime) ?? ctx.now
     let fail: {reason: string; message: string} | undefined
-    if (failures > backoffLimit) fail = {reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit'}
+    if (failedPods > backoffLimit || pastOnFailure) fail = {reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit'}
     else if (deadline !== undefined && ctx.now >= start + deadline * 1000)
       fail = {reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline'}
     const complete = completions !== null ? succeeded >= completions : succeeded > 0 && active.length === 0
@@ -84,7 +91,10 @@ export function syncJob(ctx: Ctx, j0: KubeObject): void {
       ctx.event('Normal', 'Completed', key, 'Job completed')
     } else {
       const wantActive = completions === null ? (succeeded > 0 ? 0 : parallelism) : Math.min(parallelism, completions - succeeded)
-      const lastFailure = Math.max(0, ...all.filter((p) => podPhase(p) === 'Failed').map(finishedAt))
+      const lastSuccess = Math.max(0, ...all.filter((p) => podPhase(p) === 'Succeeded').map(finishedAt))
+      const failedSince = all.filter((p) => podPhase(p) === 'Failed' && finishedAt(p) >= lastSuccess)
+      const lastFailure = Math.max(0, ...failedSince.map(finishedAt))
+      const failures = failedSince.length
       const delay = failures > 0 ? Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (failures - 1)) : 0
       if (active.length < wantActive && lastFailure > 0 && ctx.now < lastFailure + delay) {
         ctx.eventOnce('Normal', 'BackoffWait', key, `waiting ${delay / 1000}s after ${failures} failure(s) before the next pod`)

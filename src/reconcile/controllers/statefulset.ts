@@ -5,8 +5,10 @@
  * ordinal, `<template>-<name>-<ordinal>`, bound to the node of its first pod.
  *
  * - OrderedReady: ordinal i is created only when 0…i−1 are Running and
- *   Ready; scale-down removes the highest ordinal first, one at a time, and
- *   only while every other pod is healthy. Parallel: all at once.
+ *   Ready; scale-down removes the highest ordinal first, one at a time: it
+ *   waits until the pod deleted before has terminated, and until every pod
+ *   is healthy unless the one to delete is the first unhealthy one.
+ *   Parallel: all at once.
  * - RollingUpdate: from the highest ordinal down to `partition`, one pod at
  *   a time, each waiting for the previous one to be Running and Ready. The
  *   pod keeps its name and node and is replaced in place (ReplacePod, new
@@ -23,6 +25,7 @@ import {type Ctx} from '../context.js'
 import {stableUid} from '../hash.js'
 import type {ClaimObject, PodObject, StatefulSetObject, StatefulSetStatus} from '../status.js'
 import {ann, clone, effectiveTemplate, isActive, isAvailable, isReady, podPhase, setAnn} from '../util.js'
+import {observedPodOf} from '../refresh.js'
 import {podFromTemplate} from './pod-from-template.js'
 import {type ControllerRevisionObject, ensureRevision} from './revisions.js'
 
@@ -105,10 +108,20 @@ export function syncStatefulSet(ctx: Ctx, s0: KubeObject): void {
   }
   const allHealthy = () => [...Array(replicas).keys()].every((i) => healthy(podsByOrdinal.get(i)))
 
-  // condemned ordinals, highest first
-  const condemned = [...podsByOrdinal.entries()].filter(([i, p]) => i >= replicas && !p.metadata.deletionTimestamp).sort((a, b) => b[0] - a[0])
+  // condemned ordinals, highest first (processCondemned in stateful_set_control.go). OrderedReady
+  // waits while the pod it deleted last is still terminating, and deletes the highest only when it
+  // is the first unhealthy pod or every pod is healthy (replicas in ordinal order, then condemned).
+  const outOfRange = [...podsByOrdinal.entries()].filter(([i]) => i >= replicas).sort((a, b) => b[0] - a[0])
+  const condemned = outOfRange.filter(([, p]) => !p.metadata.deletionTimestamp)
+  // terminating until its host confirms it gone (finalizeDeleted forgets it at the end of this pass)
+  const stillTerminating = outOfRange.some(([, p]) => {
+    if (!p.metadata.deletionTimestamp) return false
+    const seen = observedPodOf(ctx, p)
+    return !seen.reachable || seen.pod !== undefined
+  })
+  const firstUnhealthy = [...[...Array(replicas).keys()].map((i) => podsByOrdinal.get(i)), ...outOfRange.map(([, p]) => p)].find((p) => p && !healthy(p))
   for (const [i, p] of condemned) {
-    if (!parallel && !allHealthy()) break
+    if (!parallel && (stillTerminating || (firstUnhealthy !== undefined && firstUnhealthy !== p))) break
     ctx.deletePod(p, `scale down StatefulSet ${sts.metadata.name} (ordinal ${i} ≥ ${replicas})`)
     ctx.event('Normal', 'SuccessfulDelete', key, `delete Pod ${p.metadata.name} in StatefulSet ${sts.metadata.name} successful`)
     if (!parallel) break

@@ -60,6 +60,66 @@ test('Job: a failed pod is retried after the backoff delay (10 s, then 20 s)', (
   assert.is(w.pass().plan.actions.length, 1)
 })
 
+/** The pods the last pass created end as PHASE, finished now (simulated Job pods otherwise succeed at once). */
+function finishAll(w: World, phase: 'Failed' | 'Succeeded') {
+  const made = new Set(w.last.plan.actions.filter((a) => a.type === 'create').map((a) => a.target.split('/')[2]))
+  for (const n of Object.values(w.observed.nodes))
+    for (const p of n.pods)
+      if (made.has(p.name)) {
+        p.phase = phase
+        p.ready = false
+        p.containers = p.containers.map((c) => ({...c, state: 'terminated', exitCode: phase === 'Failed' ? 1 : 0, finishedAt: w.now, ready: false}))
+      }
+}
+
+test('Job: restarts in place (OnFailure) fail the Job when they reach backoffLimit (pastBackoffLimitOnFailure: >=, not >)', () => {
+  const w = new World(desired([...fleet(), job('inplace').restartPolicy('OnFailure').backoffLimit(2)]))
+  w.step()
+  const restart = (n: number) => {
+    for (const node of Object.values(w.observed.nodes)) for (const p of node.pods) { p.phase = 'Running'; p.containers = p.containers.map((c) => ({...c, state: 'running', restartCount: n})) }
+  }
+  restart(1)
+  w.pass()
+  assert.is(condition(w.get('Job/default/inplace'), 'Failed'), undefined, 'one restart < 2')
+  restart(2)
+  w.pass()
+  assert.is(condition(w.get('Job/default/inplace'), 'Failed')?.reason, 'BackoffLimitExceeded', 'two restarts reach backoffLimit 2')
+})
+
+test('Job: the backoff counts failures since the last success, and is capped at 10 minutes', () => {
+  const w = new World(desired([...fleet(), job('batch').completions(3).backoffLimit(20)]))
+  w.pass()
+  w.apply()
+  finishAll(w, 'Failed')
+  w.advance(10_000)
+  w.step()
+  finishAll(w, 'Failed')
+  w.advance(20_000)
+  w.step()
+  finishAll(w, 'Succeeded')
+  const r = w.step()
+  assert.is(r.plan.actions.length, 1, 'a success: the next pod comes at once')
+  finishAll(w, 'Failed')
+  w.advance(9_999)
+  assert.is(w.pass().plan.actions.length, 0, 'one failure since the success: 10 s, not 40 s')
+  w.advance(1)
+  assert.is(w.pass().plan.actions.length, 1)
+  // many failures: the wait stops growing at 10 min (older releases: 6 min)
+  const many = new World(desired([...fleet(), job('many').backoffLimit(50)]))
+  many.pass()
+  many.apply()
+  let wait = 10_000
+  for (let i = 1; i <= 8; i++) {
+    finishAll(many, 'Failed')
+    many.advance(wait - 1)
+    assert.is(many.pass().plan.actions.length, 0, `failure ${i}: still waiting at ${wait - 1} ms`)
+    many.advance(1)
+    assert.is(many.step().plan.actions.length, 1, `failure ${i}: a new pod after ${wait} ms`)
+    wait = Math.min(600_000, wait * 2)
+  }
+  assert.is(wait, 600_000)
+})
+
 test('Job: activeDeadlineSeconds stops the running pod', () => {
   const w = new World(desired([...fleet(), job('slow').activeDeadline(60)]))
   w.pass()

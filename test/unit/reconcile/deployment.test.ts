@@ -1,4 +1,5 @@
 import {test} from 'uvu'
+import {appendRevisionHistory} from '../../../src/reconcile/controllers/deployment.js'
 import * as assert from 'uvu/assert'
 import {resolveFenceposts} from '../../../src/reconcile/controllers/deployment.js'
 import {deployment, desired, node, summarize, World} from './fixtures.js'
@@ -164,7 +165,18 @@ test('a revert reuses the old ReplicaSet under the next revision number', () => 
   assert.is(rs.length, 2)
   const first = rs.find((r) => r.spec.template.spec.containers[0].image === 'busybox:1.36')
   assert.is(first.metadata.annotations['deployment.kubernetes.io/revision'], '3')
+  assert.is(first.metadata.annotations['deployment.kubernetes.io/revision-history'], '1', 'the revived ReplicaSet keeps the number it had (deployment_util.go)')
   assert.is(first.metadata.annotations['tsctl.io/commit-subject'], 'use busybox:1.36')
+})
+
+test('revision-history grows by each revival and stays within 2,000 characters, oldest dropped first', () => {
+  assert.is(appendRevisionHistory(undefined, '1'), '1')
+  assert.is(appendRevisionHistory('1,3', '5'), '1,3,5')
+  const long = Array.from({length: 400}, (_, i) => String(1000 + i)).join(',') // 1,999 characters
+  const next = appendRevisionHistory(long, '99999')!
+  assert.ok(next.length <= 2000, String(next.length))
+  assert.ok(next.endsWith(',99999'))
+  assert.ok(!next.startsWith('1000,'), 'the oldest went first')
 })
 
 test('progressDeadlineSeconds: no progress → Progressing False ProgressDeadlineExceeded', () => {

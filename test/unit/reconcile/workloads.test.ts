@@ -36,6 +36,20 @@ test('StatefulSet scale down removes the highest ordinal first, one per pass', (
   assert.is(w.objects('PersistentVolumeClaim').length, 0)
 })
 
+test('StatefulSet OrderedReady scale-down waits while the pod it deleted is still terminating (processCondemned)', () => {
+  const w = new World(desired([...fleet(), statefulset('db').replicas(3).parallel()]))
+  w.step()
+  w.allReady()
+  w.pass()
+  w.desired = desired([...fleet(), statefulset('db').replicas(1)])
+  assert.equal(w.pass().plan.actions.map((a) => `${a.type} ${a.target}`), ['delete Pod/default/db-2'])
+  // the host has not stopped db-2 yet: db-1 waits
+  assert.equal(w.pass().plan.actions.map((a) => `${a.type} ${a.target}`), ['delete Pod/default/db-2'], 'db-1 is not deleted while db-2 terminates')
+  assert.is(w.get('Pod/default/db-1').metadata.deletionTimestamp, undefined)
+  w.apply()
+  assert.equal(w.pass().plan.actions.map((a) => `${a.type} ${a.target}`), ['delete Pod/default/db-1'])
+})
+
 test('StatefulSet rolling update: highest ordinal first, in place, down to the partition', () => {
   const w = new World(desired([...fleet(), statefulset('db').replicas(3)]))
   for (let i = 0; i < 3; i++) w.step()
