@@ -42,7 +42,7 @@ export function applyGit(ctx: Ctx): void {
     const key = keyOf(d.object)
     seen.add(key)
     const prev = ctx.get(key)
-    const hash = contentHash(d.object)
+    const hash = gitHash.get(key)!
     if (prev && ann(prev, A.managedBy) === 'git' && ann(prev, A.appliedHash) === hash && !ann(prev, A.orphaned) && !prev.metadata.deletionTimestamp && pinHolds(prev)) {
       if (ann(prev, A.source) !== `${d.source.file}:${d.source.line}`) {
         const p = clone(prev)
@@ -54,14 +54,16 @@ export function applyGit(ctx: Ctx): void {
     const o: KubeObject = clone(d.object)
     const ns = o.metadata.namespace
     if (ns === undefined && !['Node', 'Namespace', 'PersistentVolume'].includes(o.kind)) o.metadata.namespace = 'default'
-    const specChanged = !prev || contentHash(specOf(o)) !== ann(prev, A.specContent)
+    // hashed once: only metadata changes between here and the annotation below
+    const specHash = contentHash(specOf(o))
+    const specChanged = !prev || specHash !== ann(prev, A.specContent)
     o.metadata.uid = prev?.metadata.uid ?? stableUid('object', key)
     o.metadata.creationTimestamp = prev?.metadata.creationTimestamp ?? ctx.nowIso
     o.metadata.generation = (prev?.metadata.generation ?? 0) + (specChanged ? 1 : 0)
     for (const [k, v] of Object.entries(prev?.metadata.annotations ?? {})) if (kept(k)) setAnn(o, k, v)
     setAnn(o, A.managedBy, 'git')
     setAnn(o, A.appliedHash, hash)
-    setAnn(o, A.specContent, contentHash(specOf(o)))
+    setAnn(o, A.specContent, specHash)
     setAnn(o, A.source, `${d.source.file}:${d.source.line}`)
     setAnn(o, A.commit, ctx.desired.commit.sha)
     setAnn(o, A.commitSubject, ctx.desired.commit.subject)
