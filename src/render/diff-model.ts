@@ -233,12 +233,24 @@ function findByName(states: State[], kind: string, ns: string | undefined, name:
 const workloadKinds = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod'])
 
 function workloads(desired: Desired, after: State, owners: (o: KubeObject) => string | undefined): WorkloadEnd[] {
-  const pods = Object.values(after.objects).filter((o) => o.kind === 'Pod')
+  // each pod's workload looked up once (the owner walk), not once per workload
+  const byKey = new Map<string, KubeObject[]>()
+  const add = (k: string | undefined, p: KubeObject) => {
+    if (k === undefined) return
+    const list = byKey.get(k)
+    if (list) list.push(p)
+    else byKey.set(k, [p])
+  }
+  for (const o of Object.values(after.objects)) {
+    if (o.kind !== 'Pod') continue
+    add(`bare:${keyOf(o)}`, o)
+    add(owners(o), o)
+  }
   const out: WorkloadEnd[] = []
   for (const {object} of desired.objects) {
     if (!workloadKinds.has(object.kind)) continue
     const key = keyOf(object)
-    const mine = object.kind === 'Pod' ? pods.filter((p) => keyOf(p) === key) : pods.filter((p) => owners(p) === key)
+    const mine = byKey.get(object.kind === 'Pod' ? `bare:${key}` : key) ?? []
     const nodes = [...new Set(mine.map((p) => field<string>(p, 'spec.nodeName')).filter((n): n is string => !!n))].sort(cmp)
     let want: number | null = null
     if (object.kind === 'Deployment' || object.kind === 'StatefulSet' || object.kind === 'ReplicaSet') want = field<number>(object, 'spec.replicas') ?? 1
