@@ -8,10 +8,28 @@ import {createHash} from 'node:crypto'
 /** JSON with object keys sorted at every level, `undefined` fields dropped: the input of every hash. */
 export function stableStringify(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null'
-  if (Array.isArray(value)) return '[' + value.map((v) => (v === undefined ? 'null' : stableStringify(v))).join(',') + ']'
+  // plain loops and string appends: every object of every pass goes through here
+  if (Array.isArray(value)) {
+    let s = '['
+    for (let i = 0; i < value.length; i++) {
+      if (i) s += ','
+      const v = value[i]
+      s += v === undefined ? 'null' : stableStringify(v)
+    }
+    return s + ']'
+  }
   const o = value as Record<string, unknown>
-  const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort()
-  return '{' + keys.map((k) => JSON.stringify(k) + ':' + stableStringify(o[k])).join(',') + '}'
+  const keys = Object.keys(o).sort()
+  let s = '{'
+  let first = true
+  for (const k of keys) {
+    const v = o[k]
+    if (v === undefined) continue
+    if (!first) s += ','
+    first = false
+    s += JSON.stringify(k) + ':' + stableStringify(v)
+  }
+  return s + '}'
 }
 
 export function sha256Hex(text: string): string {
