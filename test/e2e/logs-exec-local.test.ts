@@ -9,7 +9,7 @@ import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import type {KubeObject} from '../../src/manifests/object.js'
 import {emptyState} from '../../src/state/model.js'
-import {bin, cleanEnv, tempDir, tsctl} from '../cli/helpers/run.js'
+import {bin, cleanEnv, cleanup, tempDir, tsctl} from '../cli/helpers/run.js'
 import {pod, sleep, testHost, type TestHost} from '../host/_host.js'
 import {testUnless} from '../fixtures/skip.js'
 
@@ -53,6 +53,7 @@ test.before(async () => {
 
 test.after(async () => {
   if (skip || !host) return
+  cleanup() // the repo made by tempDir
   const left = await host.cleanup()
   assert.equal(left, [])
 })
