@@ -25,7 +25,8 @@
  * - Old ReplicaSets scaled to zero beyond revisionHistoryLimit (default 10)
  *   are deleted, oldest revision first, once the rollout is complete.
  */
-import type {Deployment, PodTemplateSpec, ReplicaSet} from '../../manifests/generated/index.js'
+import type {Deployment, PodTemplateSpec} from '../../manifests/generated/index.js'
+import type {Condition, DeploymentObject, DeploymentStatus, ReplicaSetObject} from '../status.js'
 import type {KubeObject} from '../../manifests/object.js'
 import {objectKey} from '../../manifests/object.js'
 import {A} from '../../manifests/annotations.js'
@@ -41,30 +42,7 @@ const DESIRED = A.desiredReplicas
 const MAX_REPLICAS = A.maxReplicas
 
 /** A condition of a Deployment's status (apps/v1 DeploymentCondition). */
-interface DeploymentCondition {
-  type: string
-  status: string
-  reason?: string
-  message?: string
-  lastUpdateTime?: string
-  lastTransitionTime?: string
-}
-
-/** What this controller writes to a Deployment's status (apps/v1 DeploymentStatus). */
-interface DeploymentStatus {
-  observedGeneration: number
-  replicas: number
-  updatedReplicas: number
-  readyReplicas: number
-  availableReplicas: number
-  unavailableReplicas?: number
-  collisionCount?: number
-  conditions?: DeploymentCondition[]
-}
-
-/** A Deployment as the state holds it: the manifest's shape and the status written here. */
-type DeploymentObject = KubeObject & Deployment & {status?: DeploymentStatus}
-type ReplicaSetObject = KubeObject & ReplicaSet
+type DeploymentCondition = Condition
 
 const MAX_REVISION_HISTORY_CHARS = 2000
 
