@@ -88,8 +88,8 @@ export function buildPlan(ctx: Ctx): {plan: Plan; summary: PlanSummary} {
     }
     const specHash = ann(pod, A.specHash) ?? ''
     // A ConfigMap, Secret or key it needs is missing: it waits (config-wait.ts); what runs runs on.
-    const waits = configWaitOf(pod, ctx.state.objects) !== undefined
-    if (waits && (!o || !sameIncarnation(pod, o))) {
+    // Asked only of a pod about to start (a steady pass asks nothing).
+    if ((!o || !sameIncarnation(pod, o)) && configWaitOf(pod, ctx.state.objects) !== undefined) {
       b.pending.push(key)
       continue
     }
@@ -134,10 +134,12 @@ export function buildPlan(ctx: Ctx): {plan: Plan; summary: PlanSummary} {
       continue
     }
     let updated = false
-    if (o.volumeHashes && o.phase === 'Running' && !waits) {
+    if (o.volumeHashes && o.phase === 'Running') {
       const want = podVolumeHashes(pod, ctx.state.objects)
       for (const vol of Object.keys(want).sort()) {
         if (o.volumeHashes[vol] === undefined || o.volumeHashes[vol] === want[vol]) continue
+        // its source left the commit: the files stay as they were, as the kubelet keeps them
+        if (configWaitOf(pod, ctx.state.objects) !== undefined) break
         const source = volumeSource(pod, vol)!
         actions.push({
           type: 'updateFiles',
