@@ -67,6 +67,32 @@ test('hostNetwork and hostPID share the host namespaces; shareProcessNamespace o
   await host.client.remove(hp, 0)
 })
 
+test('subPath cannot follow a symlink planted in a shared volume out to the host (the mount is refused)', async () => {
+  const shared = {name: 'shared', mountPath: '/shared'}
+  const p = pod('subpath', [
+    // tries to see the host's root through the planted link and to leave a mark
+    {name: 'attacker', command: ['sh', '-c', 'ls /mnt > /shared/escaped; sleep 3600'], volumeMounts: [shared, {name: 'shared', mountPath: '/mnt', subPath: 'escape'}]},
+    {name: 'climber', command: ['sh', '-c', 'ls /mnt > /shared/climbed; sleep 3600'], volumeMounts: [shared, {name: 'shared', mountPath: '/mnt', subPath: 'climb'}]},
+    // links that stay inside the volume are followed, as the kubelet follows a configMap's key -> ..data/key
+    {name: 'legit', command: ['sleep', '3600'], volumeMounts: [shared, {name: 'shared', mountPath: '/data', subPath: 'ok'}, {name: 'shared', mountPath: '/inner', subPath: 'inner'}]},
+  ], {
+    restartPolicy: 'Never',
+    volumes: [{name: 'shared', emptyDir: {}}],
+    initContainers: [{name: 'plant', image: 'busybox-test', command: ['sh', '-c', 'ln -s / /shared/escape; ln -s ../../../.. /shared/climb; mkdir /shared/ok; echo inside > /shared/ok/f; ln -s ok/f /shared/inner'], volumeMounts: [shared]}],
+  })
+  const uid = await host.apply(p)
+  const st = await host.waitPod(uid, (x) => x.containers.find((c) => c.name === 'legit')?.state === 'running' && ['attacker', 'climber'].every((n) => x.containers.find((c) => c.name === n)?.state === 'terminated'), 'legit running, attacker and climber refused', 30_000)
+  const attacker = st.containers.find((c) => c.name === 'attacker')!
+  assert.is.not(attacker.exitCode, 0)
+  const log = readFileSync(join(host.root, 'pods', uid, 'ctr', 'c00', 'log'), 'utf8')
+  assert.match(log, /subPath escape goes through a symlink \(escape -> \/\) that leaves the volume: refused/)
+  assert.is(await sh(host, uid, 'legit', 'cat /data/f'), 'inside\n', 'a subPath inside the volume still works')
+  assert.match(readFileSync(join(host.root, 'pods', uid, 'ctr', 'c01', 'log'), 'utf8'), /subPath climb leaves the volume/)
+  assert.is(await sh(host, uid, 'legit', 'cat /inner'), 'inside\n', 'a link inside the volume is followed')
+  assert.is(await sh(host, uid, 'legit', 'test -e /shared/escaped || test -e /shared/climbed && echo yes || echo no'), 'no\n', 'neither ran')
+  await host.client.remove(uid, 0)
+})
+
 test('logs rotate by size (TSCTL_LOG_MAX on the host) and logs --all shows both parts', async () => {
   const client = new RuntimeClient(new LocalTransport('local', {...process.env, TSCTL_LOG_MAX: '4096'}), {root: host.root})
   const p = pod('chatty', [{command: ['sh', '-c', 'i=0; while [ $i -lt 100 ]; do echo "line $i 0123456789012345678901234567890123456789"; i=$((i+1)); done; sleep 3600']}])

@@ -461,6 +461,57 @@ static void host_path_type(const char *path, const char *type) {
 	if (!ok) { errno = 0; die("hostPath %s is not a %s", path, type); }
 }
 
+/*
+ * Opens REL beneath BASE as an O_PATH fd, resolving symlinks as the kubelet's
+ * subPath check allows them (a configMap's `key -> ..data/key`): a relative
+ * link is followed inside the volume, one that climbs out of it ("..") or is
+ * absolute is refused, so a link planted by another container cannot lead
+ * the mount to the host. Every component is opened O_NOFOLLOW from its
+ * parent's fd: nothing is resolved by path twice.
+ */
+static int open_beneath(const char *base, const char *rel) {
+	int fds[256], top = 0, links = 0;
+	fds[0] = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fds[0] < 0) die("open volume %s", base);
+	char *rest = xstrdup(rel);
+	while (*rest) {
+		char *slash = strchr(rest, '/');
+		char *c = rest;
+		char *after = slash ? slash + 1 : rest + strlen(rest);
+		if (slash) *slash = 0;
+		if (!*c || !strcmp(c, ".")) { rest = after; continue; }
+		if (!strcmp(c, "..")) {
+			if (top == 0) { errno = 0; die("subPath %s leaves the volume", rel); }
+			close(fds[top--]);
+			rest = after;
+			continue;
+		}
+		int next = openat(fds[top], c, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0) die("subPath %s: %s", rel, c);
+		struct stat st;
+		if (fstat(next, &st) < 0) die("subPath %s", rel);
+		if (S_ISLNK(st.st_mode)) {
+			char target[4096];
+			ssize_t n = readlinkat(next, "", target, sizeof target - 1);
+			close(next);
+			if (n < 0) die("subPath %s: readlink %s", rel, c);
+			target[n] = 0;
+			if (target[0] == '/') { errno = 0; die("subPath %s goes through a symlink (%s -> %s) that leaves the volume: refused", rel, c, target); }
+			if (++links > 40) { errno = 0; die("subPath %s: too many symlinks", rel); }
+			char *joined = xmalloc(strlen(target) + strlen(after) + 2);
+			sprintf(joined, "%s/%s", target, after);
+			rest = joined;
+			continue;
+		}
+		if (top == 255) { errno = 0; die("subPath %s too deep", rel); }
+		fds[++top] = next;
+		rest = after;
+	}
+	for (int i = 0; i < top; i++) close(fds[i]);
+	errno = 0;
+	return fds[top];
+}
+
 static void setup_volumes(const char *cdir, const char *poddir, const char *rootfs) {
 	int n = 0;
 	char **f = nul_list(pathcat(cdir, "mounts"), &n);
@@ -480,14 +531,22 @@ static void setup_volumes(const char *cdir, const char *poddir, const char *root
 			fmt(vol, sizeof vol, "%s/vol/%s", poddir, vidx);
 			src = xstrdup(vol);
 		}
+		int subfd = -1;
 		if (*sub) {
 			if (strstr(sub, "..") || sub[0] == '/') { errno = 0; die("subPath %s leaves the volume", sub); }
-			src = pathcat(src, sub);
+			/* Another container may write into the volume: a symlink planted there must not lead
+			 * the mount out of it (kubelet's subPath safety). Walk the subPath from the volume with
+			 * O_PATH|O_NOFOLLOW and mount what was opened, through /proc/self/fd. */
+			subfd = open_beneath(src, sub);
+			char fdpath[64];
+			fmt(fdpath, sizeof fdpath, "/proc/self/fd/%d", subfd);
+			src = xstrdup(fdpath);
 		}
 		struct stat st;
 		if (stat(src, &st) < 0) die("volume source %s", src);
 		char *dst = safe_target(rootfs, dest, !S_ISDIR(st.st_mode));
 		bind_mount(src, dst, !strcmp(mode, "ro"));
+		if (subfd >= 0) close(subfd);
 	}
 }
 
