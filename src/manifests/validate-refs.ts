@@ -17,17 +17,21 @@ import {didYouMean} from './suggest.js'
 /** What the checks can refer to: object key → the keys of its data. */
 export type RefIndex = ReadonlyMap<string, ReadonlySet<string>>
 
+/** The keys a ConfigMap (data, binaryData) or Secret (data, stringData) offers: what env and volume items may name. */
+export function dataKeys(kind: 'ConfigMap' | 'Secret', object: unknown): Set<string> {
+  const keys = new Set<string>()
+  for (const f of kind === 'ConfigMap' ? ['data', 'binaryData'] : ['data', 'stringData']) {
+    const d = (object as Record<string, unknown> | undefined)?.[f]
+    if (d && typeof d === 'object') for (const k of Object.keys(d)) keys.add(k)
+  }
+  return keys
+}
+
 /** Builds the index from every object that has a kind and a name, valid or not (so one bad ConfigMap does not cascade). */
 export function buildRefIndex(objects: {kind: string; namespace: string; name: string; object: Loose}[]): RefIndex {
   const index = new Map<string, Set<string>>()
   for (const o of objects) {
-    const keys = new Set<string>()
-    if (o.kind === 'ConfigMap' || o.kind === 'Secret') {
-      for (const f of o.kind === 'ConfigMap' ? ['data', 'binaryData'] : ['data', 'stringData']) {
-        const d = o.object?.[f]
-        if (d && typeof d === 'object') for (const k of Object.keys(d)) keys.add(k)
-      }
-    }
+    const keys = o.kind === 'ConfigMap' || o.kind === 'Secret' ? dataKeys(o.kind, o.object) : new Set<string>()
     // a duplicate is reported elsewhere; the first (in file order) is the one referred to
     const key = objectKey(o.kind, o.namespace, o.name)
     if (!index.has(key)) index.set(key, keys)

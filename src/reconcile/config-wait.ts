@@ -20,6 +20,7 @@
  */
 import type {Container, PodSpec} from '../manifests/generated/index.js'
 import {keyOf, objectKey, type KubeObject} from '../manifests/object.js'
+import {dataKeys} from '../manifests/validate-refs.js'
 import type {Ctx} from './context.js'
 import type {ObjectIndex} from './spec-hash.js'
 import type {ContainerStatus, PodObject} from './status.js'
@@ -49,14 +50,6 @@ export const UNMOUNTABLE_VOLUME_TYPES: readonly string[] = [
 type Source = 'ConfigMap' | 'Secret'
 const lower: Record<Source, string> = {ConfigMap: 'configmap', Secret: 'secret'}
 
-function dataKeys(o: KubeObject, kind: Source): Set<string> {
-  const keys = new Set<string>()
-  for (const f of kind === 'ConfigMap' ? ['data', 'binaryData'] : ['data', 'stringData']) {
-    const d = (o as Record<string, unknown>)[f]
-    if (d && typeof d === 'object') for (const k of Object.keys(d)) keys.add(k)
-  }
-  return keys
-}
 
 /** The first missing, non-optional reference of the pod, in the kubelet's order (volumes are set up before env is made). */
 export function configWaitOf(pod: KubeObject, objects: ObjectIndex): ConfigWait | undefined {
@@ -67,7 +60,7 @@ export function configWaitOf(pod: KubeObject, objects: ObjectIndex): ConfigWait 
     if (optional || !name) return undefined
     const o = objects[objectKey(kind, ns, name)]
     if (!o) return `${lower[kind]} "${name}" not found`
-    if (key !== undefined && !dataKeys(o, kind).has(key)) return `couldn't find key ${key} in ${kind} ${ns}/${name}`
+    if (key !== undefined && !dataKeys(kind, o).has(key)) return `couldn't find key ${key} in ${kind} ${ns}/${name}`
     return undefined
   }
   for (const v of spec.volumes ?? []) {
