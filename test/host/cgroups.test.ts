@@ -2,7 +2,7 @@
 // for real on v1 (this machine), on a scratch tree laid out like cgroup2,
 // and on a real v2 hierarchy where the kernel has one.
 import {execFileSync} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
@@ -129,6 +129,35 @@ if (v2skip) console.log(`SKIP: v2 for real: ${v2skip}`)
   assert.is(readFileSync(join(dir, 'memory.max'), 'utf8').trim(), String(64 * 1024 * 1024))
   assert.is(readFileSync(join(dir, 'cpu.max'), 'utf8').trim(), '50000 100000')
   await host.client.remove(uid, 0)
+})
+
+// cgroup v2 has no devices controller: the runtime attaches an eBPF device program
+// (tsctl-init devices). This machine's cgroup2 hierarchy holds no controllers, but
+// device programs need none, so the program is shown working here for real.
+const initBin = join(process.cwd(), 'src/host/shipped/bin/tsctl-init-amd64')
+const devSkip = !v2mount ? 'no cgroup2 mount' : process.arch !== 'x64' ? `no tsctl-init build for ${process.arch} here` : ''
+if (devSkip) console.log(`SKIP: v2 device program: ${devSkip}`)
+;(devSkip ? test.skip : test)('v2 device program: mknod allowed, a block device and /dev/mem refused, /dev/null and /dev/zero open', () => {
+  const dir = join(v2mount!, `tsctl-devtest-${process.pid}`)
+  mkdirSync(dir)
+  try {
+    execFileSync(initBin, ['devices', dir])
+    const nodes = mkdtempSync('/tmp/tsctl-devnodes-')
+    try {
+      const script = `echo $$ >${dir}/cgroup.procs; mknod ${nodes}/b b 7 0 && echo made; head -c1 ${nodes}/b >/dev/null 2>&1 && echo b-OPENED || echo b-refused; mknod ${nodes}/m c 1 1; head -c1 ${nodes}/m >/dev/null 2>&1 && echo m-OPENED || echo m-refused; head -c 2 /dev/zero | wc -c; echo >/dev/null && echo null-ok`
+      const out = execFileSync('sh', ['-c', script]).toString()
+      assert.match(out, 'made')
+      assert.match(out, 'b-refused')
+      assert.match(out, 'm-refused')
+      assert.not.match(out, 'OPENED')
+      assert.match(out, /^\s*2$/m)
+      assert.match(out, 'null-ok')
+    } finally {
+      rmSync(nodes, {recursive: true, force: true})
+    }
+  } finally {
+    rmdirSync(dir)
+  }
 })
 
 test('a memory hog is OOMKilled and restarted with backoff', async () => {

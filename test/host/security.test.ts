@@ -1,6 +1,6 @@
 // runAsUser/runAsGroup, allowPrivilegeEscalation: false, readOnlyRootFilesystem,
 // privileged; hostNetwork and shareProcessNamespace; log rotation; fds ≥ 3 closed.
-import {existsSync, readFileSync, readlinkSync, statSync} from 'node:fs'
+import {closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
@@ -65,6 +65,40 @@ test('hostNetwork and hostPID share the host namespaces; shareProcessNamespace o
   assert.is(readlinkSync(`/proc/${hostPid(host.root, hp, 'c00')}/ns/pid`), readlinkSync('/proc/self/ns/pid'))
   assert.match(await sh(host, hp, 'c0', `cat /proc/${process.pid}/cmdline | tr "\\0" " "`), 'node', 'the host pid namespace is visible')
   await host.client.remove(hp, 0)
+})
+
+// A host block device (a disk when there is one) and the script that makes its node inside a container.
+// It must be one this machine lets root open at all (a VM's own disk may be refused to everyone).
+const hostDisk = (() => {
+  const names = readdirSync('/sys/class/block').sort((a, b) => Number(a.startsWith('loop')) - Number(b.startsWith('loop')) || a.localeCompare(b))
+  const name = names.find((n) => {
+    try {
+      closeSync(openSync(`/dev/${n}`, 'r'))
+      return true
+    } catch {
+      return false
+    }
+  })
+  if (!name) throw new Error(`no block device under /dev that root can open (tried ${names.join(', ')})`)
+  return readFileSync(`/sys/class/block/${name}/dev`, 'utf8').trim().split(':')
+})()
+const tryDevices = `mknod /tmp/disk b ${hostDisk[0]} ${hostDisk[1]} && echo made; head -c 1 /tmp/disk >/dev/null 2>&1 && echo disk-OPENED || echo disk-refused; mknod /tmp/kmsg c 1 11 && { head -c 1 /tmp/kmsg >/dev/null 2>&1 && echo kmsg-OPENED || echo kmsg-refused; }; head -c 3 /dev/zero | wc -c; echo x >/dev/null && echo null-ok`
+
+test('devices: a container can mknod a host disk but cannot open it; /dev/null and /dev/zero work; privileged opens it', async () => {
+  const uid = await host.apply(pod('devs', [{command: ['sleep', '3600']}]))
+  const priv = await host.apply(pod('devspriv', [{command: ['sleep', '3600'], securityContext: {privileged: true}}]))
+  await host.waitPod(uid, running, 'running')
+  await host.waitPod(priv, running, 'privileged running')
+  const out = await sh(host, uid, 'c0', tryDevices)
+  assert.match(out, 'made', 'mknod is allowed (CAP_MKNOD, "b *:* m"), as with runc')
+  assert.match(out, 'disk-refused')
+  assert.match(out, 'kmsg-refused')
+  assert.not.match(out, 'OPENED')
+  assert.match(out, /^\s*3$/m, '/dev/zero reads')
+  assert.match(out, 'null-ok')
+  assert.match(await sh(host, priv, 'c0', tryDevices), 'disk-OPENED', 'a privileged container keeps every device')
+  await host.client.remove(uid, 0)
+  await host.client.remove(priv, 0)
 })
 
 test('subPath cannot follow a symlink planted in a shared volume out to the host (the mount is refused)', async () => {

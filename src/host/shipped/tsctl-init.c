@@ -17,6 +17,7 @@
  *   tsctl-init probe-http NSPID PORT PATH TIMEOUT
  *   tsctl-init whiteout LAYERROOT WHITEOUTSFILE OPAQUEFILE
  *   tsctl-init sleep MS
+ *   tsctl-init devices CGROUPDIR       (devices.c)
  *   tsctl-init supervise ROOT UID      (supervise.c)
  *
  * Built static (musl-gcc -static) for amd64 and arm64 by build.sh.
@@ -283,7 +284,7 @@ int cmd_infra(int argc, char **argv) {
 
 /* ---- security: capabilities, user, fds ---- */
 
-/* Docker's default capability set. */
+/* Docker's default capability set: used only for a bundle without a caps file (an older CLI's). */
 static const int default_caps[] = {0 /*CHOWN*/, 1 /*DAC_OVERRIDE*/, 3 /*FOWNER*/, 4 /*FSETID*/, 5 /*KILL*/,
 	6 /*SETGID*/, 7 /*SETUID*/, 8 /*SETPCAP*/, 10 /*NET_BIND_SERVICE*/, 13 /*NET_RAW*/, 18 /*SYS_CHROOT*/,
 	27 /*MKNOD*/, 29 /*AUDIT_WRITE*/, 31 /*SETFCAP*/};
@@ -295,7 +296,7 @@ static int last_cap = 40;
 
 /* A container's settings, read from its bundle directory before pivot_root hides it. */
 struct ctr_config {
-	char *flags, *user, *cwd;
+	char *flags, *user, *cwd, *caps;
 	char **env, **args;
 };
 
@@ -304,6 +305,7 @@ static struct ctr_config load_config(const char *cdir) {
 	c.flags = line_of(pathcat(cdir, "flags"), "");
 	c.user = line_of(pathcat(cdir, "user"), "0 0");
 	c.cwd = line_of(pathcat(cdir, "cwd"), "/");
+	c.caps = line_of(pathcat(cdir, "caps"), NULL);
 	c.env = nul_list(pathcat(cdir, "env"), NULL);
 	c.args = nul_list(pathcat(cdir, "argv"), NULL);
 	return c;
@@ -321,7 +323,20 @@ static void set_user_and_caps(const struct ctr_config *cfg) {
 	unsigned uid = 0, gid = 0;
 	if (sscanf(cfg->user, "%u %u", &uid, &gid) != 2) { errno = 0; die("bad user file"); }
 	unsigned long long keep = 0;
-	for (size_t i = 0; i < sizeof default_caps / sizeof *default_caps; i++) keep |= 1ULL << default_caps[i];
+	if (cfg->caps) {
+		/* The CLI resolved capabilities.add/drop into numbers (src/host/bundle/capabilities.ts). */
+		char *end, *p = cfg->caps;
+		for (;;) {
+			while (*p == ' ') p++;
+			if (!*p) break;
+			long n = strtol(p, &end, 10);
+			if (end == p || n < 0 || n > 63) { errno = 0; die("bad caps file"); }
+			keep |= 1ULL << n;
+			p = end;
+		}
+	} else {
+		for (size_t i = 0; i < sizeof default_caps / sizeof *default_caps; i++) keep |= 1ULL << default_caps[i];
+	}
 	if (privileged) keep = ~0ULL;
 	for (int c = 0; c <= last_cap; c++)
 		if (!(keep & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL) die("capbset drop %d", c);
@@ -847,7 +862,7 @@ static int cmd_sleep(int argc, char **argv) {
 
 int main(int argc, char **argv) {
 	errno = 0;
-	if (argc < 2) die("usage: tsctl-init infra|run|exec|probe-tcp|probe-http|whiteout|sleep|supervise ...");
+	if (argc < 2) die("usage: tsctl-init infra|run|exec|probe-tcp|probe-http|whiteout|sleep|supervise|devices ...");
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "infra")) return cmd_infra(argc, argv);
 	if (!strcmp(cmd, "run")) return cmd_run(argc, argv);
@@ -857,6 +872,7 @@ int main(int argc, char **argv) {
 	if (!strcmp(cmd, "whiteout")) return cmd_whiteout(argc, argv);
 	if (!strcmp(cmd, "sleep")) return cmd_sleep(argc, argv);
 	if (!strcmp(cmd, "supervise")) return cmd_supervise(argc, argv);
+	if (!strcmp(cmd, "devices")) return cmd_devices(argc, argv);
 	die("unknown command %s", cmd);
 	return 127;
 }

@@ -26,5 +26,6 @@ int cmd_exec(int argc, char **argv);
 int cmd_probe_tcp(int argc, char **argv);
 int cmd_probe_http(int argc, char **argv);
 int cmd_supervise(int argc, char **argv);
+int cmd_devices(int argc, char **argv);
 
 #endif
