@@ -3,7 +3,9 @@
  * a volume, ports, probes and hooks, resource quantities, and the restart
  * policy its owner kind allows.
  */
+import {CAPABILITIES, capabilityName} from '../host/bundle/capabilities.js'
 import {parseQuantity} from './quantity.js'
+import {didYouMean} from './suggest.js'
 import {checkDNS1123Label, checkPortName} from './names.js'
 import {type Checked, type Loose, podSpecPointer, seg} from './object-view.js'
 import type {DocRef, Report} from './report.js'
@@ -49,6 +51,25 @@ export function validatePods(c: Checked, report: Report): void {
   }
 }
 
+/** Capability names the host knows, and the escalation settings Kubernetes refuses together. */
+function checkSecurityContext(at: DocRef, p: string, sc: Loose, report: Report): void {
+  if (!sc) return
+  for (const list of ['add', 'drop'] as const) {
+    ;(sc.capabilities?.[list] ?? []).forEach((name: unknown, i: number) => {
+      const n = capabilityName(String(name))
+      if (n === 'ALL' || CAPABILITIES.has(n)) return
+      const close = didYouMean(n, CAPABILITIES.keys())
+      report.error(at, `${p}/capabilities/${list}/${i}`, `unknown capability "${name}"`, close ? `did you mean "${close}"?` : 'write a Linux capability name such as NET_ADMIN (with or without CAP_), or ALL')
+    })
+  }
+  if (sc.allowPrivilegeEscalation === false) {
+    if (sc.privileged === true) report.error(at, p, 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true', 'a privileged container can always escalate: drop one of the two')
+    if ((sc.capabilities?.add ?? []).some((c: unknown) => capabilityName(String(c)) === 'SYS_ADMIN')) {
+      report.error(at, p, 'cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN', 'CAP_SYS_ADMIN allows escalation: drop one of the two')
+    }
+  }
+}
+
 function checkRestartPolicy(c: Checked, pointer: string, spec: Loose, report: Report): void {
   const rp = spec.restartPolicy
   if (c.kind === 'Job' || c.kind === 'CronJob') {
@@ -85,6 +106,7 @@ function checkContainer(at: DocRef, p: string, ct: Loose, volumes: Set<string>, 
       report.error(at, `${mp}/subPath`, 'subPath must be a relative path without ".."')
     }
   })
+  checkSecurityContext(at, `${p}/securityContext`, ct.securityContext, report)
   // probes and hooks
   for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
     const pr = ct[probe]

@@ -67,6 +67,35 @@ test('hostNetwork and hostPID share the host namespaces; shareProcessNamespace o
   await host.client.remove(hp, 0)
 })
 
+test('capabilities add/drop resolve as containerd does; no_new_privs is on unless escalation is asked for or implied', async () => {
+  const uid = await host.apply(pod('caps', [
+    {command: ['sleep', '3600'], securityContext: {capabilities: {add: ['NET_ADMIN'], drop: ['chown']}}},
+    {command: ['sleep', '3600'], securityContext: {capabilities: {drop: ['ALL']}}},
+    {command: ['sleep', '3600'], securityContext: {allowPrivilegeEscalation: true}},
+    {command: ['sleep', '3600'], securityContext: {capabilities: {add: ['CAP_SYS_ADMIN']}}},
+    {command: ['sleep', '3600'], securityContext: {capabilities: {add: ['ALL'], drop: ['MKNOD']}}},
+  ]))
+  await host.waitPod(uid, running, 'running')
+  const status = (c: string) => readFileSync(`/proc/${hostPid(host.root, uid, c)}/status`, 'utf8')
+  const eff = (c: string) => BigInt('0x' + /CapEff:\s+([0-9a-f]+)/.exec(status(c))![1])
+  const nnp = (c: string) => /NoNewPrivs:\s+(\d)/.exec(status(c))![1]
+  const bit = (n: number) => 1n << BigInt(n)
+  assert.ok(eff('c00') & bit(12), 'NET_ADMIN added')
+  assert.not.ok(eff('c00') & bit(0), 'CHOWN dropped (lower-case name)')
+  assert.ok(eff('c00') & bit(27), 'MKNOD kept from the default set')
+  assert.not.ok(eff('c00') & bit(21), 'no SYS_ADMIN')
+  assert.is(nnp('c00'), '1', 'no_new_privs by default')
+  assert.is(eff('c01'), 0n, 'drop ALL leaves nothing')
+  assert.match(status('c01'), /CapBnd:\s+0000000000000000/)
+  assert.is(nnp('c02'), '0', 'allowPrivilegeEscalation: true')
+  assert.ok(eff('c03') & bit(21), 'CAP_SYS_ADMIN added')
+  assert.is(nnp('c03'), '0', 'CAP_SYS_ADMIN implies escalation')
+  assert.ok(eff('c04') & bit(19), 'add ALL gives SYS_PTRACE')
+  assert.not.ok(eff('c04') & bit(27), 'then MKNOD dropped')
+  assert.match(await sh(host, uid, 'c1', 'chown 1 /tmp 2>&1 || echo refused'), 'refused')
+  await host.client.remove(uid, 0)
+})
+
 // A host block device (a disk when there is one) and the script that makes its node inside a container.
 // It must be one this machine lets root open at all (a VM's own disk may be refused to everyone).
 const hostDisk = (() => {

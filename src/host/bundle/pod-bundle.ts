@@ -1,6 +1,7 @@
 import {createHash} from 'node:crypto'
 import type {KubeObject} from '../../manifests/object.js'
 import {bytes, milliCPU} from '../../manifests/quantity.js'
+import {CAPABILITIES, resolveCapabilities} from './capabilities.js'
 import type {Container, DownwardItem, KeyToPath, PodSpec, Probe, ResourceFieldRef, Volume} from './pod-spec.js'
 
 /**
@@ -249,7 +250,12 @@ export function buildPodBundle(inp: BundleInputs): BundleTree {
     t.set(`${dir}/user`, line(`${sc.runAsUser ?? 0} ${sc.runAsGroup ?? 0}`))
     const cflags: string[] = []
     if (sc.privileged) cflags.push('privileged')
-    if (sc.allowPrivilegeEscalation === false) cflags.push('noNewPrivs')
+    const caps = resolveCapabilities(c.securityContext?.capabilities)
+    if (caps.unknown.length) throw new BundleError(`container ${c.name}: unknown capabilit${caps.unknown.length > 1 ? 'ies' : 'y'} ${caps.unknown.join(', ')}`)
+    t.set(`${dir}/caps`, line(caps.names.map((n) => CAPABILITIES.get(n)).join(' ')))
+    // no_new_privs unless escalation is asked for or implied (privileged, CAP_SYS_ADMIN): the
+    // default Kubernetes' restricted level and PodSecurityPolicy gave, not the kubelet's (unset = off).
+    if (!(sc.allowPrivilegeEscalation ?? (sc.privileged || caps.names.includes('SYS_ADMIN')))) cflags.push('noNewPrivs')
     if (sc.readOnlyRootFilesystem) cflags.push('readOnlyRoot')
     t.set(`${dir}/flags`, line(cflags.join(' ')))
     const req = c.resources?.requests ?? {}

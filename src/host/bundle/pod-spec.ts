@@ -38,6 +38,8 @@ export interface SecurityContext {
   privileged?: boolean
   allowPrivilegeEscalation?: boolean
   readOnlyRootFilesystem?: boolean
+  capabilities?: {add?: string[]; drop?: string[]}
+  seccompProfile?: {type: string; localhostProfile?: string}
 }
 
 export interface Container {

@@ -349,10 +349,12 @@ static void set_user_and_caps(const struct ctr_config *cfg) {
 	/* privileged: keep whatever the runtime itself holds (the machine's bounding set may be narrower than all caps). */
 	if (uid == 0 && !privileged) {
 		struct cap_header h = {0x20080522 /* v3 */, 0};
-		struct cap_data d[2];
+		struct cap_data d[2], held[2];
 		memset(d, 0, sizeof d);
+		/* `add: [ALL]` means all the runtime holds: a host may run it with a narrower set. */
+		if (syscall(SYS_capget, &h, held) < 0) die("capget");
 		for (int c = 0; c <= last_cap && c < 64; c++) {
-			if (!(keep & (1ULL << c))) continue;
+			if (!(keep & (1ULL << c)) || !(held[c / 32].permitted & (1U << (c % 32)))) continue;
 			d[c / 32].effective |= 1U << (c % 32);
 			d[c / 32].permitted |= 1U << (c % 32);
 		}

@@ -352,4 +352,18 @@ spec: 1
   assert.not.ok(ds.some((d) => /empty selector/.test(d.message)), 'no noise from semantic checks on wrongly typed values')
 })
 
+test('capabilities: an unknown name is an error at its entry, with did-you-mean', () => {
+  const text = edit('          image: oci:images/busybox', '          image: oci:images/busybox\n          securityContext:\n            capabilities:\n              add: [NET_ADMN]')
+  const d = expectDiag(errorsOf(text), {file: F, text, needle: 'NET_ADMN', field: 'spec.template.spec.containers[0].securityContext.capabilities.add[0]', message: /unknown capability "NET_ADMN"/})
+  assert.is(d.hint, 'did you mean "NET_ADMIN"?')
+})
+
+test('allowPrivilegeEscalation: false with privileged or CAP_SYS_ADMIN is refused as Kubernetes refuses it', () => {
+  const sc = (extra: string) => edit('          image: oci:images/busybox', `          image: oci:images/busybox\n          securityContext:\n            allowPrivilegeEscalation: false\n${extra}`)
+  const a = sc('            privileged: true')
+  expectDiag(errorsOf(a), {file: F, text: a, needle: 'securityContext', field: 'spec.template.spec.containers[0].securityContext', message: /cannot set `allowPrivilegeEscalation` to false and `privileged` to true/})
+  const b = sc('            capabilities: {add: [CAP_SYS_ADMIN]}')
+  expectDiag(errorsOf(b), {file: F, text: b, needle: 'securityContext', field: 'spec.template.spec.containers[0].securityContext', message: /cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN/})
+})
+
 test.run()
