@@ -250,6 +250,9 @@ static void reap(int sig) {
 	while (waitpid(-1, NULL, WNOHANG) > 0) {}
 }
 
+static void become_pause(void);
+static void close_range_slow(int lo, int hi);
+
 /* The pod's "pause" process: holds net/ipc/uts (and pid) namespaces. */
 int cmd_infra(int argc, char **argv) {
 	if (argc != 5) die("usage: infra PIDFILE HOSTNAMEFILE NSLIST");
@@ -264,12 +267,9 @@ int cmd_infra(int argc, char **argv) {
 	if (flags & CLONE_NEWNET) lo_up();
 	char buf[64];
 	if (has_word(nslist, "pid")) {
-		pid_t c = clone_fork(CLONE_NEWPID);
+		pid_t c = clone_fork(CLONE_NEWPID | CLONE_NEWNS);
 		if (c < 0) die("clone pid");
-		if (c == 0) {
-			signal(SIGCHLD, reap);
-			for (;;) pause();
-		}
+		if (c == 0) become_pause();
 		fmt(buf, sizeof buf, "%d\n", (int)c);
 		write_atomic(pidfile, buf);
 		int st;
@@ -361,6 +361,42 @@ static void set_user_and_caps(const struct ctr_config *cfg) {
 		if (syscall(SYS_capset, &h, d) < 0) die("capset");
 	}
 	if (has_word(flags, "noNewPrivs") && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die("no_new_privs");
+}
+
+/*
+ * PID 1 of a shared pid namespace (shareProcessNamespace) is visible to every
+ * container of the pod: /proc/1/root, /proc/1/mountinfo, /proc/1/environ. So
+ * it holds nothing: an empty read-only root in its own mount namespace, no
+ * capabilities, no_new_privs, no environment, no open files — runc's pause
+ * container, made from this binary by re-executing it through an fd opened
+ * before the host's root went away.
+ */
+static void become_pause(void) {
+	int self = open("/proc/self/exe", O_PATH | O_CLOEXEC);
+	if (self < 0) die("open /proc/self/exe");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) die("make / private");
+	if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555") < 0) die("mount pause root");
+	if (chdir("/tmp") < 0 || syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) die("pivot to the pause root");
+	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) die("read-only pause root");
+	read_last_cap();
+	for (int c = 0; c <= last_cap; c++)
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL) die("capbset drop %d", c);
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die("no_new_privs");
+	struct cap_header h = {0x20080522 /* v3 */, 0};
+	struct cap_data none[2];
+	memset(none, 0, sizeof none);
+	if (syscall(SYS_capset, &h, none) < 0) die("capset");
+	close_range_slow(0, self - 1);
+	close_range_slow(self + 1, 0x7fffffff);
+	char *args[] = {"tsctl-init", "pause", NULL}, *env[] = {NULL};
+	syscall(SYS_execveat, self, "", args, env, AT_EMPTY_PATH);
+	die("exec pause");
+}
+
+__attribute__((noreturn)) static int cmd_pause(void) {
+	signal(SIGCHLD, reap);
+	for (;;) pause();
 }
 
 /* The write end of the shim's exec pipe: O_CLOEXEC, so the app's execve closes it. */
@@ -875,6 +911,7 @@ int main(int argc, char **argv) {
 	if (!strcmp(cmd, "sleep")) return cmd_sleep(argc, argv);
 	if (!strcmp(cmd, "supervise")) return cmd_supervise(argc, argv);
 	if (!strcmp(cmd, "devices")) return cmd_devices(argc, argv);
+	if (!strcmp(cmd, "pause") && argc == 2) return cmd_pause();
 	die("unknown command %s", cmd);
 	return 127;
 }
