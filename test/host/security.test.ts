@@ -1,5 +1,6 @@
 // runAsUser/runAsGroup, allowPrivilegeEscalation: false, readOnlyRootFilesystem,
 // privileged; hostNetwork and shareProcessNamespace; log rotation; fds ≥ 3 closed.
+import {spawnSync} from 'node:child_process'
 import {closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'uvu'
@@ -104,6 +105,38 @@ test('capabilities add/drop resolve as containerd does; no_new_privs is on unles
   assert.ok(eff('c04') & bit(19), 'add ALL gives SYS_PTRACE')
   assert.not.ok(eff('c04') & bit(27), 'then MKNOD dropped')
   assert.match(await sh(host, uid, 'c1', 'chown 1 /tmp 2>&1 || echo refused'), 'refused')
+  await host.client.remove(uid, 0)
+})
+
+// Every file under ROOT that is not on a tmpfs, with its content.
+function diskFiles(dir: string, tmpfs: Set<string>, out: string[] = []): string[] {
+  for (const e of readdirSync(dir, {withFileTypes: true})) {
+    const p = join(dir, e.name)
+    if (tmpfs.has(p)) continue
+    if (e.isDirectory()) diskFiles(p, tmpfs, out)
+    else if (e.isFile()) out.push(p)
+  }
+  return out
+}
+
+test('a pod directory is root-only, its bundle on tmpfs: Secret values never reach the disk and no local user reads them', async () => {
+  const value = `s3cr3t-${process.pid}-VALUE`
+  const secrets = {creds: {data: {password: Buffer.from(value).toString('base64')}}}
+  const p = pod('secrets', [{command: ['sleep', '3600'], env: [{name: 'PW', valueFrom: {secretKeyRef: {name: 'creds', key: 'password'}}}], volumeMounts: [{name: 's', mountPath: '/s'}], securityContext: {runAsUser: 1000}}], {volumes: [{name: 's', secret: {secretName: 'creds'}}]})
+  const uid = await host.apply(p, {secrets})
+  await host.waitPod(uid, running, 'running')
+  assert.is((await sh(host, uid, 'c0', 'echo "$PW"; cat /s/password')).trim(), `${value}\n${value}`, 'a non-root container still reads its Secret')
+  const poddir = join(host.root, 'pods', uid)
+  assert.is(statSync(poddir).mode & 0o777, 0o700)
+  assert.is(statSync(join(host.root, 'layers')).mode & 0o777, 0o700, 'the layer store is root-only')
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')).filter((f) => f[4]?.startsWith(host.root + '/'))
+  const tmpfs = new Set(mounts.filter((f) => f[f.indexOf('-') + 1] === 'tmpfs').map((f) => f[4]))
+  assert.ok(tmpfs.has(join(poddir, 'bundle')), 'the bundle is a tmpfs')
+  const leaked = diskFiles(host.root, tmpfs).filter((f) => readFileSync(f).includes(value))
+  assert.equal(leaked, [], 'no file on disk holds the Secret value')
+  const asNobody = (f: string) => spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'cat', f]).status
+  assert.is.not(asNobody(join(poddir, 'bundle/containers/c00/env')), 0, 'a local user cannot read the env file')
+  assert.is.not(asNobody(join(poddir, 'vol/00/password')), 0, 'nor the Secret volume')
   await host.client.remove(uid, 0)
 })
 

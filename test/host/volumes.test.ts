@@ -1,5 +1,5 @@
 // Volumes: emptyDir (disk and Memory), hostPath, configMap, secret (tmpfs,
-// 0400), downwardAPI, projected, items, subPath, readOnly; a ConfigMap update
+// 0644), downwardAPI, projected, items, subPath, readOnly; a ConfigMap update
 // reaches the running container through the ..data swap; claims outlive pods.
 import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -69,7 +69,7 @@ test('every volume kind mounts where and how the spec says', async () => {
   assert.is((await sh(host, uid, 'a', 'cat /etc/app/app.conf')).trim(), 'v=1')
   assert.is((await sh(host, uid, 'a', 'cat /single.conf')).trim(), 'v=1', 'subPath')
   assert.is((await sh(host, uid, 'a', 'cat /secret/password')).trim(), 's3cret')
-  assert.is((await sh(host, uid, 'a', 'stat -L -c %a /secret/password')).trim(), '400', 'secrets are 0400 by default')
+  assert.is((await sh(host, uid, 'a', 'stat -L -c %a /secret/password')).trim(), '644', 'secrets are 0644 by default inside the container, as in Kubernetes (the host path is root-only)')
   assert.match(await sh(host, uid, 'a', 'grep " /secret " /proc/mounts'), 'tmpfs')
   assert.match(await sh(host, uid, 'a', 'touch /etc/app/new 2>&1 || echo denied'), 'denied', 'configMap volumes are read-only')
   assert.is((await sh(host, uid, 'a', 'cat /info/name')).trim(), 'vols')

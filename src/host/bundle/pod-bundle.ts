@@ -374,7 +374,7 @@ export function volumeFiles(v: Volume, inp: Pick<BundleInputs, 'pod' | 'configMa
   if (v.secret) {
     const s = inp.secrets?.[v.secret.secretName]
     if (!s && !v.secret.optional) throw new BundleError(`volume ${v.name}: Secret ${v.secret.secretName} not found`)
-    return {files: pickItems(s ? decodeSecret(s) : new Map(), v.secret.items, `Secret ${v.secret.secretName}`, v.secret.optional), mode: v.secret.defaultMode ?? 0o400, secret: true}
+    return {files: pickItems(s ? decodeSecret(s) : new Map(), v.secret.items, `Secret ${v.secret.secretName}`, v.secret.optional), mode: v.secret.defaultMode ?? 0o644, secret: true}
   }
   if (v.downwardAPI) return {files: downward(inp.pod, v.downwardAPI.items), mode: v.downwardAPI.defaultMode ?? 0o644, secret: false}
   if (v.projected) {

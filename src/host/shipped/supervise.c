@@ -250,7 +250,9 @@ static void ctr_start(struct ctr *c) {
 	/* A restarted container starts from the image again, as in Kubernetes. */
 	nftw(pj(c->rundir, "upper"), rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	nftw(pj(c->rundir, "work"), rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	/* Exactly 0755 whatever the umask (the runtime's is 077): upper's mode is the container's /. */
 	mkdir(pj(c->rundir, "upper"), 0755);
+	chmod(pj(c->rundir, "upper"), 0755);
 	mkdir(pj(c->rundir, "work"), 0755);
 	errno = 0;
 	c->ooms_before = oom_count(c);

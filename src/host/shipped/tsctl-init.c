@@ -712,6 +712,8 @@ long long now_ms(void) {
  */
 int cmd_run(int argc, char **argv) {
 	if (argc != 10) die("usage: run CDIR RUNDIR PODDIR LAYERS NSPID NSLIST CGFILE LOGFILE");
+	/* The runtime works under umask 077 (its files are root's); a container gets runc's 0022. */
+	umask(022);
 	const char *cdir = argv[2], *rundir = argv[3], *poddir = argv[4], *layers = argv[5];
 	const char *nspid = argv[6], *nslist = argv[7], *cgfile = argv[8], *logfile = argv[9];
 	shim_pid = getpid();
@@ -771,6 +773,7 @@ int cmd_run(int argc, char **argv) {
 /* Runs ARG... inside a running container: its namespaces, root, cgroups, user and capabilities. */
 int cmd_exec(int argc, char **argv) {
 	if (argc < 5) die("usage: exec CDIR RUNDIR CGFILE ARG...");
+	umask(022);
 	const char *cdir = argv[2], *rundir = argv[3];
 	char *pidline = line_of(pathcat(rundir, "pid"), NULL);
 	if (!pidline) { errno = 0; die("container is not running"); }

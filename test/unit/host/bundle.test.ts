@@ -60,7 +60,7 @@ test('command drops the image cmd; security flags', () => {
   assert.is(text(t, 'containers/c00/flags'), 'noNewPrivs readOnlyRoot\n')
 })
 
-test('volumes: secrets 0400 on tmpfs, configMap items, mounts records, probes defaults', () => {
+test('volumes: secrets 0644 by default (Kubernetes), on tmpfs, configMap items, mounts records, probes defaults', () => {
   const t = buildPodBundle({
     pod: pod({
       volumes: [{name: 's', secret: {secretName: 'sec'}}, {name: 'c', configMap: {name: 'cm', items: [{key: 'k', path: 'd/k.txt'}], defaultMode: 0o640}}, {name: 'h', hostPath: {path: '/srv/x y'}}, {name: 'm', emptyDir: {medium: 'Memory'}}],
@@ -72,7 +72,7 @@ test('volumes: secrets 0400 on tmpfs, configMap items, mounts records, probes de
     configMaps: {cm: {data: {k: 'v', other: 'o'}}},
   })
   assert.is(text(t, 'volumes/00/kind'), 'secret\n')
-  assert.is(text(t, 'volumes/00/mode'), '0400\n')
+  assert.is(text(t, 'volumes/00/mode'), '0644\n')
   assert.is(text(t, 'volumes/00/data/pw'), 'x')
   assert.is(text(t, 'volumes/01/mode'), '0640\n')
   assert.is(text(t, 'volumes/01/data/d/k.txt'), 'v')
