@@ -6,6 +6,8 @@
  * trace. Transient errors (a host timing out) are retried by the transport
  * and become a HostError only when retries are exhausted.
  */
+import {escapeControl} from './render/untrusted.js'
+
 export const ExitCode = {
   ok: 0,
   /** `diff` only: there are changes (kubectl's convention). */
@@ -43,13 +45,19 @@ export interface Diagnostic {
   hint?: string
 }
 
-/** Renders `file:line:col: field: message (hint)` — the one format for every diagnostic. */
+/**
+ * Renders `file:line:col: field: message (hint)` — the one format for every
+ * diagnostic, always one line. File names come from the repo's tree and
+ * messages quote the manifests, so each part is escaped (render/untrusted.ts):
+ * a diagnostic is printed by validate, diff, sync, the hook and every error.
+ */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.file ? `${d.file}${d.line ? `:${d.line}${d.col ? `:${d.col}` : ''}` : ''}: ` : ''
-  const obj = d.object ? `${d.object}: ` : ''
-  const field = d.field ? `${d.field}: ` : ''
-  const hint = d.hint ? ` (${d.hint})` : ''
-  return `${d.severity}: ${where}${obj}${field}${d.message}${hint}`
+  const u = escapeControl
+  const where = d.file ? `${u(d.file)}${d.line ? `:${d.line}${d.col ? `:${d.col}` : ''}` : ''}: ` : ''
+  const obj = d.object ? `${u(d.object)}: ` : ''
+  const field = d.field ? `${u(d.field)}: ` : ''
+  const hint = d.hint ? ` (${u(d.hint)})` : ''
+  return `${d.severity}: ${where}${obj}${field}${u(d.message)}${hint}`
 }
 
 /** A mistake the user can fix. Final: never retried. */

@@ -1,5 +1,6 @@
 import {Command} from '@oclif/core'
 import {palette, shouldColor} from '../render/color.js'
+import {escapeControl, terminalJson} from '../render/untrusted.js'
 import {commonFlags} from './flags.js'
 import {renderError} from './render-error.js'
 
@@ -24,7 +25,7 @@ export abstract class TsctlCommand extends Command {
   }
 
   protected printJson(doc: unknown): void {
-    process.stdout.write(JSON.stringify(doc, null, 2) + '\n')
+    process.stdout.write(terminalJson(doc, 2) + '\n')
   }
 
   /** `-o json` or `-o yaml` of a document (js-yaml loaded only when asked for). */
@@ -34,9 +35,18 @@ export abstract class TsctlCommand extends Command {
     this.print(yaml.dump(doc, {noRefs: true}))
   }
 
-  /** Warnings go to stderr, one per line, so stdout stays parseable. */
+  /**
+   * Warnings go to stderr, one per line, so stdout stays parseable. They
+   * quote lock holders, host errors and manifests: escaped, so one stays one
+   * line and sends no control sequence (render/untrusted.ts).
+   */
   protected warnLine(message: string): void {
-    process.stderr.write(`${palette(shouldColor(process.stderr)).warn('warning:')} ${message}\n`)
+    process.stderr.write(`${palette(shouldColor(process.stderr)).warn('warning:')} ${escapeControl(message)}\n`)
+  }
+
+  /** A note on stderr (kubectl's `Defaulted container …`), one line, escaped as warnings are. */
+  protected noteLine(message: string): void {
+    process.stderr.write(escapeControl(message) + '\n')
   }
 
   /** Sets the exit code without throwing (diff's 1 for "changes"). */
@@ -48,7 +58,7 @@ export abstract class TsctlCommand extends Command {
     // this.exit() and --help/--version signal through errors oclif handles itself.
     if (err.oclif?.exit !== undefined && (err.constructor?.name === 'ExitError' || err.oclif.exit === 0)) throw err
     const r = renderError(err)
-    if (this.outputFormat === 'json') process.stdout.write(JSON.stringify(r.json, null, 2) + '\n')
+    if (this.outputFormat === 'json') process.stdout.write(terminalJson(r.json, 2) + '\n')
     const p = palette(shouldColor(process.stderr))
     const text = r.text.replace(/^(internal error:|error:|warning:|hint:)/gm, (m) => (m === 'warning:' || m === 'hint:' ? p.warn(m) : p.remove(m)))
     process.stderr.write(text + '\n')

@@ -1,4 +1,5 @@
 import {type Diagnostic, ExitCode, HostError, UserError, formatDiagnostic} from '../errors.js'
+import {escapeControl, escapeControlMultiline as block} from '../render/untrusted.js'
 
 /** What a failed command prints and exits with. */
 export interface RenderedError {
@@ -20,30 +21,35 @@ export interface RenderedError {
  *   including `diff`, whose 1 must keep meaning "changes"). The stack trace
  *   is printed only with TSCTL_DEBUG=1.
  * Never a stack trace for a user mistake.
+ *
+ * Messages quote what others wrote (a host's stderr, git's, an object's
+ * name), so the text is escaped (render/untrusted.ts): newlines stay, a
+ * host's stderr may have several lines, but no control sequence reaches the
+ * terminal. The JSON document keeps the message as it is.
  */
 export function renderError(err: unknown, debug = process.env.TSCTL_DEBUG === '1'): RenderedError {
   if (err instanceof UserError) {
-    const lines = [`error: ${err.message}`]
+    const lines = [`error: ${block(err.message)}`]
     for (const d of err.diagnostics) lines.push(formatDiagnostic(d))
-    if (err.hint) lines.push(`hint: ${err.hint}`)
-    if (debug && err.stack) lines.push(err.stack)
+    if (err.hint) lines.push(`hint: ${escapeControl(err.hint)}`)
+    if (debug && err.stack) lines.push(block(err.stack))
     return done(err.exitCode, lines, err.message, err.diagnostics, err.hint)
   }
   if (err instanceof HostError) {
-    const lines = [`error: ${err.message}`]
-    if (debug && err.stack) lines.push(err.stack)
+    const lines = [`error: ${block(err.message)}`]
+    if (debug && err.stack) lines.push(block(err.stack))
     return done(err.exitCode, lines, err.message, [])
   }
   const e = err as {message?: string; stack?: string; oclif?: {exit?: number}; name?: string}
   if (e && typeof e === 'object' && e.oclif && typeof e.oclif.exit === 'number') {
     const msg = (e.message ?? String(err)).replace(/^Error: /, '')
-    const lines = [`error: ${msg}`]
-    if (debug && e.stack) lines.push(e.stack)
+    const lines = [`error: ${block(msg)}`]
+    if (debug && e.stack) lines.push(block(e.stack))
     return done(e.oclif.exit === 0 ? 0 : ExitCode.invalid, lines, msg, [])
   }
   const msg = e?.message ?? String(err)
-  const lines = [`internal error: ${msg}`]
-  lines.push(debug && e?.stack ? e.stack : 'This is a bug in tsctl. Run again with TSCTL_DEBUG=1 for the stack trace and report it.')
+  const lines = [`internal error: ${block(msg)}`]
+  lines.push(debug && e?.stack ? block(e.stack) : 'This is a bug in tsctl. Run again with TSCTL_DEBUG=1 for the stack trace and report it.')
   return done(ExitCode.invalid, lines, `internal error: ${msg}`, [])
 }
 

@@ -110,7 +110,9 @@ Exit code: 0 no changes, 1 changes, 2 invalid input or error.`
     else {
       const {palette, shouldColor} = await import('../render/color.js')
       const {renderDiffText} = await import('../render/diff-text.js')
-      if (merge) this.print(`Merging ${merge.head.ref} (${merge.head.sha.slice(0, 7)}) into ${merge.base.ref} (${merge.base.sha.slice(0, 7)}): ${merge.how}; planned offline from the state${from.state ? ` (serial ${from.state.serial})` : ' (none yet)'}.\n\n`)
+      const {escapeControl} = await import('../render/untrusted.js')
+      // a pull request's branch name is the contributor's to choose, and git allows C1 and bidi characters in it
+      if (merge) this.print(escapeControl(`Merging ${merge.head.ref} (${merge.head.sha.slice(0, 7)}) into ${merge.base.ref} (${merge.base.sha.slice(0, 7)}): ${merge.how}; planned offline from the state${from.state ? ` (serial ${from.state.serial})` : ' (none yet)'}.`) + '\n\n')
       this.print(renderDiffText(result, palette(shouldColor(process.stdout))))
       this.print(renderPinNotes(pins))
     }

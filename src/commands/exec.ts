@@ -32,7 +32,7 @@ The exit code is the command's. Before it runs: 2 when the pod is unknown, not b
     const command = dash >= 0 ? raw.slice(dash + 1) : (argv as string[]).slice(1)
     if (command.length === 0) throw new UserError('no command given', 2, [], 'tsctl exec POD -- COMMAND [ARG…]')
     const {resolvePodTarget, runtimeForNode, notOnHost} = await import('../cli/pod-target.js')
-    const target = await resolvePodTarget(flags, args.pod, flags.container, (m) => this.warnLine(m), (m) => process.stderr.write(m + '\n'))
+    const target = await resolvePodTarget(flags, args.pod, flags.container, (m) => this.warnLine(m), (m) => this.noteLine(m))
     const {client, close} = await runtimeForNode(target, flags.root)
     try {
       if (flags.tty) {

@@ -46,7 +46,9 @@ export default class Get extends TsctlCommand {
       return
     }
     if (flags.output === 'name') {
-      this.print(objects.map((o) => `${kind.resource}/${o.metadata.name}\n`).join(''))
+      const {escapeControl} = await import('../render/untrusted.js')
+      // one name per line, for scripts and eyes alike: a newline or control character in a name must not make two
+      this.print(objects.map((o) => `${kind.resource}/${escapeControl(o.metadata.name)}\n`).join(''))
       return
     }
     if (objects.length === 0) {

@@ -26,7 +26,7 @@ Exit codes: 2 when the pod is unknown, not bound to a node or not on its host; 4
     const {args, flags} = await this.parse(Logs)
     const {resolvePodTarget, runtimeForNode, notOnHost} = await import('../cli/pod-target.js')
     const {HostError, UserError} = await import('../errors.js')
-    const target = await resolvePodTarget(flags, args.pod, flags.container, (m) => this.warnLine(m), (m) => process.stderr.write(m + '\n'))
+    const target = await resolvePodTarget(flags, args.pod, flags.container, (m) => this.warnLine(m), (m) => this.noteLine(m))
     if (flags.previous && target.restartCount === 0) {
       throw new UserError(`previous terminated container "${target.container}" in pod "${target.pod.metadata.name}" not found`)
     }

@@ -45,6 +45,8 @@ export default class Validate extends TsctlCommand {
     }
     for (const w of desired.warnings) process.stderr.write(formatDiagnostic(w) + '\n')
     const n = desired.objects.length
-    this.print(`Valid: ${n} object${n === 1 ? '' : 's'} at ${desired.commit.sha.slice(0, 7)} ${JSON.stringify(desired.commit.subject)}${desired.warnings.length ? `, ${desired.warnings.length} warning${desired.warnings.length === 1 ? '' : 's'}` : ''}.\n`)
+    const {escapeControl} = await import('../render/untrusted.js')
+    // JSON.stringify escapes C0 only; DEL, C1 and bidi characters in a subject would reach the terminal
+    this.print(`Valid: ${n} object${n === 1 ? '' : 's'} at ${desired.commit.sha.slice(0, 7)} ${escapeControl(JSON.stringify(desired.commit.subject))}${desired.warnings.length ? `, ${desired.warnings.length} warning${desired.warnings.length === 1 ? '' : 's'}` : ''}.\n`)
   }
 }

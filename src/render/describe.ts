@@ -5,6 +5,7 @@ import {byNsName, containerStatuses, controllerOf, field, objectsOfKind, podStat
 import {maskObject} from './mask.js'
 import {renderTable} from './table.js'
 import {A} from '../manifests/annotations.js'
+import {escapeControl as u, escapeControlMultiline} from './untrusted.js'
 
 type Line = [label: string, value: string] | string
 
@@ -28,7 +29,8 @@ function block(lines: Line[], indent = ''): string {
 
 function kv(m: Record<string, string> | undefined, sep = '='): string {
   const e = Object.entries(m ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))
-  return e.length ? e.map(([k, v]) => `${k}${sep}${v}`).join('\n') : '<none>'
+  // one line per entry: a newline inside a label or annotation value must not start a line of its own
+  return e.length ? e.map(([k, v]) => `${u(k)}${sep}${u(v)}`).join('\n') : '<none>'
 }
 
 function resources(c: Record<string, unknown>, which: 'limits' | 'requests'): string | undefined {
@@ -37,17 +39,17 @@ function resources(c: Record<string, unknown>, which: 'limits' | 'requests'): st
 }
 
 function containerBlock(c: Record<string, unknown>, status: ReturnType<typeof containerStatuses>[number] | undefined): string {
-  const lines: Line[] = [`${c.name as string}:`]
-  const inner: Line[] = [['Image', String(c.image ?? '')]]
+  const lines: Line[] = [`${u(c.name as string)}:`]
+  const inner: Line[] = [['Image', u(String(c.image ?? ''))]]
   const ports = (c.ports as Array<{containerPort: number; protocol?: string}> | undefined) ?? []
   if (ports.length) inner.push(['Port', ports.map((p) => `${p.containerPort}/${p.protocol ?? 'TCP'}`).join(', ')])
-  if (Array.isArray(c.command)) inner.push(['Command', (c.command as string[]).join('\n')])
-  if (Array.isArray(c.args)) inner.push(['Args', (c.args as string[]).join('\n')])
+  if (Array.isArray(c.command)) inner.push(['Command', (c.command as string[]).map(u).join('\n')])
+  if (Array.isArray(c.args)) inner.push(['Args', (c.args as string[]).map(u).join('\n')])
   if (status) {
     const st = status.state ?? {}
-    if (st.running) inner.push(['State', `Running\n  Started:  ${st.running.startedAt ?? ''}`])
-    else if (st.waiting) inner.push(['State', `Waiting\n  Reason:  ${st.waiting.reason ?? ''}`])
-    else if (st.terminated) inner.push(['State', `Terminated\n  Reason:    ${st.terminated.reason ?? ''}\n  Exit Code: ${st.terminated.exitCode ?? ''}`])
+    if (st.running) inner.push(['State', `Running\n  Started:  ${u(st.running.startedAt ?? '')}`])
+    else if (st.waiting) inner.push(['State', `Waiting\n  Reason:  ${u(st.waiting.reason ?? '')}`])
+    else if (st.terminated) inner.push(['State', `Terminated\n  Reason:    ${u(st.terminated.reason ?? '')}\n  Exit Code: ${u(String(st.terminated.exitCode ?? ''))}`])
     inner.push(['Ready', status.ready ? 'True' : 'False'])
     inner.push(['Restart Count', String(status.restartCount ?? 0)])
   }
@@ -65,9 +67,9 @@ function containerBlock(c: Record<string, unknown>, status: ReturnType<typeof co
       'Environment',
       env
         .map((e) => {
-          if (e.value !== undefined) return `${e.name}:  ${e.value}`
+          if (e.value !== undefined) return `${u(e.name)}:  ${u(e.value)}`
           const [src, ref] = Object.entries(e.valueFrom ?? {})[0] ?? ['', {}]
-          return `${e.name}:  <set to the key '${ref?.key ?? ''}' in ${src === 'secretKeyRef' ? 'secret' : 'config map'} '${ref?.name ?? ''}'>`
+          return `${u(e.name)}:  <set to the key '${u(ref?.key ?? '')}' in ${src === 'secretKeyRef' ? 'secret' : 'config map'} '${u(ref?.name ?? '')}'>`
         })
         .join('\n'),
     ])
@@ -83,7 +85,7 @@ function describeProbe(p: Record<string, unknown>): string {
       : p.exec
         ? `exec [${((p.exec as {command?: string[]}).command ?? []).join(' ')}]`
         : 'unknown'
-  return `${how} delay=${p.initialDelaySeconds ?? 0}s timeout=${p.timeoutSeconds ?? 1}s period=${p.periodSeconds ?? 10}s #success=${p.successThreshold ?? 1} #failure=${p.failureThreshold ?? 3}`
+  return `${u(how)} delay=${p.initialDelaySeconds ?? 0}s timeout=${p.timeoutSeconds ?? 1}s period=${p.periodSeconds ?? 10}s #success=${p.successThreshold ?? 1} #failure=${p.failureThreshold ?? 3}`
 }
 
 function podTemplate(spec: Record<string, unknown> | undefined, labels?: Record<string, string>): string {
@@ -111,23 +113,23 @@ function indentAll(s: string, ind: string): string {
 export function renderDescribe(obj: KubeObject, state: State, now: number): string {
   const o = maskObject(obj)
   const m = o.metadata
-  const head: Line[] = [['Name', m.name]]
-  if (m.namespace) head.push(['Namespace', m.namespace])
+  const head: Line[] = [['Name', u(m.name)]]
+  if (m.namespace) head.push(['Namespace', u(m.namespace)])
   head.push(['Labels', kv(m.labels)], ['Annotations', kv(m.annotations, ': ')])
-  if (m.creationTimestamp) head.push(['CreationTimestamp', m.creationTimestamp])
+  if (m.creationTimestamp) head.push(['CreationTimestamp', u(m.creationTimestamp)])
   const ctl = controllerOf(o)
-  if (ctl) head.push(['Controlled By', `${ctl.kind}/${ctl.name}`])
+  if (ctl) head.push(['Controlled By', u(`${ctl.kind}/${ctl.name}`)])
   const sections: string[] = []
 
   switch (o.kind) {
     case 'Pod': {
       const node = field<string>(o, 'spec.nodeName')
       const nodeObj = node ? state.objects[`Node/${node}`] : undefined
-      head.push(['Node', node ? `${node}${nodeObj ? `/${field<string>(nodeObj, 'spec.address') ?? ''}` : ''}` : '<none>'])
-      head.push(['Status', podStatus(o)])
-      head.push(['IP', field<string>(o, 'status.podIP') ?? '<none>'])
+      head.push(['Node', node ? u(`${node}${nodeObj ? `/${field<string>(nodeObj, 'spec.address') ?? ''}` : ''}`) : '<none>'])
+      head.push(['Status', u(podStatus(o))])
+      head.push(['IP', u(field<string>(o, 'status.podIP') ?? '<none>')])
       const why = unschedulableMessage(o)
-      if (why) head.push(['Reason', why])
+      if (why) head.push(['Reason', u(why)])
       const statuses = new Map(containerStatuses(o).map((c) => [c.name, c]))
       const initStatuses = new Map(containerStatuses(o, true).map((c) => [c.name, c]))
       const inits = field<Record<string, unknown>[]>(o, 'spec.initContainers') ?? []
@@ -135,12 +137,12 @@ export function renderDescribe(obj: KubeObject, state: State, now: number): stri
       const cs = field<Record<string, unknown>[]>(o, 'spec.containers') ?? []
       sections.push('Containers:\n' + cs.map((c) => indentAll(containerBlock(c, statuses.get(c.name as string)), '  ')).join('\n'))
       const conds = field<Array<{type: string; status: string}>>(o, 'status.conditions') ?? []
-      if (conds.length) sections.push('Conditions:\n' + indentAll(renderTable(['Type', 'Status'], conds.map((c) => [c.type, c.status])).trimEnd(), '  '))
+      if (conds.length) sections.push('Conditions:\n' + indentAll(renderTable(['Type', 'Status'], conds.map((c) => [u(c.type), u(c.status)])).trimEnd(), '  '))
       const vols = field<Array<Record<string, unknown>>>(o, 'spec.volumes') ?? []
-      if (vols.length) sections.push('Volumes:\n' + vols.map((v) => `  ${v.name as string}:\n    Type:  ${Object.keys(v).filter((k) => k !== 'name')[0] ?? 'unknown'}`).join('\n'))
+      if (vols.length) sections.push('Volumes:\n' + vols.map((v) => `  ${u(v.name as string)}:\n    Type:  ${u(Object.keys(v).filter((k) => k !== 'name')[0] ?? 'unknown')}`).join('\n'))
       const tol = field<Array<{key?: string; operator?: string; value?: string; effect?: string}>>(o, 'spec.tolerations') ?? []
       head.push(['Node-Selectors', kv(field(o, 'spec.nodeSelector'))])
-      head.push(['Tolerations', tol.length ? tol.map((t) => `${t.key ?? ''}${t.value ? `=${t.value}` : ''}${t.effect ? `:${t.effect}` : ''}`).join('\n') : '<none>'])
+      head.push(['Tolerations', tol.length ? tol.map((t) => u(`${t.key ?? ''}${t.value ? `=${t.value}` : ''}${t.effect ? `:${t.effect}` : ''}`)).join('\n') : '<none>'])
       break
     }
     case 'Deployment':
@@ -150,10 +152,10 @@ export function renderDescribe(obj: KubeObject, state: State, now: number): stri
       head.push(['Selector', kv(field(o, 'spec.selector.matchLabels'))])
       // rollout undo/pause/restart live in the state, not in git: say so (src/gitops)
       const pin = m.annotations?.[A.pinnedRevision]
-      if (pin && o.kind !== 'ReplicaSet') head.push(['Pinned', `revision ${pin} (tsctl rollout undo); syncs of the same commit keep it until a commit changes this ${o.kind.toLowerCase()}`])
+      if (pin && o.kind !== 'ReplicaSet') head.push(['Pinned', `revision ${u(pin)} (tsctl rollout undo); syncs of the same commit keep it until a commit changes this ${o.kind.toLowerCase()}`])
       if (o.kind === 'Deployment' && (field<boolean>(o, 'spec.paused') || m.annotations?.[A.paused] === 'true')) head.push(['Paused', 'true (tsctl rollout resume to continue)'])
       const restarted = m.annotations?.[A.restartedAt]
-      if (restarted && o.kind !== 'ReplicaSet') head.push(['Restarted At', restarted])
+      if (restarted && o.kind !== 'ReplicaSet') head.push(['Restarted At', u(restarted)])
       if (o.kind !== 'DaemonSet') {
         head.push(['Replicas', `${field<number>(o, 'spec.replicas') ?? 1} desired | ${field<number>(o, 'status.updatedReplicas') ?? 0} updated | ${field<number>(o, 'status.replicas') ?? 0} total | ${field<number>(o, 'status.availableReplicas') ?? 0} available | ${field<number>(o, 'status.readyReplicas') ?? 0} ready`])
       }
@@ -164,7 +166,7 @@ export function renderDescribe(obj: KubeObject, state: State, now: number): stri
         if (st === 'RollingUpdate') head.push(['RollingUpdateStrategy', `${field(o, 'spec.strategy.rollingUpdate.maxUnavailable') ?? '25%'} max unavailable, ${field(o, 'spec.strategy.rollingUpdate.maxSurge') ?? '25%'} max surge`])
         const rss = objectsOfKind(state, 'ReplicaSet').filter((rs) => controllerOf(rs)?.uid === m.uid || controllerOf(rs)?.name === m.name)
         const newest = rss.sort((a, b) => Number(a.metadata.annotations?.[A.revision] ?? 0) - Number(b.metadata.annotations?.[A.revision] ?? 0)).at(-1)
-        if (newest) head.push(['NewReplicaSet', `${newest.metadata.name} (${field<number>(newest, 'status.replicas') ?? 0}/${field<number>(newest, 'spec.replicas') ?? 0} replicas created)`])
+        if (newest) head.push(['NewReplicaSet', `${u(newest.metadata.name)} (${field<number>(newest, 'status.replicas') ?? 0}/${field<number>(newest, 'spec.replicas') ?? 0} replicas created)`])
       }
       sections.push('Pod Template:\n' + podTemplate(field(o, 'spec.template.spec'), field(o, 'spec.template.metadata.labels')))
       break
@@ -172,11 +174,11 @@ export function renderDescribe(obj: KubeObject, state: State, now: number): stri
     case 'Service': {
       head.push(['Selector', kv(field(o, 'spec.selector'))], ['Type', field<string>(o, 'spec.type') ?? 'ClusterIP'])
       for (const p of field<Array<{name?: string; port: number; targetPort?: unknown; nodePort?: number; protocol?: string}>>(o, 'spec.ports') ?? []) {
-        head.push(['Port', `${p.name ?? '<unset>'}  ${p.port}/${p.protocol ?? 'TCP'}`], ['TargetPort', `${p.targetPort ?? p.port}/${p.protocol ?? 'TCP'}`])
-        if (p.nodePort) head.push(['NodePort', `${p.name ?? '<unset>'}  ${p.nodePort}/${p.protocol ?? 'TCP'}`])
+        head.push(['Port', `${u(p.name ?? '<unset>')}  ${p.port}/${p.protocol ?? 'TCP'}`], ['TargetPort', `${p.targetPort ?? p.port}/${p.protocol ?? 'TCP'}`])
+        if (p.nodePort) head.push(['NodePort', `${u(p.name ?? '<unset>')}  ${p.nodePort}/${p.protocol ?? 'TCP'}`])
       }
       const eps = field<string[]>(o, 'status.endpoints')
-      if (eps) head.push(['Endpoints', eps.join(',') || '<none>'])
+      if (eps) head.push(['Endpoints', eps.map(u).join(',') || '<none>'])
       break
     }
     case 'ConfigMap':
@@ -185,33 +187,33 @@ export function renderDescribe(obj: KubeObject, state: State, now: number): stri
       if (o.kind === 'Secret') {
         head.push(['Type', field<string>(o, 'type') ?? 'Opaque'])
         // sizes, as kubectl does; the values never leave the state
-        sections.push('Data\n====\n' + (Object.keys(data).sort().map((k) => `${k}:  ${Buffer.from(data[k] ?? '', 'base64').length} bytes`).join('\n') || '<none>'))
+        sections.push('Data\n====\n' + (Object.keys(data).sort().map((k) => `${u(k)}:  ${Buffer.from(data[k] ?? '', 'base64').length} bytes`).join('\n') || '<none>'))
       } else {
-        sections.push('Data\n====\n' + (Object.keys(data).sort().map((k) => `${k}:\n----\n${data[k]}`).join('\n\n') || '<none>'))
+        sections.push('Data\n====\n' + (Object.keys(data).sort().map((k) => `${u(k)}:\n----\n${escapeControlMultiline(data[k] ?? '')}`).join('\n\n') || '<none>'))
       }
       break
     }
     case 'Node': {
       const rec = state.nodes[m.name]
-      head.push(['Address', field<string>(o, 'spec.address') ?? '<none>'])
+      head.push(['Address', u(field<string>(o, 'spec.address') ?? '<none>')])
       head.push(['Ready', rec ? String(rec.ready) : 'Unknown'])
-      if (rec?.lastSeen) head.push(['LastSeen', rec.lastSeen])
-      if (rec?.unreachableSince) head.push(['UnreachableSince', rec.unreachableSince])
+      if (rec?.lastSeen) head.push(['LastSeen', u(rec.lastSeen)])
+      if (rec?.unreachableSince) head.push(['UnreachableSince', u(rec.unreachableSince)])
       head.push(['Unschedulable', String(field<boolean>(o, 'spec.unschedulable') ?? false)])
       const taints = field<Array<{key: string; value?: string; effect: string}>>(o, 'spec.taints') ?? []
-      head.push(['Taints', taints.length ? taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`).join('\n') : '<none>'])
+      head.push(['Taints', taints.length ? taints.map((t) => u(`${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`)).join('\n') : '<none>'])
       const cap = field<Record<string, string>>(o, 'spec.capacity') ?? rec?.capacity
       head.push(['Capacity', cap ? kv(cap as Record<string, string>, ': ') : '<unknown>'])
       const pods = objectsOfKind(state, 'Pod').filter((p) => field(p, 'spec.nodeName') === m.name).sort(byNsName)
       sections.push(
         `Non-terminated Pods:  (${pods.length} in total)\n` +
-          (pods.length ? indentAll(renderTable(['Namespace', 'Name', 'AGE'], pods.map((p) => [p.metadata.namespace ?? '', p.metadata.name, age(p.metadata.creationTimestamp, now)])).trimEnd(), '  ') : '  <none>'),
+          (pods.length ? indentAll(renderTable(['Namespace', 'Name', 'AGE'], pods.map((p) => [u(p.metadata.namespace ?? ''), u(p.metadata.name), age(p.metadata.creationTimestamp, now)])).trimEnd(), '  ') : '  <none>'),
       )
       break
     }
     case 'Job':
     case 'CronJob': {
-      if (o.kind === 'CronJob') head.push(['Schedule', field<string>(o, 'spec.schedule') ?? ''], ['Concurrency Policy', field<string>(o, 'spec.concurrencyPolicy') ?? 'Allow'], ['Suspend', String(field<boolean>(o, 'spec.suspend') ?? false)])
+      if (o.kind === 'CronJob') head.push(['Schedule', u(field<string>(o, 'spec.schedule') ?? '')], ['Concurrency Policy', u(field<string>(o, 'spec.concurrencyPolicy') ?? 'Allow')], ['Suspend', String(field<boolean>(o, 'spec.suspend') ?? false)])
       else head.push(['Parallelism', String(field<number>(o, 'spec.parallelism') ?? 1)], ['Completions', String(field<number>(o, 'spec.completions') ?? 1)], ['Pods Statuses', `${field<number>(o, 'status.active') ?? 0} Active / ${field<number>(o, 'status.succeeded') ?? 0} Succeeded / ${field<number>(o, 'status.failed') ?? 0} Failed`])
       const tpl = o.kind === 'CronJob' ? 'spec.jobTemplate.spec.template' : 'spec.template'
       sections.push('Pod Template:\n' + podTemplate(field(o, `${tpl}.spec`), field(o, `${tpl}.metadata.labels`)))
@@ -224,7 +226,9 @@ export function renderDescribe(obj: KubeObject, state: State, now: number): stri
   const key = keyOf(o)
   const events = state.events.filter((e) => e.object === key)
   const ev = events.length
-    ? 'Events:\n' + indentAll(renderTable(['Type', 'Reason', 'Age', 'From', 'Message'], [['----', '------', '----', '----', '-------'], ...events.map((e) => [e.type, e.reason, age(e.time, now), 'tsctl', e.message])]).trimEnd(), '  ')
+    ? 'Events:\n' + indentAll(renderTable(['Type', 'Reason', 'Age', 'From', 'Message'], [['----', '------', '----', '----', '-------'], ...events.map((e) => [u(e.type), u(e.reason), age(e.time, now), 'tsctl', u(e.message)])]).trimEnd(), '  ')
     : 'Events:  <none>'
-  return [block(head), ...sections, ev].join('\n') + '\n'
+  // The fields above are escaped one by one (a newline in a name stays on its line); this
+  // pass is the guarantee for any field read without it: no control sequence reaches the terminal.
+  return escapeControlMultiline([block(head), ...sections, ev].join('\n') + '\n')
 }

@@ -2,10 +2,11 @@ import {formatDiagnostic} from '../errors.js'
 import type {DiffResult} from './diff-model.js'
 import type {RolloutChange} from './diff-rollouts.js'
 import {fieldLine, objectsLine, summaryLine} from './diff-text.js'
+import {escapeControl} from './untrusted.js'
 
-/** Escapes a table cell: pipes and newlines would break the row. */
+/** Escapes a table cell: pipes and newlines would break the row; control characters are shown, not sent (the comment is also printed on a terminal). */
 function cell(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
+  return escapeControl(s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' '))
 }
 
 /** Backticks inside inline code would end it. */
@@ -67,7 +68,7 @@ export function renderDiffMarkdown(d: DiffResult): string {
     out.push('', '<details open><summary>Objects</summary>', '', '```diff')
     for (const o of d.objects) {
       const sign = o.change === 'add' ? '+' : o.change === 'remove' ? '-' : '!'
-      out.push(`${sign} ${o.key}${o.source ? `  (${o.source.file}:${o.source.line})` : ''}`)
+      out.push(escapeControl(`${sign} ${o.key}${o.source ? `  (${o.source.file}:${o.source.line})` : ''}`))
       for (const f of o.fields) {
         const line = fieldLine(f)
         out.push(`${line[0] === '~' ? '!' : line[0]}     ${line.slice(2)}`)

@@ -2,6 +2,7 @@ import {formatDiagnostic} from '../errors.js'
 import type {Palette} from './color.js'
 import type {DiffResult} from './diff-model.js'
 import type {FieldChange} from './object-diff.js'
+import {escapeControl as u} from './untrusted.js'
 
 /** `Plan: 7 to create, 2 to replace, 1 to delete, 3 unchanged.` */
 export function summaryLine(d: DiffResult): string {
@@ -20,10 +21,11 @@ export function inline(v: unknown): string {
   return s.length > 120 ? s.slice(0, 117) + '...' : s
 }
 
+/** One changed field; the path holds keys from the manifests and JSON.stringify leaves DEL, C1 and bidi characters raw: escaped. */
 export function fieldLine(c: FieldChange): string {
-  if (c.op === 'add') return `+ ${c.path}: ${inline(c.after)}`
-  if (c.op === 'remove') return `- ${c.path}: ${inline(c.before)}`
-  return `~ ${c.path}: ${inline(c.before)} → ${inline(c.after)}`
+  if (c.op === 'add') return u(`+ ${c.path}: ${inline(c.after)}`)
+  if (c.op === 'remove') return u(`- ${c.path}: ${inline(c.before)}`)
+  return u(`~ ${c.path}: ${inline(c.before)} → ${inline(c.after)}`)
 }
 
 const objSign = {add: '+', change: '~', remove: '-'} as const
@@ -39,8 +41,8 @@ const actionSign: Record<string, string> = {create: '+', replace: '~', delete: '
 export function renderDiffText(d: DiffResult, p: Palette): string {
   const colour = (sign: string, s: string) => (sign === '+' ? p.add(s) : sign === '-' ? p.remove(s) : sign === '~' ? p.change(s) : s)
   const out: string[] = []
-  const short = d.commit.sha.slice(0, 7)
-  out.push(p.bold(`Commit ${short} ${JSON.stringify(d.commit.subject)}`) + ` (${d.commit.author}, ${d.commit.date})`)
+  const short = u(d.commit.sha.slice(0, 7))
+  out.push(p.bold(`Commit ${short} ${u(JSON.stringify(d.commit.subject))}`) + ` (${u(d.commit.author)}, ${u(d.commit.date)})`)
   out.push(d.offline ? 'Offline: planned from the state alone; no host was contacted.' : `Observed status from the ${d.observedFrom}.`)
   for (const w of d.warnings) out.push(p.warn(formatDiagnostic(w)))
   out.push('')
@@ -49,8 +51,8 @@ export function renderDiffText(d: DiffResult, p: Palette): string {
   if (d.objects.length === 0) out.push('  (no changes)')
   for (const o of d.objects) {
     const sign = objSign[o.change]
-    const where = o.source ? p.dim(`  ${o.source.file}:${o.source.line}`) : ''
-    out.push(colour(sign, `  ${sign} ${o.key}`) + where)
+    const where = o.source ? p.dim(`  ${u(o.source.file)}:${o.source.line}`) : ''
+    out.push(colour(sign, `  ${sign} ${u(o.key)}`) + where)
     for (const f of o.fields) {
       const line = fieldLine(f)
       out.push(colour(line[0]!, `      ${line}`))
@@ -61,17 +63,17 @@ export function renderDiffText(d: DiffResult, p: Palette): string {
   out.push(p.bold('Placements (end state):'))
   if (d.placements.length === 0 && d.pending.length === 0) out.push('  (no pods)')
   for (const n of d.placements) {
-    out.push(`  ${n.node}`)
-    const width = Math.max(...n.pods.map((x) => `${x.namespace}/${x.name}`.length))
+    out.push(`  ${u(n.node)}`)
+    const width = Math.max(...n.pods.map((x) => u(`${x.namespace}/${x.name}`).length))
     for (const pod of n.pods) {
       const sign = podSign[pod.status]
-      const name = `${pod.namespace}/${pod.name}`
-      out.push(colour(sign, `    ${sign} ${name}`) + (pod.owner ? `${' '.repeat(width - name.length + 3)}${p.dim(pod.owner)}` : ''))
+      const name = u(`${pod.namespace}/${pod.name}`)
+      out.push(colour(sign, `    ${sign} ${name}`) + (pod.owner ? `${' '.repeat(width - name.length + 3)}${p.dim(u(pod.owner))}` : ''))
     }
   }
   if (d.pending.length) {
     out.push(`  ${p.warn('Pending')}`)
-    for (const x of d.pending) out.push(p.warn(`    ! ${x.namespace}/${x.name}: ${x.reason}`))
+    for (const x of d.pending) out.push(p.warn(`    ! ${u(`${x.namespace}/${x.name}`)}: ${u(x.reason)}`))
   }
   out.push('')
 
@@ -79,17 +81,17 @@ export function renderDiffText(d: DiffResult, p: Palette): string {
   if (d.actions.length === 0) out.push('  (nothing to do)')
   for (const a of d.actions) {
     const sign = actionSign[a.type] ?? '~'
-    out.push(colour(sign, `  ${sign} ${a.type} ${a.target} on ${a.node}`) + p.dim(`: ${a.reason}`))
+    out.push(colour(sign, `  ${sign} ${a.type} ${u(a.target)} on ${u(a.node)}`) + p.dim(`: ${u(a.reason)}`))
   }
   out.push('')
 
   const e = d.endState
   out.push(p.bold(`End state: ${e.converged ? 'converges' : 'does not fully converge'}${e.steps !== null ? ` after ${e.steps} pass${e.steps === 1 ? '' : 'es'}` : ''}`))
-  for (const s of e.stuck) out.push(p.warn(`  ! ${s}`))
+  for (const s of e.stuck) out.push(p.warn(`  ! ${u(s)}`))
   for (const w of e.workloads) {
     const want = w.desired === null ? '' : `/${w.desired}`
     const pend = w.pending ? p.warn(`, ${w.pending} pending`) : ''
-    out.push(`  ${w.key}: ${w.scheduled}${want} scheduled${w.nodes.length ? ` on ${w.nodes.join(', ')}` : ''}${pend}`)
+    out.push(`  ${u(w.key)}: ${w.scheduled}${want} scheduled${w.nodes.length ? ` on ${w.nodes.map(u).join(', ')}` : ''}${pend}`)
   }
   out.push('')
   out.push(objectsLine(d))

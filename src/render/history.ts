@@ -2,6 +2,7 @@ import {type KubeObject} from '../manifests/object.js'
 import type {State} from '../state/model.js'
 import {commitAnnotations, controllerOf, field, revisionAnnotation} from './kube.js'
 import {renderTable} from './table.js'
+import {escapeControl} from './untrusted.js'
 
 /** One revision of a workload, as `tsctl rollout history` shows it. */
 export interface Revision {
@@ -42,6 +43,7 @@ export function revisionsOf(workload: KubeObject, state: State): Revision[] {
 
 /** kubectl's `rollout history` table plus the commit columns. */
 export function renderHistory(title: string, revs: Revision[]): string {
-  const rows = revs.map((r) => [String(r.revision), r.commit?.sha.slice(0, 7) ?? '<none>', r.commit?.subject ?? '<none>', r.commit?.author ?? '<none>', r.commit?.date ?? '<none>'])
-  return `${title}\n` + renderTable(['REVISION', 'COMMIT', 'SUBJECT', 'AUTHOR', 'DATE'], rows)
+  // the commit columns are annotations copied from git: a subject may carry any bytes its committer typed
+  const rows = revs.map((r) => [String(r.revision), r.commit?.sha.slice(0, 7) ?? '<none>', r.commit?.subject ?? '<none>', r.commit?.author ?? '<none>', r.commit?.date ?? '<none>'].map(escapeControl))
+  return `${escapeControl(title)}\n` + renderTable(['REVISION', 'COMMIT', 'SUBJECT', 'AUTHOR', 'DATE'], rows)
 }

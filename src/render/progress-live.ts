@@ -1,6 +1,7 @@
 import type {SyncEvent} from '../sync/events.js'
 import type {Palette} from './color.js'
 import {progressLine} from './progress-lines.js'
+import {escapeControl as u} from './untrusted.js'
 
 interface NodeLine {
   name: string
@@ -31,18 +32,19 @@ export class LiveProgress {
     if (this.#finished) return
     const line = (n: string) => {
       let l = this.#nodes.get(n)
-      if (!l) this.#nodes.set(n, (l = {name: n, state: 'waiting', done: 0, total: 0, failed: false}))
+      // node names are escaped once, here: draw() pads and cuts them, and a control character would break the cursor arithmetic
+      if (!l) this.#nodes.set(n, (l = {name: u(n), state: 'waiting', done: 0, total: 0, failed: false}))
       return l
     }
     switch (e.type) {
       case 'sync-started':
         for (const n of e.nodes) line(n)
-        this.#status = `${e.dryRun ? 'dry run of' : 'syncing'} ${e.commit.sha.slice(0, 7)} "${e.commit.subject}"`
+        this.#status = `${e.dryRun ? 'dry run of' : 'syncing'} ${u(e.commit.sha.slice(0, 7))} "${u(e.commit.subject)}"`
         break
       case 'observed':
         for (const n of e.nodes) {
           const l = line(n.name)
-          if (!l.failed) l.state = n.reachable ? `${n.ready}/${n.pods} pods ready` : this.p.remove(`unreachable: ${n.error ?? ''}`)
+          if (!l.failed) l.state = n.reachable ? `${n.ready}/${n.pods} pods ready` : this.p.remove(`unreachable: ${u(n.error ?? '')}`)
         }
         this.#status = `pass ${e.pass}: observed`
         break
@@ -54,19 +56,19 @@ export class LiveProgress {
         this.#status = `pass ${e.pass}: ${e.actions} action(s)`
         break
       case 'action-started':
-        line(e.action.node).state = `${e.action.type} ${e.action.target.replace(/^Pod\//, '')}…`
+        line(e.action.node).state = `${e.action.type} ${u(e.action.target.replace(/^Pod\//, ''))}…`
         break
       case 'action-done': {
         const l = line(e.action.node)
         l.done++
-        l.state = `${e.action.type} ${e.action.target.replace(/^Pod\//, '')} ${this.p.add('✓')}`
+        l.state = `${e.action.type} ${u(e.action.target.replace(/^Pod\//, ''))} ${this.p.add('✓')}`
         break
       }
       case 'action-failed': {
         const l = line(e.action.node)
         l.done++
         l.failed = true
-        l.state = this.p.remove(`FAILED ${e.action.type} ${e.action.target.replace(/^Pod\//, '')}: ${e.error}`)
+        l.state = this.p.remove(`FAILED ${e.action.type} ${u(e.action.target.replace(/^Pod\//, ''))}: ${u(e.error)}`)
         this.above(e)
         break
       }
@@ -74,10 +76,10 @@ export class LiveProgress {
         this.above(e)
         break
       case 'waiting':
-        this.#status = `waiting: ${e.waitingFor[0] ?? 'pods to become ready'}${e.waitingFor.length > 1 ? ` (+${e.waitingFor.length - 1})` : ''}`
+        this.#status = `waiting: ${u(e.waitingFor[0] ?? 'pods to become ready')}${e.waitingFor.length > 1 ? ` (+${e.waitingFor.length - 1})` : ''}`
         break
       case 'lock-waiting':
-        this.#status = `waiting for the state lock: ${e.holder}`
+        this.#status = `waiting for the state lock: ${u(e.holder)}`
         break
       default: {
         const text = progressLine(e, this.p)
@@ -108,7 +110,7 @@ export class LiveProgress {
   private draw(): void {
     if (!this.#dirty) return
     this.#dirty = false
-    const width = Math.max(...[...this.#nodes.keys()].map((n) => n.length), 4)
+    const width = Math.max(...[...this.#nodes.values()].map((l) => l.name.length), 4)
     const cols = (this.out as {columns?: number}).columns || 120
     const lines = [...this.#nodes.values()]
       .sort((a, b) => (a.name < b.name ? -1 : 1))

@@ -4,6 +4,7 @@ import {age, humanDuration} from './age.js'
 import {field, formatLabels, podReady, podRestarts, podStatus} from './kube.js'
 import {renderTable} from './table.js'
 import {A} from '../manifests/annotations.js'
+import {escapeControl} from './untrusted.js'
 
 export interface TableOptions {
   wide: boolean
@@ -156,6 +157,7 @@ const columns: Record<string, Column[]> = {
 export function renderResourceTable(kind: string, objects: KubeObject[], opts: TableOptions): string {
   const cols = (columns[kind] ?? [AGE]).filter((c) => opts.wide || !c.wide)
   const headers = [...(opts.withNamespace ? ['NAMESPACE'] : []), 'NAME', ...cols.map((c) => c.header)]
-  const rows = objects.map((o) => [...(opts.withNamespace ? [o.metadata.namespace ?? ''] : []), o.metadata.name, ...cols.map((c) => c.cell(o, opts))])
+  // every cell is read from an object someone else wrote (names, labels, images, taints): escaped where it enters the table
+  const rows = objects.map((o) => [...(opts.withNamespace ? [o.metadata.namespace ?? ''] : []), o.metadata.name, ...cols.map((c) => c.cell(o, opts))].map(escapeControl))
   return renderTable(headers, rows)
 }

@@ -3,6 +3,7 @@ import {keyOf} from '../manifests/object.js'
 import {contentHash} from '../reconcile/hash.js'
 import type {State} from '../state/model.js'
 import {A} from '../manifests/annotations.js'
+import {escapeControl as u} from '../render/untrusted.js'
 
 /** A workload (or ConfigMap/Secret) `rollout undo` pinned in the state, and whether a commit lifts the pin. */
 export interface PinNote {
@@ -29,11 +30,11 @@ export function pinNotes(state: State, desired: Desired): PinNote[] {
   return out.sort((a, b) => (a.object < b.object ? -1 : 1))
 }
 
-/** One line per pin for `tsctl diff`'s text output. */
+/** One line per pin for `tsctl diff`'s text output (the revision is an annotation value: escaped). */
 export function renderPinNotes(notes: PinNote[]): string {
   return notes
     .map((n) => n.lifted
-      ? `pin lifted: ${n.object} (pinned at ${n.pinnedRevision} by rollout undo) changes in this commit; git's version rolls out\n`
-      : `pinned: ${n.object} stays at ${n.pinnedRevision} (rollout undo) until a commit changes it\n`)
+      ? `pin lifted: ${u(n.object)} (pinned at ${u(n.pinnedRevision)} by rollout undo) changes in this commit; git's version rolls out\n`
+      : `pinned: ${u(n.object)} stays at ${u(n.pinnedRevision)} (rollout undo) until a commit changes it\n`)
     .join('')
 }

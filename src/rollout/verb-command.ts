@@ -85,11 +85,13 @@ export async function runEdit(r: EditRun): Promise<number> {
     }, null, 2) + '\n')
     return code
   }
-  r.print(out.message + '\n')
+  // the message names the workload; the sync's may quote a pod's probe or exit message
+  const {escapeControl} = await import('../render/untrusted.js')
+  r.print(escapeControl(out.message) + '\n')
   if (out.sync) {
     const s = out.sync
-    if (s.converged) process.stderr.write(`applied with a sync of ${out.ref!.slice(0, 8)}: converged\n`)
-    else process.stderr.write(`applied with a sync of ${out.ref!.slice(0, 8)}: not converged (exit ${s.exitCode})${s.message ? `: ${s.message}` : ''}\n`)
+    if (s.converged) process.stderr.write(`applied with a sync of ${escapeControl(out.ref!.slice(0, 8))}: converged\n`)
+    else process.stderr.write(`applied with a sync of ${escapeControl(out.ref!.slice(0, 8))}: not converged (exit ${s.exitCode})${s.message ? `: ${escapeControl(s.message)}` : ''}\n`)
   } else if (out.changed && r.applies && !r.flags.apply) process.stderr.write('state changed; the next sync or watch pass rolls it out\n')
   return code
 }

@@ -26,8 +26,7 @@ export default class HookRun extends TsctlCommand {
     const {openBackend} = await import('../../cli/context.js')
     const {GitCommitLog} = await import('../../gitops/commit-log.js')
     const {checkBranch} = await import('../../gitops/tip-source.js')
-    const {progressLine} = await import('../../render/progress-lines.js')
-    const {palette} = await import('../../render/color.js')
+    const {hookLine, hookOutcomeLine, hookProgressLine} = await import('../../gitops/hook-lines.js')
     const {formatDiagnostic} = await import('../../errors.js')
 
     if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(flags.sha)) throw new UserError(`--sha ${JSON.stringify(flags.sha)} is not a full commit sha`)
@@ -37,8 +36,8 @@ export default class HookRun extends TsctlCommand {
     if ((await log.resolve(flags.sha)) !== flags.sha) throw new UserError(`${flags.sha} is not a commit of ${repo}`)
     const backend = await openBackend(flags, (m) => this.warnLine(m))
     const err = process.stderr
-    const p = palette(false) // git relays the lines; colour codes would arrive as garbage
-    const say = (s: string) => err.write(`tsctl: ${s}\n`)
+    // every line goes through gitops/hook-lines.ts: the pusher's terminal renders it after `remote:`
+    const say = (s: string) => err.write(hookLine(s) + '\n')
 
     // superseded by a newer push: the branch no longer points at our commit
     let moved = false
@@ -66,15 +65,13 @@ export default class HookRun extends TsctlCommand {
         root: flags.root,
         operation: `tsctl hook run ${flags.sha.slice(0, 8)}`,
         onEvent: (e) => {
-          const l = progressLine(e, p)
+          const l = hookProgressLine(e)
           if (l) err.write(l + '\n')
         },
         shouldStop: () => stop || moved,
       })
       for (const w of r.warnings) say(formatDiagnostic(w))
-      if (r.converged) say(`${flags.sha.slice(0, 8)} "${r.commit.subject}" rolled out`)
-      else if (moved) say(`${flags.sha.slice(0, 8)} superseded by a newer push after the current step`)
-      else say(`rollout of ${flags.sha.slice(0, 8)} did not converge: ${r.message ?? `exit ${r.exitCode}`}${r.failedNodes.length ? ` (failed: ${r.failedNodes.map((f) => `${f.node}: ${f.error}`).join('; ')})` : ''}`)
+      err.write(hookOutcomeLine(flags.sha, r, moved) + '\n')
       // a superseded rollout is not a failure of this push
       this.setExitCode(moved && !r.converged && r.exitCode === 0 ? 0 : r.exitCode)
     } finally {

@@ -53,12 +53,14 @@ export default class NodesCheck extends TsctlCommand {
     if (flags.output === 'json') {
       this.printJson({apiVersion: 'tsctl.io/v1', kind: 'NodeCheckList', items: results})
     } else {
+      const {escapeControl: u} = await import('../../render/untrusted.js')
+      // facts, problems and warnings are what the host answered (and `unreachable: …` its ssh's stderr)
       for (const r of results) {
         const f = r.facts
-        if (f.kernel) this.print(`${r.node}: ${f.kernel} ${f.arch}, ${f.cpus} cpus, ${Math.round(Number(f.memory_kb ?? 0) / 1024)} MiB, cgroups ${f.cgroup_mode}, util-linux ${f.util_linux || '?'}\n`)
-        for (const p of r.problems) this.print(`  missing: ${p}\n`)
-        for (const w of r.warnings) this.print(`  warning: ${w}\n`)
-        this.print(r.ok ? `${r.node}: ready to run pods\n` : `${r.node}: NOT ready (${r.problems.length} problem${r.problems.length === 1 ? '' : 's'})\n`)
+        if (f.kernel) this.print(u(`${r.node}: ${f.kernel} ${f.arch}, ${f.cpus} cpus, ${Math.round(Number(f.memory_kb ?? 0) / 1024)} MiB, cgroups ${f.cgroup_mode}, util-linux ${f.util_linux || '?'}`) + '\n')
+        for (const p of r.problems) this.print(`  missing: ${u(p)}\n`)
+        for (const w of r.warnings) this.print(`  warning: ${u(w)}\n`)
+        this.print(r.ok ? `${u(r.node)}: ready to run pods\n` : `${u(r.node)}: NOT ready (${r.problems.length} problem${r.problems.length === 1 ? '' : 's'})\n`)
       }
     }
     if (results.some((r) => !r.ok)) this.setExitCode(ExitCode.hosts)

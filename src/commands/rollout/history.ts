@@ -47,8 +47,11 @@ export default class RolloutHistory extends TsctlCommand {
     if (flags.revision !== undefined) {
       const r = revs[0]!
       const yaml = await import('js-yaml')
-      const commit = r.commit ? `${r.commit.sha} ${JSON.stringify(r.commit.subject)} by ${r.commit.author} at ${r.commit.date}` : '<none>'
-      this.print(`${kind.resource}/${name} with revision #${r.revision}\nCommit: ${commit}\nHeld by: ${r.object}\nPod Template:\n${yaml.dump(r.template ?? {}, {noRefs: true}).replace(/^/gm, '  ')}`)
+      const {escapeControl: u, escapeControlMultiline} = await import('../../render/untrusted.js')
+      // JSON.stringify leaves C1 and bidi characters raw, and the author is not quoted at all
+      const commit = r.commit ? u(`${r.commit.sha} ${JSON.stringify(r.commit.subject)} by ${r.commit.author} at ${r.commit.date}`) : '<none>'
+      // js-yaml escapes C0, DEL and C1 in the template but not the bidi overrides
+      this.print(`${u(`${kind.resource}/${name}`)} with revision #${r.revision}\nCommit: ${commit}\nHeld by: ${u(r.object)}\nPod Template:\n${escapeControlMultiline(yaml.dump(r.template ?? {}, {noRefs: true})).replace(/^/gm, '  ')}`)
       return
     }
     this.print(renderHistory(`${kind.resource}/${name}`, revs))

@@ -33,6 +33,7 @@ Exit 0 when rolled out; 5 when the Deployment passed its progressDeadlineSeconds
     const {objectKey} = await import('../../manifests/object.js')
     const {describeRollout, rolloutStatus} = await import('../../rollout/verbs.js')
     const {parseDuration} = await import('../../sync/duration.js')
+    const {escapeControl} = await import('../../render/untrusted.js')
     const {kind, name} = parseTarget([args.target, ...(args.name ? [args.name] : [])])
     if (!['Deployment', 'StatefulSet', 'DaemonSet'].includes(kind.kind)) throw new UserError(`rollout status works on deployments, statefulsets and daemonsets, not ${kind.plural}`)
     if (!name) throw new UserError(`a name is required: ${kind.plural}/NAME`)
@@ -48,7 +49,8 @@ Exit 0 when rolled out; 5 when the Deployment passed its progressDeadlineSeconds
       if (message === last) return
       last = message
       if (json) this.print(JSON.stringify({apiVersion: 'tsctl.io/v1', kind: 'RolloutStatus', object: key, done, failed, message}) + '\n')
-      else this.print(message + '\n')
+      // the reason quotes a pod's waiting or exit message, written by whoever built the image
+      else this.print(escapeControl(message) + '\n')
     }
     for (;;) {
       let state = await backend.read()

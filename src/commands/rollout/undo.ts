@@ -46,7 +46,9 @@ export default class RolloutUndo extends TsctlCommand {
       const {kind, name} = parseTarget([args.target, ...(args.name ? [args.name] : [])])
       const state = await (await openBackend(flags, (m) => this.warnLine(m))).read()
       const c = await commitRollback({repo: flags.repo, state: state!, key: objectKey(kind.kind, flags.namespace ?? 'default', name!), revision: target})
-      process.stderr.write(`committed ${c.sha.slice(0, 8)} "${c.subject}" (${c.files.join(', ')})\n`)
+      const {escapeControl} = await import('../../render/untrusted.js')
+      // the subject names the workload and the files are the repo's paths: escaped like every name
+      process.stderr.write(escapeControl(`committed ${c.sha.slice(0, 8)} "${c.subject}" (${c.files.join(', ')})`) + '\n')
     }
     this.setExitCode(code)
   }

@@ -28,6 +28,8 @@ export default class StateUnlock extends TsctlCommand {
       this.printJson({apiVersion: 'tsctl.io/v1', kind: 'StateUnlock', unlocked: removed !== null, lock: removed})
       return
     }
-    this.print(removed ? `Unlocked: removed the lock held by ${describeHolder(removed)}.\n` : 'The state is not locked.\n')
+    const {escapeControl} = await import('../../render/untrusted.js')
+    // the holder is what the lock says of itself: with the git backend, another machine wrote it
+    this.print(removed ? `Unlocked: removed the lock held by ${escapeControl(describeHolder(removed))}.\n` : 'The state is not locked.\n')
   }
 }
