@@ -8,6 +8,12 @@ export const scaffoldFiles: Record<string, string> = {
   'tsctl.yaml': `# tsctl reads the manifests under these paths at each commit (all *.yaml/*.yml when absent).
 manifests:
   - manifests/
+# Pod Security Standards (https://kubernetes.io/docs/concepts/security/pod-security-standards/):
+# a namespace without a pod-security.kubernetes.io/enforce label gets this level.
+podSecurity:
+  default: baseline
+  # host directories a hostPath volume may mount at all, e.g. [/srv/data, /var/log]
+  # hostPaths: []
 `,
   '.gitignore': `# tsctl's state and lock (mode 0600, may hold Secret data): never commit them.
 .tsctl/

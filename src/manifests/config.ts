@@ -9,6 +9,7 @@
  * of the commit is read, except under hidden directories (`.github/`, …).
  * Other top-level keys belong to other parts of tsctl and are not read here.
  */
+import type {PodSecurityLevel} from './pod-security.js'
 import type {Diagnostic} from '../errors.js'
 import {parseYamlFile} from './yaml.js'
 
@@ -22,8 +23,23 @@ export interface ManifestSelection {
 const isYaml = (p: string) => /\.ya?ml$/i.test(p)
 const hidden = (p: string) => p.split('/').some((s) => s.startsWith('.'))
 
+/**
+ * `podSecurity:` in tsctl.yaml: the Pod Security Standards level of a
+ * namespace without `pod-security.kubernetes.io/enforce` (Kubernetes'
+ * default is privileged; tsctl's is baseline), and the hostPath prefixes
+ * a pod may mount at all.
+ */
+export interface PodSecurityConfig {
+  default: PodSecurityLevel
+  /** when set, a hostPath outside every prefix is refused at any level, and one inside passes baseline */
+  hostPaths?: string[]
+}
+
+export const defaultPodSecurity: PodSecurityConfig = {default: 'baseline'}
+const levels: readonly PodSecurityLevel[] = ['privileged', 'baseline', 'restricted']
+
 /** Parses tsctl.yaml's text. Problems come back as diagnostics naming the file and line. */
-export function parseConfig(text: string): {selection?: ManifestSelection; diagnostics: Diagnostic[]} {
+export function parseConfig(text: string): {selection?: ManifestSelection; podSecurity?: PodSecurityConfig; diagnostics: Diagnostic[]} {
   const {docs, diagnostics} = parseYamlFile(configFile, text)
   if (diagnostics.length || docs.length === 0) return {diagnostics}
   const doc = docs[0]
@@ -35,12 +51,13 @@ export function parseConfig(text: string): {selection?: ManifestSelection; diagn
     err('', 'tsctl.yaml must be a mapping', 'e.g. `manifests: [manifests/]`')
     return {diagnostics}
   }
+  const podSecurity = parsePodSecurity((value as Record<string, unknown>).podSecurity, err)
   const m = (value as Record<string, unknown>).manifests
-  if (m === undefined || m === null) return {diagnostics}
+  if (m === undefined || m === null) return {podSecurity, diagnostics}
   const list = typeof m === 'string' ? [m] : m
   if (!Array.isArray(list) || list.some((p) => typeof p !== 'string')) {
     err('/manifests', 'manifests must be a path or a list of paths', 'e.g. `manifests: [manifests/]`')
-    return {diagnostics}
+    return {podSecurity, diagnostics}
   }
   const paths: ManifestSelection['paths'] = []
   list.forEach((raw: string, i: number) => {
@@ -53,7 +70,33 @@ export function parseConfig(text: string): {selection?: ManifestSelection; diagn
     const pos = doc.positions.get(pointer)
     paths.push({path, ...(pos ? {line: pos.line, col: pos.col} : {})})
   })
-  return {selection: {paths}, diagnostics}
+  return {selection: {paths}, podSecurity, diagnostics}
+}
+
+function parsePodSecurity(v: unknown, err: (pointer: string, message: string, hint?: string) => void): PodSecurityConfig {
+  const out: PodSecurityConfig = {...defaultPodSecurity}
+  if (v === undefined || v === null) return out
+  if (typeof v !== 'object' || Array.isArray(v)) {
+    err('/podSecurity', 'podSecurity must be a mapping', 'e.g. `podSecurity: {default: baseline, hostPaths: [/srv/data]}`')
+    return out
+  }
+  const o = v as Record<string, unknown>
+  for (const k of Object.keys(o)) if (k !== 'default' && k !== 'hostPaths') err(`/podSecurity/${k}`, `unknown field "${k}" in podSecurity`, 'podSecurity has default and hostPaths')
+  if (o.default !== undefined) {
+    if (levels.includes(o.default as PodSecurityLevel)) out.default = o.default as PodSecurityLevel
+    else err('/podSecurity/default', `podSecurity.default must be one of ${levels.join(', ')}, not ${JSON.stringify(o.default)}`)
+  }
+  if (o.hostPaths !== undefined) {
+    if (!Array.isArray(o.hostPaths)) err('/podSecurity/hostPaths', 'podSecurity.hostPaths must be a list of absolute paths', 'e.g. `hostPaths: [/srv/data, /var/log]`')
+    else {
+      out.hostPaths = []
+      o.hostPaths.forEach((h: unknown, i: number) => {
+        if (typeof h !== 'string' || !h.startsWith('/') || h.split('/').includes('..')) err(`/podSecurity/hostPaths/${i}`, `${JSON.stringify(h)} must be an absolute path without ".."`)
+        else out.hostPaths!.push(h.length > 1 ? h.replace(/\/+$/, '') : h)
+      })
+    }
+  }
+  return out
 }
 
 /**

@@ -3,7 +3,7 @@
  * sorted). The entry point of the manifests part; see README.md here.
  */
 import {ExitCode, UserError, type Diagnostic} from '../errors.js'
-import {configFile, parseConfig, selectFiles} from './config.js'
+import {configFile, defaultPodSecurity, parseConfig, selectFiles, type PodSecurityConfig} from './config.js'
 import {applyDefaults} from './defaults.js'
 import type {CommitInfo, Desired, DesiredObject} from './desired.js'
 import {openCommit, type GitFile} from './git.js'
@@ -34,6 +34,7 @@ export async function loadDesired(opts: LoadOptions): Promise<Desired> {
   const diagnostics: Diagnostic[] = []
   const config = reader.entries.find((e) => e.path === configFile)
   let selection
+  let podSecurity
   if (config) {
     const [{text}] = await reader.read([config])
     if (text === undefined) diagnostics.push({severity: 'error', file: configFile, message: 'tsctl.yaml is not UTF-8 text'})
@@ -41,6 +42,7 @@ export async function loadDesired(opts: LoadOptions): Promise<Desired> {
       const parsed = parseConfig(text)
       diagnostics.push(...parsed.diagnostics)
       selection = parsed.selection
+      podSecurity = parsed.podSecurity
     }
   }
   const selected = selectFiles(reader.entries.map((e) => e.path), selection)
@@ -51,7 +53,7 @@ export async function loadDesired(opts: LoadOptions): Promise<Desired> {
     if (text === undefined) diagnostics.push({severity: 'error', file: entry.path, message: 'not UTF-8 text', hint: 'manifests are UTF-8 YAML'})
     else files.push({path: entry.path, text})
   }
-  return desiredFromFiles(files, reader.commit, diagnostics)
+  return desiredFromFiles(files, reader.commit, diagnostics, podSecurity)
 }
 
 /**
@@ -60,7 +62,7 @@ export async function loadDesired(opts: LoadOptions): Promise<Desired> {
  * `earlier` are diagnostics found before parsing (e.g. in tsctl.yaml).
  * Throws UserError (exit 2) when any diagnostic is an error.
  */
-export function desiredFromFiles(files: GitFile[], commit: CommitInfo, earlier: Diagnostic[] = []): Desired {
+export function desiredFromFiles(files: GitFile[], commit: CommitInfo, earlier: Diagnostic[] = [], podSecurity: PodSecurityConfig = defaultPodSecurity): Desired {
   const diagnostics = [...earlier]
   const docs: YamlDoc[] = []
   for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
@@ -68,7 +70,7 @@ export function desiredFromFiles(files: GitFile[], commit: CommitInfo, earlier: 
     diagnostics.push(...parsed.diagnostics)
     docs.push(...parsed.docs)
   }
-  const validated = validateDocuments(docs)
+  const validated = validateDocuments(docs, podSecurity)
   diagnostics.push(...validated.diagnostics)
   if (files.length === 0 && !diagnostics.some((d) => d.severity === 'error')) {
     diagnostics.push({severity: 'warning', message: `no manifests in commit ${commit.sha.slice(0, 12)}`, hint: 'commit *.yaml files, or list them under manifests: in tsctl.yaml'})

@@ -6,6 +6,7 @@
  * Nothing stops at the first problem.
  */
 import type {Diagnostic} from '../errors.js'
+import {defaultPodSecurity, type PodSecurityConfig} from './config.js'
 import {clusterScopedKinds, objectKey, type KubeObject, type ObjectSource} from './object.js'
 import {runKinds, skippedKinds} from './kinds.js'
 import {kindSchemas} from './schemas.js'
@@ -13,6 +14,7 @@ import type {Checked, Loose} from './object-view.js'
 import {Report, sortDiagnostics} from './report.js'
 import {didYouMean} from './suggest.js'
 import {validateNames} from './validate-names.js'
+import {namespaceLevels, validatePodSecurity} from './validate-pod-security.js'
 import {validatePods} from './validate-pods.js'
 import {buildRefIndex, validateRefs} from './validate-refs.js'
 import {validateSchema} from './validate-schema.js'
@@ -35,7 +37,7 @@ export interface ValidObject {
  * kinds tsctl runs that have no errors, and all diagnostics (errors and
  * warnings) sorted by file, line and column. Pure.
  */
-export function validateDocuments(docs: YamlDoc[]): {objects: ValidObject[]; diagnostics: Diagnostic[]} {
+export function validateDocuments(docs: YamlDoc[], podSecurity: PodSecurityConfig = defaultPodSecurity): {objects: ValidObject[]; diagnostics: Diagnostic[]} {
   const report = new Report()
   const named: Checked[] = []
   for (const doc of docs) {
@@ -81,9 +83,11 @@ export function validateDocuments(docs: YamlDoc[]): {objects: ValidObject[]; dia
   // everything. A check that trips over a malformed value (a string where a
   // list belongs) stops for that object only: the schema error already says why.
   const index = buildRefIndex(named)
+  const levels = namespaceLevels(named, report)
   for (const c of named) {
     for (const check of [validateNames, validatePods, validateWorkload]) guard(() => check(c, report))
     guard(() => validateRefs(c, index, report))
+    guard(() => validatePodSecurity(c, levels, podSecurity, report))
   }
   checkDuplicates(named, report)
 

@@ -4,10 +4,13 @@ import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {readFileSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
+import {parseConfig} from '../../../src/manifests/config.js'
 import {desiredFromFiles} from '../../../src/manifests/load.js'
 import {commit} from './helpers.js'
 
 const dir = join(process.cwd(), 'manifests')
+// the example's own tsctl.yaml: its podSecurity allows the node agent's hostPath /proc
+const {podSecurity} = parseConfig(readFileSync(join(process.cwd(), 'tsctl.yaml'), 'utf8'))
 const docs: string[] = readdirSync(dir).sort().flatMap((f) => readFileSync(join(dir, f), 'utf8').split(/^---\n/m))
 
 /** A deterministic permutation (a tiny LCG seeded per case). */
@@ -22,7 +25,7 @@ function shuffle<T>(xs: T[], seed: number): T[] {
   return out
 }
 
-const objectsOf = (files: {path: string; text: string}[]) => JSON.stringify(desiredFromFiles(files, commit).objects.map((o) => o.object))
+const objectsOf = (files: {path: string; text: string}[]) => JSON.stringify(desiredFromFiles(files, commit, [], podSecurity).objects.map((o) => o.object))
 
 test('same objects whatever the file names, file order and document order', () => {
   const reference = objectsOf(docs.map((text, i) => ({path: `m/${i}.yaml`, text})))
@@ -38,7 +41,7 @@ test('same objects whatever the file names, file order and document order', () =
 })
 
 test('objects come sorted by key', () => {
-  const keys = desiredFromFiles(shuffle(docs, 3).map((text, i) => ({path: `${i}.yaml`, text})), commit).objects.map((o) => `${o.object.kind}/${o.object.metadata.namespace ?? ''}/${o.object.metadata.name}`)
+  const keys = desiredFromFiles(shuffle(docs, 3).map((text, i) => ({path: `${i}.yaml`, text})), commit, [], podSecurity).objects.map((o) => `${o.object.kind}/${o.object.metadata.namespace ?? ''}/${o.object.metadata.name}`)
   assert.equal(keys, [...keys].sort())
 })
 
