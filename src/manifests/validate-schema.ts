@@ -35,13 +35,19 @@ export function validateSchema(kind: string, object: unknown, at: DocRef, report
   if (ok) return true
   const seen = new Set<string>()
   for (const e of validate.errors ?? []) {
-    const d = describe(e)
+    const d = kind === 'Secret' && /^\/(data|stringData)\//.test(e.instancePath) ? describeSecretValue(e) : describe(e)
     const id = `${d.pointer}\0${d.message}`
     if (seen.has(id)) continue
     seen.add(id)
     report.error(at, d.pointer, d.message, d.hint)
   }
   return false
+}
+
+/** A Secret's values are never echoed: not in the message, not in the hint. */
+function describeSecretValue(e: ErrorObject): {pointer: string; message: string; hint?: string} {
+  const what = e.data === null ? 'null' : Array.isArray(e.data) ? 'a list' : typeof e.data === 'object' ? 'a mapping' : typeof e.data === 'number' ? 'a number' : typeof e.data
+  return {pointer: e.instancePath, message: `a Secret value must be a string, not ${what} (the value is not shown)`, hint: 'quote the value'}
 }
 
 function describe(e: ErrorObject): {pointer: string; message: string; hint?: string} {

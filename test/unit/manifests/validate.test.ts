@@ -366,4 +366,15 @@ test('allowPrivilegeEscalation: false with privileged or CAP_SYS_ADMIN is refuse
   expectDiag(errorsOf(b), {file: F, text: b, needle: 'securityContext', field: 'spec.template.spec.containers[0].securityContext', message: /cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN/})
 })
 
+test('a non-string Secret value is an error that never shows the value', () => {
+  const text = 'apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  pw: 12345678\n  list: [hunter2]\ndata:\n  b: {x: topsecret}\n'
+  const ds = errorsOf(text, 'manifests/s.yaml')
+  assert.is(ds.length, 3, ds.map(formatDiagnostic).join('\n'))
+  for (const d of ds) {
+    assert.match(d.message, /^a Secret value must be a string, not (a number|a list|a mapping) \(the value is not shown\)$/)
+    assert.not.match(formatDiagnostic(d), /12345678|hunter2|topsecret/)
+  }
+  expectDiag(ds, {file: 'manifests/s.yaml', text, needle: 'pw: 12345678', field: 'stringData.pw', message: /not a number/})
+})
+
 test.run()
