@@ -42,10 +42,27 @@ export function loadRuntimeFiles(src = runtimeSourceDir()): RuntimeFiles {
 }
 
 // Installs atomically: extract next to the target, then rename; the target
-// directory is the only argument, never part of the script.
+// directory is the only argument, never part of the script. ROOT becomes
+// 0700: it holds pod bundles (Secret values) and image layers (setuid files).
 const INSTALL_SCRIPT =
-  'set -eu; d=$1; mkdir -p "${d%/*}"; t="$d.tmp.$$"; rm -rf "$t"; mkdir "$t"; tar -x -f - -C "$t"; ' +
-  'chmod 0755 "$t"/*; mv -T "$t" "$d" 2>/dev/null || { rm -rf "$t"; test -x "$d/tsctl-runtime"; }'
+  'set -eu; umask 077; r=$1; d=$2; mkdir -p "${d%/*}"; chmod 0700 "$r"; t="$d.tmp.$$"; rm -rf "$t"; mkdir "$t"; tar -x -f - -C "$t"; ' +
+  'chmod 0700 "$t"/*; mv -T "$t" "$d" 2>/dev/null || { rm -rf "$t"; test -x "$d/tsctl-runtime"; }'
+
+// Before root runs anything under ROOT: every directory from / down to the
+// runtime, and the runtime's files, must belong to root (or to the user tsctl
+// logs in as) and be writable by no one else, unless sticky like /tmp for the
+// directories above ROOT. Otherwise a local user could plant a tsctl-runtime
+// that root then runs. Exit 0: installed; 1: not yet; 3: refused (stderr says why).
+const CHECK_SCRIPT =
+  'set -eu; r=$1; p=$2; u=$(id -u); ' +
+  'bad() { printf "%s\\n" "$*" >&2; exit 3; }; ' +
+  'chk() { [ -L "$1" ] && bad "$1 is a symlink"; [ -e "$1" ] || return 0; ' +
+  'o=$(stat -c %u "$1"); m=$(stat -c %a "$1"); ' +
+  '[ "$o" = 0 ] || [ "$o" = "$u" ] || bad "$1 is owned by uid $o, not by root"; ' +
+  'if [ $((0$m & 022)) != 0 ]; then [ "$2" = above ] && [ $((0$m & 01000)) != 0 ] || bad "$1 is writable by others (mode $m)"; fi; }; ' +
+  'a=${r%/*}; while [ -n "$a" ]; do chk "$a" above; a=${a%/*}; done; chk / above; ' +
+  'chk "$r" in; chk "$r/runtime" in; chk "${p%/*}" in; ' +
+  'for f in "${p%/*}"/*; do chk "$f" in; done; test -x "$p" || exit 1'
 
 export type ApplyResult = 'started' | 'unchanged'
 
@@ -75,10 +92,14 @@ export class RuntimeClient {
   async ensureInstalled(): Promise<string> {
     if (this.installed) return this.installed
     const path = this.runtimePath
-    const probe = await this.transport.exec(['test', '-x', path])
+    const probe = await this.transport.exec(['sh', '-c', CHECK_SCRIPT, 'sh', this.root, path])
+    if (probe.code === 3) {
+      throw new HostError(this.transport.node, `refusing runtime root ${this.root}: ${probe.stderr.toString().trim()}; root would run what is there: use a root-owned directory no one else can write (the default /var/lib/tsctl), or fix its owner and mode`)
+    }
+    if (probe.code !== 0 && probe.code !== 1) throw new HostError(this.transport.node, `checking the runtime root ${this.root} failed (exit ${probe.code}): ${probe.stderr.toString().trim()}`)
     if (probe.code !== 0) {
       const tar = await bundleTar(this.rt.files)
-      const r = await this.transport.exec(['sh', '-c', INSTALL_SCRIPT, 'sh', dirname(path)], {stdin: tar})
+      const r = await this.transport.exec(['sh', '-c', INSTALL_SCRIPT, 'sh', this.root, dirname(path)], {stdin: tar})
       if (r.code !== 0) throw new HostError(this.transport.node, `installing the runtime failed: ${r.stderr.trim()}`)
     }
     this.installed = path
