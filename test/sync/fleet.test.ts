@@ -74,7 +74,8 @@ if (skip) {
   test.before(async () => {
     fleet = await fleetUp(3, 'tss')
     repo = new TempRepo()
-    const files: Record<string, string> = {'.gitignore': 'images/\n', 'manifests/nodes.yaml': readFileSync(fleet.nodes, 'utf8')}
+    // the example's tsctl.yaml: its podSecurity.hostPaths lets the node agent read the host's /proc
+    const files: Record<string, string> = {'.gitignore': 'images/\n', 'tsctl.yaml': readFileSync(join(repoRoot, 'tsctl.yaml'), 'utf8'), 'manifests/nodes.yaml': readFileSync(fleet.nodes, 'utf8')}
     for (const f of ['config.yaml', 'web.yaml', 'db.yaml', 'jobs.yaml', 'node-agent.yaml']) files[`manifests/${f}`] = example(f)
     // three web replicas, so the scheduler spreads them over the hosts
     files['manifests/web.yaml'] = files['manifests/web.yaml'].replace('replicas: 2', 'replicas: 3')

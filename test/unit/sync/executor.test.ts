@@ -15,7 +15,8 @@ import {emptyState} from '../../../src/state/model.js'
 class Recorder implements Transport {
   constructor(readonly node: string, private readonly log: string[], private readonly fail: (node: string, verb: string) => boolean = () => false) {}
   async exec(argv: string[], _opts?: RunOptions): Promise<RunResult> {
-    if (argv[0] === 'test') return {code: 0, stdout: Buffer.alloc(0), stderr: ''}
+    // the runtime root check before the first verb (RuntimeClient.ensureInstalled): installed
+    if (argv[0] === 'sh' && argv[1] === '-c') return {code: 0, stdout: Buffer.alloc(0), stderr: ''}
     const verb = argv[3]
     this.log.push([this.node, verb, ...argv.slice(4)].join(' '))
     await new Promise((r) => setTimeout(r, 1))
