@@ -19,6 +19,7 @@ export function validatePods(c: Checked, report: Report): void {
   if (!spec) return
   const at = c.at
   checkRestartPolicy(c, pointer, spec, report)
+  if (spec.securityContext) checkSeccomp(at, `${pointer}/securityContext`, spec.securityContext, report)
 
   // volumes
   const volumes = new Set<string>()
@@ -51,9 +52,16 @@ export function validatePods(c: Checked, report: Report): void {
   }
 }
 
+/** Localhost profiles name a file on the node in Kubernetes; tsctl has no such file to load (yet). */
+function checkSeccomp(at: DocRef, p: string, sc: Loose, report: Report): void {
+  if (sc.seccompProfile?.type !== 'Localhost') return
+  report.error(at, `${p}/seccompProfile/type`, 'seccompProfile type Localhost is not supported by tsctl', 'use RuntimeDefault (the default: Docker\'s profile) or Unconfined')
+}
+
 /** Capability names the host knows, and the escalation settings Kubernetes refuses together. */
 function checkSecurityContext(at: DocRef, p: string, sc: Loose, report: Report): void {
   if (!sc) return
+  checkSeccomp(at, p, sc, report)
   for (const list of ['add', 'drop'] as const) {
     ;(sc.capabilities?.[list] ?? []).forEach((name: unknown, i: number) => {
       const n = capabilityName(String(name))

@@ -1,7 +1,7 @@
 // runAsUser/runAsGroup, allowPrivilegeEscalation: false, readOnlyRootFilesystem,
 // privileged; hostNetwork and shareProcessNamespace; log rotation; fds ≥ 3 closed.
-import {spawnSync} from 'node:child_process'
-import {closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync, statSync} from 'node:fs'
+import {execFileSync, spawnSync} from 'node:child_process'
+import {closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
@@ -140,6 +140,61 @@ test('a pod directory is root-only, its bundle on tmpfs: Secret values never rea
   await host.client.remove(uid, 0)
 })
 
+// A static probe for the calls the default seccomp profile refuses (busybox has no keyctl).
+const PROBE_C = `#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+int main(void) {
+  long k = syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -4 /* KEY_SPEC_USER_KEYRING */, 0);
+  printf("keyctl %s\\n", k < 0 ? strerror(errno) : "ok");
+  printf("unshare-user %s\\n", unshare(CLONE_NEWUSER) < 0 ? strerror(errno) : "ok");
+  return 0;
+}
+`
+function buildProbe(): string {
+  const dir = mkdtempSync('/tmp/tsctl-probe-')
+  writeFileSync(join(dir, 'probe.c'), PROBE_C)
+  const cc = spawnSync('sh', ['-c', 'command -v musl-gcc || echo cc']).stdout.toString().trim()
+  execFileSync(cc, ['-static', '-O1', '-o', join(dir, 'probe'), join(dir, 'probe.c')])
+  return dir
+}
+
+test('seccomp: RuntimeDefault (the default) refuses keyctl and unshare of a user namespace; Unconfined and privileged allow them', async () => {
+  const dir = buildProbe()
+  try {
+    const vol = {volumes: [{name: 'probe', hostPath: {path: dir}}]}
+    const mount = [{name: 'probe', mountPath: '/probe'}]
+    const uid = await host.apply(pod('seccomp', [
+      {command: ['sleep', '3600'], volumeMounts: mount},
+      {command: ['sleep', '3600'], volumeMounts: mount, securityContext: {seccompProfile: {type: 'Unconfined'}}},
+      {command: ['sleep', '3600'], volumeMounts: mount, securityContext: {privileged: true}},
+      {command: ['sleep', '3600'], volumeMounts: mount, securityContext: {capabilities: {add: ['SYS_ADMIN']}}},
+    ], vol))
+    await host.waitPod(uid, running, 'running')
+    const def = await sh(host, uid, 'c0', '/probe/probe')
+    assert.match(def, 'keyctl Operation not permitted')
+    assert.match(def, 'unshare-user Operation not permitted')
+    assert.match(readFileSync(`/proc/${hostPid(host.root, uid, 'c00')}/status`, 'utf8'), /Seccomp:\s+2/, 'a filter is installed')
+    for (const c of ['c1', 'c2']) {
+      const out = await sh(host, uid, c, '/probe/probe')
+      assert.match(out, 'keyctl ok', `${c}: ${out}`)
+      assert.match(out, 'unshare-user ok', `${c}: ${out}`)
+    }
+    assert.match(readFileSync(`/proc/${hostPid(host.root, uid, 'c01')}/status`, 'utf8'), /Seccomp:\s+0/)
+    // Docker's profile lets CAP_SYS_ADMIN unshare, and never keyctl
+    const admin = await sh(host, uid, 'c3', '/probe/probe')
+    assert.match(admin, 'unshare-user ok')
+    assert.match(admin, 'keyctl Operation not permitted')
+    await host.client.remove(uid, 0)
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+})
+
 // A host block device (a disk when there is one) and the script that makes its node inside a container.
 // It must be one this machine lets root open at all (a VM's own disk may be refused to everyone).
 const hostDisk = (() => {
@@ -210,7 +265,9 @@ test('logs rotate by size (TSCTL_LOG_MAX on the host) and logs --all shows both 
   for (let i = 0; i < 100 && !existsSync(join(dir, 'log.1')); i++) await new Promise((r) => setTimeout(r, 100))
   assert.ok(existsSync(join(dir, 'log.1')), 'the log was rotated')
   assert.ok(statSync(join(dir, 'log')).size < 4096, 'the live log was truncated')
-  const all = await client.logs(uid, 'c0', {all: true})
+  // the rotation can come before the shell has written its last line: wait for it (bounded)
+  let all = ''
+  for (let i = 0; i < 50 && !(all = await client.logs(uid, 'c0', {all: true})).includes('line 99 '); i++) await new Promise((r) => setTimeout(r, 100))
   assert.match(all, 'line 0 ')
   assert.match(all, 'line 99 ')
   await client.remove(uid, 0)

@@ -2,6 +2,8 @@ import {createHash} from 'node:crypto'
 import type {KubeObject} from '../../manifests/object.js'
 import {bytes, milliCPU} from '../../manifests/quantity.js'
 import {CAPABILITIES, resolveCapabilities} from './capabilities.js'
+import {compileSeccomp, type SeccompArch} from './seccomp/compile.js'
+import {DEFAULT_PROFILE} from './seccomp/default-profile.js'
 import type {Container, DownwardItem, KeyToPath, PodSpec, Probe, ResourceFieldRef, Volume} from './pod-spec.js'
 
 /**
@@ -256,6 +258,7 @@ export function buildPodBundle(inp: BundleInputs): BundleTree {
     // no_new_privs unless escalation is asked for or implied (privileged, CAP_SYS_ADMIN): the
     // default Kubernetes' restricted level and PodSecurityPolicy gave, not the kubelet's (unset = off).
     if (!(sc.allowPrivilegeEscalation ?? (sc.privileged || caps.names.includes('SYS_ADMIN')))) cflags.push('noNewPrivs')
+    for (const [arch, filter] of seccompFilters(c, spec, caps.names)) t.set(`${dir}/seccomp-${arch}`, filter)
     if (sc.readOnlyRootFilesystem) cflags.push('readOnlyRoot')
     t.set(`${dir}/flags`, line(cflags.join(' ')))
     const req = c.resources?.requests ?? {}
@@ -287,6 +290,30 @@ export function buildPodBundle(inp: BundleInputs): BundleTree {
   spec.containers.forEach((c, i) => addContainer(c, `containers/c${pad(i)}`))
   return t
 }
+
+/**
+ * The container's seccomp filter for each host architecture tsctl ships
+ * (tsctl-init picks its own), or none when Unconfined or privileged.
+ * Container level overrides pod level; unset is RuntimeDefault, as with the
+ * kubelet's --seccomp-default (plain Kubernetes' default is Unconfined).
+ * The default profile's rules depend on the capabilities (CAP_SYS_ADMIN
+ * allows mount, unshare, …), so the filter is compiled for the container's
+ * set; compiled filters are kept, as most containers share a set.
+ */
+function seccompFilters(c: Container, spec: PodSpec, caps: string[]): [SeccompArch, Buffer][] {
+  const profile = c.securityContext?.seccompProfile ?? spec.securityContext?.seccompProfile ?? {type: 'RuntimeDefault'}
+  if (c.securityContext?.privileged || profile.type === 'Unconfined') return []
+  if (profile.type !== 'RuntimeDefault') throw new BundleError(`container ${c.name}: seccompProfile type ${profile.type} is not supported (use RuntimeDefault or Unconfined)`)
+  const key = caps.join(',')
+  let filters = compiledDefault.get(key)
+  if (!filters) {
+    const names = new Set(caps.map((n) => `CAP_${n}`))
+    filters = (['amd64', 'arm64'] as const).map((arch) => [arch, compileSeccomp(DEFAULT_PROFILE, arch, names)])
+    compiledDefault.set(key, filters)
+  }
+  return filters
+}
+const compiledDefault = new Map<string, [SeccompArch, Buffer][]>()
 
 function need<T>(m: Record<string, T> | undefined, name: string, kind: string): T {
   const v = m?.[name]

@@ -29,6 +29,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -297,6 +298,8 @@ static int last_cap = 40;
 /* A container's settings, read from its bundle directory before pivot_root hides it. */
 struct ctr_config {
 	char *flags, *user, *cwd, *caps;
+	char *seccomp; /* a classic-BPF program (struct sock_filter[]) the CLI compiled, or NULL: Unconfined */
+	size_t seccomp_len;
 	char **env, **args;
 };
 
@@ -306,6 +309,12 @@ static struct ctr_config load_config(const char *cdir) {
 	c.user = line_of(pathcat(cdir, "user"), "0 0");
 	c.cwd = line_of(pathcat(cdir, "cwd"), "/");
 	c.caps = line_of(pathcat(cdir, "caps"), NULL);
+#if defined(__aarch64__)
+	c.seccomp = slurp(pathcat(cdir, "seccomp-arm64"), &c.seccomp_len);
+#else
+	c.seccomp = slurp(pathcat(cdir, "seccomp-amd64"), &c.seccomp_len);
+#endif
+	errno = 0;
 	c.env = nul_list(pathcat(cdir, "env"), NULL);
 	c.args = nul_list(pathcat(cdir, "argv"), NULL);
 	return c;
@@ -315,6 +324,20 @@ static void read_last_cap(void) {
 	char *s = slurp("/proc/sys/kernel/cap_last_cap", NULL);
 	if (s) last_cap = atoi(s);
 	errno = 0;
+}
+
+/*
+ * seccomp, where runc puts it: with no_new_privs, last before execve (so the
+ * filter need not allow the set-up's own calls); without, before capabilities
+ * are dropped, since installing a filter then needs CAP_SYS_ADMIN.
+ */
+struct sock_filter_ { uint16_t code; uint8_t jt, jf; uint32_t k; };
+struct sock_fprog_ { unsigned short len; struct sock_filter_ *filter; };
+static void install_seccomp(const struct ctr_config *cfg) {
+	if (!cfg->seccomp || has_word(cfg->flags, "privileged")) return;
+	if (cfg->seccomp_len == 0 || cfg->seccomp_len % 8 || cfg->seccomp_len / 8 > 4096) { errno = 0; die("bad seccomp program"); }
+	struct sock_fprog_ prog = {(unsigned short)(cfg->seccomp_len / 8), (struct sock_filter_ *)cfg->seccomp};
+	if (prctl(PR_SET_SECCOMP, 2 /* SECCOMP_MODE_FILTER */, &prog, 0, 0) < 0) die("install seccomp filter");
 }
 
 static void set_user_and_caps(const struct ctr_config *cfg) {
@@ -741,7 +764,9 @@ int cmd_run(int argc, char **argv) {
 		setsid();
 		struct ctr_config cfg = load_config(cdir);
 		setup_rootfs(cdir, rundir, poddir, layers, cfg.cwd);
+		if (!has_word(cfg.flags, "noNewPrivs")) install_seccomp(&cfg);
 		set_user_and_caps(&cfg);
+		if (has_word(cfg.flags, "noNewPrivs")) install_seccomp(&cfg);
 		exec_with_env(&cfg, cfg.args);
 	}
 	close(sync[0]);
@@ -795,7 +820,9 @@ int cmd_exec(int argc, char **argv) {
 	pid_t c = fork();
 	if (c < 0) die("fork");
 	if (c == 0) {
+		if (!has_word(cfg.flags, "noNewPrivs")) install_seccomp(&cfg);
 		set_user_and_caps(&cfg);
+		if (has_word(cfg.flags, "noNewPrivs")) install_seccomp(&cfg);
 		exec_with_env(&cfg, args);
 	}
 	int st = 0;
