@@ -60,7 +60,7 @@ test('PID 1 is the app; two containers share localhost and one hostname', async 
   if (masked) assert.is((await sh(host, uid, 'client', `wc -c < ${masked}`)).trim(), '0', `${masked} is masked`)
   assert.match(await sh(host, uid, 'client', 'touch /proc/sys/kernel/hostname 2>&1 || echo readonly'), 'readonly')
   assert.is((await sh(host, uid, 'client', 'ls /proc | grep -cE "^[0-9]+$"')).trim() < '9', true)
-  assert.is((await sh(host, uid, 'client', 'ls /dev | tr "\\n" " "')).trim(), 'fd full null ptmx pts random shm stderr stdin stdout tty urandom zero')
+  assert.is((await sh(host, uid, 'client', 'ls /dev | tr "\\n" " "')).trim(), 'fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero')
   // writes stay in the container's upper layer
   await sh(host, uid, 'client', 'echo scribble > /bin/written-by-client && echo x > /tmp/x')
   const p2 = pod('next', [{command: ['sleep', '3600']}])

@@ -640,6 +640,9 @@ static void setup_dev(const char *rootfs) {
 	if (mount("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") < 0) errno = 0;
 	char *shm = safe_target(dev, "shm", 0);
 	if (mount("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k") < 0) die("mount shm");
+	/* POSIX message queues of the pod's IPC namespace, as runc mounts them. */
+	char *mq = safe_target(dev, "mqueue", 0);
+	if (mount("mqueue", mq, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) die("mount mqueue");
 	static const char *links[][2] = {{"pts/ptmx", "ptmx"}, {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"},
 		{"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}};
 	for (size_t i = 0; i < 5; i++) {
