@@ -588,6 +588,31 @@ static int open_beneath(const char *base, const char *rel) {
 	return fds[top];
 }
 
+/*
+ * A mount target, opened from the container's root one component at a time
+ * with O_PATH|O_NOFOLLOW and mounted onto through /proc/self/fd: safe_target
+ * made the path and refused links, but a container already running in the pod
+ * may write into a volume mounted above this target, and a link it plants
+ * between that check and the mount must not carry the mount to the host.
+ */
+static int open_target(const char *root, const char *rel) {
+	int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) die("open %s", root);
+	char *copy = xstrdup(rel), *save = NULL;
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(c, ".")) continue;
+		int next = openat(fd, c, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0) die("mount path %s: %s", rel, c);
+		struct stat st;
+		if (fstat(next, &st) < 0) die("mount path %s", rel);
+		if (S_ISLNK(st.st_mode)) { errno = 0; die("mount path %s goes through a symlink", rel); }
+		close(fd);
+		fd = next;
+	}
+	free(copy);
+	return fd;
+}
+
 static void setup_volumes(const char *cdir, const char *poddir, const char *rootfs) {
 	int n = 0;
 	char **f = nul_list(pathcat(cdir, "mounts"), &n);
@@ -621,7 +646,13 @@ static void setup_volumes(const char *cdir, const char *poddir, const char *root
 		struct stat st;
 		if (stat(src, &st) < 0) die("volume source %s", src);
 		char *dst = safe_target(rootfs, dest, !S_ISDIR(st.st_mode));
-		bind_mount(src, dst, !strcmp(mode, "ro"));
+		int tfd = open_target(rootfs, dest);
+		char tpath[64];
+		fmt(tpath, sizeof tpath, "/proc/self/fd/%d", tfd);
+		if (mount(src, tpath, NULL, MS_BIND | MS_REC, NULL) < 0) die("bind %s", src);
+		/* The remount names the path: through the fd it would name the dentry under the new mount. */
+		if (!strcmp(mode, "ro") && mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0) die("remount ro %s", dst);
+		close(tfd);
 		if (subfd >= 0) close(subfd);
 	}
 }
