@@ -51,10 +51,10 @@ test('every volume kind mounts where and how the spec says', async () => {
         {name: 'scratch', emptyDir: {}},
         {name: 'mem', emptyDir: {medium: 'Memory'}},
         {name: 'host', hostPath: {path: hostDir}},
-        {name: 'cfg', configMap: {name: 'app', items: [{key: 'app.conf', path: 'app.conf'}]}},
+        {name: 'cfg', configMap: {name: 'app', items: [{key: 'app.conf', path: 'app.conf', mode: 0o600}]}},
         {name: 'sec', secret: {secretName: 'creds'}},
         {name: 'down', downwardAPI: {items: [{path: 'name', fieldRef: {fieldPath: 'metadata.name'}}]}},
-        {name: 'proj', projected: {sources: [{configMap: {name: 'app', items: [{key: 'other.txt', path: 'o/other.txt'}]}}, {downwardAPI: {items: [{path: 'ns', fieldRef: {fieldPath: 'metadata.namespace'}}]}}]}},
+        {name: 'proj', projected: {sources: [{configMap: {name: 'app', items: [{key: 'other.txt', path: 'o/other.txt', mode: 0o640}]}}, {downwardAPI: {items: [{path: 'ns', fieldRef: {fieldPath: 'metadata.namespace'}}]}}]}},
       ],
     },
   )
@@ -66,6 +66,7 @@ test('every volume kind mounts where and how the spec says', async () => {
   assert.is((await sh(host, uid, 'a', 'cat /host/from-host')).trim(), 'host file')
   assert.match(await sh(host, uid, 'a', 'touch /host/y 2>&1 || echo denied'), 'denied')
   assert.is((await sh(host, uid, 'a', 'ls /etc/app')).trim(), 'app.conf', 'items pick keys')
+  assert.is((await sh(host, uid, 'a', 'stat -L -c %a /etc/app/app.conf')).trim(), '600', 'items[].mode wins over defaultMode')
   assert.is((await sh(host, uid, 'a', 'cat /etc/app/app.conf')).trim(), 'v=1')
   assert.is((await sh(host, uid, 'a', 'cat /single.conf')).trim(), 'v=1', 'subPath')
   assert.is((await sh(host, uid, 'a', 'cat /secret/password')).trim(), 's3cret')
@@ -74,6 +75,7 @@ test('every volume kind mounts where and how the spec says', async () => {
   assert.match(await sh(host, uid, 'a', 'touch /etc/app/new 2>&1 || echo denied'), 'denied', 'configMap volumes are read-only')
   assert.is((await sh(host, uid, 'a', 'cat /info/name')).trim(), 'vols')
   assert.is((await sh(host, uid, 'a', 'cat /proj/o/other.txt /proj/ns')).trim(), 'other\ndefault')
+  assert.is((await sh(host, uid, 'a', 'stat -L -c %a /proj/o/other.txt /proj/ns')).trim(), '640\n644', 'a nested item keeps its mode, the others the default')
   assert.is((await host.pod(uid))?.volumeHashes?.cfg?.length, 16)
   await host.client.remove(uid, 0)
 })

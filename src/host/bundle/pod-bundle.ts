@@ -422,6 +422,14 @@ export function volumeFiles(v: Volume, inp: Pick<BundleInputs, 'pod' | 'configMa
   return undefined
 }
 
+/** `items[].mode` of a volume's sources: the file's mode instead of defaultMode, as the kubelet applies it. */
+function itemModes(v: Volume): [string, number][] {
+  const lists = [v.configMap?.items, v.secret?.items, v.downwardAPI?.items, ...(v.projected?.sources ?? []).flatMap((s) => [s.configMap?.items, s.secret?.items, s.downwardAPI?.items])]
+  const out: [string, number][] = []
+  for (const items of lists) for (const it of items ?? []) if (it.mode !== undefined) out.push([it.path, it.mode & 0o7777])
+  return out
+}
+
 /** Adds volumes/NN; returns whether the volume is always mounted read-only. */
 function addVolume(t: BundleTree, dir: string, v: Volume, inp: BundleInputs, ns: string): boolean {
   t.set(`${dir}/name`, line(encodeURIComponent(v.name)))
@@ -432,6 +440,8 @@ function addVolume(t: BundleTree, dir: string, v: Volume, inp: BundleInputs, ns:
     const given = inp.volumeHashes?.[v.name]
     t.set(`${dir}/hash`, line(given !== undefined && /^[a-z0-9]+$/.test(given) ? given : filesHash(fv.files, fv.mode)))
     for (const [k, b] of fv.files) t.set(`${dir}/data/${checkRelPath(k, `volume ${v.name}`)}`, b)
+    const modes = itemModes(v).filter(([path]) => fv.files.has(path))
+    if (modes.length) t.set(`${dir}/modes`, nul(modes.flatMap(([path, mode]) => [path, '0' + mode.toString(8).padStart(3, '0')])))
     return true
   }
   if (v.emptyDir) {

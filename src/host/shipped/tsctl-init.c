@@ -18,6 +18,7 @@
  *   tsctl-init whiteout LAYERROOT WHITEOUTSFILE OPAQUEFILE
  *   tsctl-init sleep MS
  *   tsctl-init devices CGROUPDIR       (devices.c)
+ *   tsctl-init item-modes DIR MODESFILE
  *   tsctl-init supervise ROOT UID      (supervise.c)
  *
  * Built static (musl-gcc -static) for amd64 and arm64 by build.sh.
@@ -954,6 +955,43 @@ static int cmd_whiteout(int argc, char **argv) {
 }
 
 /* Sub-second sleep without depending on the host's sleep(1) accepting fractions. */
+/*
+ * tsctl-init item-modes DIR MODESFILE: MODESFILE is NUL-separated pairs
+ * PATH MODE (items[].mode); each PATH, relative to DIR, is opened without
+ * following links and must be a regular file there.
+ */
+static int cmd_item_modes(int argc, char **argv) {
+	if (argc != 4) die("usage: item-modes DIR MODESFILE");
+	int n = 0;
+	char **f = nul_list(argv[3], &n);
+	if (!f || n % 2) { errno = 0; die("bad modes file"); }
+	for (int i = 0; i + 1 < n; i += 2) {
+		char *end;
+		long mode = strtol(f[i + 1], &end, 8);
+		if (*end || mode < 0 || mode > 07777) { errno = 0; die("bad mode %s", f[i + 1]); }
+		char *slash = strrchr(f[i], '/');
+		const char *name = slash ? slash + 1 : f[i];
+		int dfd = open(argv[2], O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0) die("open %s", argv[2]);
+		if (slash) {
+			*slash = 0;
+			char *save = NULL;
+			for (char *c = strtok_r(f[i], "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+				if (!strcmp(c, "..")) { errno = 0; die("item path leaves the volume"); }
+				int next = openat(dfd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				if (next < 0) die("item path %s", c);
+				close(dfd);
+				dfd = next;
+			}
+		}
+		struct stat st;
+		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode)) die("item %s is not a file", name);
+		if (fchmodat(dfd, name, (mode_t)mode, 0) < 0) die("chmod %s", name);
+		close(dfd);
+	}
+	return 0;
+}
+
 static int cmd_sleep(int argc, char **argv) {
 	if (argc != 3) die("usage: sleep MS");
 	long ms = atol(argv[2]);
@@ -975,6 +1013,7 @@ int main(int argc, char **argv) {
 	if (!strcmp(cmd, "sleep")) return cmd_sleep(argc, argv);
 	if (!strcmp(cmd, "supervise")) return cmd_supervise(argc, argv);
 	if (!strcmp(cmd, "devices")) return cmd_devices(argc, argv);
+	if (!strcmp(cmd, "item-modes")) return cmd_item_modes(argc, argv);
 	if (!strcmp(cmd, "pause") && argc == 2) return cmd_pause();
 	die("unknown command %s", cmd);
 	return 127;
