@@ -9,6 +9,7 @@ import type {CommitInfo, Desired, DesiredObject} from './desired.js'
 import {openCommit, type GitFile} from './git.js'
 import {keyOf} from './object.js'
 import {sortDiagnostics} from './report.js'
+import {inlineLocalhostProfiles} from './seccomp-localhost.js'
 import {validateDocuments} from './validate.js'
 import {parseYamlFile, type YamlDoc} from './yaml.js'
 
@@ -53,7 +54,18 @@ export async function loadDesired(opts: LoadOptions): Promise<Desired> {
     if (text === undefined) diagnostics.push({severity: 'error', file: entry.path, message: 'not UTF-8 text', hint: 'manifests are UTF-8 YAML'})
     else files.push({path: entry.path, text})
   }
-  return desiredFromFiles(files, reader.commit, diagnostics, podSecurity)
+  const desired = desiredFromFiles(files, reader.commit, diagnostics, podSecurity)
+  const byPath = new Map(reader.entries.map((e) => [e.path, e]))
+  const problems = await inlineLocalhostProfiles(desired.objects, async (paths) => {
+    const found = paths.map((p) => byPath.get(p)).filter((e): e is NonNullable<typeof e> => e !== undefined)
+    const out = new Map<string, string | undefined>()
+    for (const {entry, text} of await reader.read(found)) out.set(entry.path, text)
+    return out
+  })
+  if (problems.length) {
+    throw new UserError(`${problems.length} error${problems.length === 1 ? '' : 's'} in the manifests at ${reader.commit.sha.slice(0, 12)}; nothing was applied`, ExitCode.invalid, sortDiagnostics([...problems, ...desired.warnings]))
+  }
+  return desired
 }
 
 /**

@@ -52,10 +52,17 @@ export function validatePods(c: Checked, report: Report): void {
   }
 }
 
-/** Localhost profiles name a file on the node in Kubernetes; tsctl has no such file to load (yet). */
+/** Kubernetes' rules for localhostProfile; tsctl reads it from the commit (seccomp-localhost.ts), so it is a repo path. */
 function checkSeccomp(at: DocRef, p: string, sc: Loose, report: Report): void {
-  if (sc.seccompProfile?.type !== 'Localhost') return
-  report.error(at, `${p}/seccompProfile/type`, 'seccompProfile type Localhost is not supported by tsctl', 'use RuntimeDefault (the default: Docker\'s profile) or Unconfined')
+  const sp = sc.seccompProfile
+  if (!sp) return
+  if (sp.type === 'Localhost') {
+    const lp = sp.localhostProfile
+    if (typeof lp !== 'string' || lp === '') report.error(at, `${p}/seccompProfile`, 'must set localhostProfile when seccomp profile type is Localhost', 'a path from the repository root to the profile (Docker/OCI JSON), e.g. seccomp/app.json')
+    else if (lp.startsWith('/') || lp.split('/').includes('..')) report.error(at, `${p}/seccompProfile/localhostProfile`, `localhostProfile "${lp}" must be a path inside the repository`, 'write it relative to the repository root, without ".."')
+  } else if (sp.localhostProfile !== undefined) {
+    report.error(at, `${p}/seccompProfile/localhostProfile`, 'can only be set when seccomp profile type is Localhost')
+  }
 }
 
 /** Capability names the host knows, and the escalation settings Kubernetes refuses together. */

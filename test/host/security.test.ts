@@ -163,7 +163,7 @@ function buildProbe(): string {
   return dir
 }
 
-test('seccomp: RuntimeDefault (the default) refuses keyctl and unshare of a user namespace; Unconfined and privileged allow them', async () => {
+test('seccomp: RuntimeDefault (the default) refuses keyctl and unshare of a user namespace; Unconfined and privileged allow them; a Localhost profile applies its own rules', async () => {
   const dir = buildProbe()
   try {
     const vol = {volumes: [{name: 'probe', hostPath: {path: dir}}]}
@@ -173,7 +173,8 @@ test('seccomp: RuntimeDefault (the default) refuses keyctl and unshare of a user
       {command: ['sleep', '3600'], volumeMounts: mount, securityContext: {seccompProfile: {type: 'Unconfined'}}},
       {command: ['sleep', '3600'], volumeMounts: mount, securityContext: {privileged: true}},
       {command: ['sleep', '3600'], volumeMounts: mount, securityContext: {capabilities: {add: ['SYS_ADMIN']}}},
-    ], vol))
+      {command: ['sleep', '3600'], volumeMounts: mount, securityContext: {seccompProfile: {type: 'Localhost', localhostProfile: 'seccomp/no-mkdir.json'}}},
+    ], vol, {annotations: {'seccomp.tsctl.dev/localhost-profiles': JSON.stringify({'seccomp/no-mkdir.json': JSON.stringify({defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 13}]})})}}))
     await host.waitPod(uid, running, 'running')
     const def = await sh(host, uid, 'c0', '/probe/probe')
     assert.match(def, 'keyctl Operation not permitted')
@@ -189,6 +190,10 @@ test('seccomp: RuntimeDefault (the default) refuses keyctl and unshare of a user
     const admin = await sh(host, uid, 'c3', '/probe/probe')
     assert.match(admin, 'unshare-user ok')
     assert.match(admin, 'keyctl Operation not permitted')
+    // a Localhost profile (carried with the pod template from the repo): its own rules, nothing else
+    const local = await sh(host, uid, 'c4', '/probe/probe; mkdir /tmp/d 2>&1 || true')
+    assert.match(local, 'keyctl ok')
+    assert.match(local, /mkdir.*Permission denied/, 'errnoRet 13 (EACCES) from the profile')
     await host.client.remove(uid, 0)
   } finally {
     rmSync(dir, {recursive: true, force: true})

@@ -151,6 +151,7 @@ test('a bare repository works (e.g. in a post-receive hook)', async () => {
 test('the example app in manifests/ validates with no errors and no warnings', async () => {
   const r = repo()
   cpSync(join(process.cwd(), 'manifests'), join(r.dir, 'manifests'), {recursive: true})
+  cpSync(join(process.cwd(), 'tsctl.yaml'), join(r.dir, 'tsctl.yaml'))
   r.commit('example', {})
   const d = await loadDesired({repo: r.dir})
   assert.equal(d.warnings.map(formatDiagnostic), [])
@@ -159,6 +160,47 @@ test('the example app in manifests/ validates with no errors and no warnings', a
   // every file of the example was read
   const files = new Set(d.objects.map((o) => o.source.file))
   assert.equal([...files].sort(), readdirSync(join(process.cwd(), 'manifests')).map((f) => `manifests/${f}`).sort())
+})
+
+const localhostPod = (path: string) => `apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+spec:
+  containers:
+    - name: c
+      image: oci:images/busybox
+      securityContext:
+        seccompProfile:
+          type: Localhost
+          localhostProfile: ${path}
+`
+const profile = JSON.stringify({defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO'}]})
+
+test('seccomp Localhost: the profile is read from the same commit and carried on the pod template', async () => {
+  const r = repo()
+  r.commit('profile', {'seccomp/no-mkdir.json': profile, 'pod.yaml': localhostPod('seccomp/no-mkdir.json')})
+  const d = await loadDesired({repo: r.dir})
+  const ann = d.objects[0].object.metadata.annotations?.['seccomp.tsctl.dev/localhost-profiles']
+  assert.equal(JSON.parse(ann!), {'seccomp/no-mkdir.json': profile})
+  // a later commit that changes the profile changes the template (pods roll)
+  r.commit('stricter', {'seccomp/no-mkdir.json': profile.replace('"mkdirat"', '"mkdirat","rmdir"')})
+  const d2 = await loadDesired({repo: r.dir})
+  assert.is.not(d2.objects[0].object.metadata.annotations?.['seccomp.tsctl.dev/localhost-profiles'], ann)
+})
+
+test('seccomp Localhost: a missing or malformed profile is an error at the manifest field naming the profile', async () => {
+  const r = repo()
+  r.commit('missing', {'pod.yaml': localhostPod('seccomp/none.json')})
+  const e = await userError(loadDesired({repo: r.dir}))
+  assert.is(e.exitCode, 2)
+  assert.equal(e.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.file}:${d.field}: ${d.message}`), ['pod.yaml:containers[0].securityContext.seccompProfile.localhostProfile: seccomp profile seccomp/none.json is not in this commit'])
+  r.commit('malformed', {'seccomp/none.json': JSON.stringify({defaultAction: 'SCMP_ACT_NOPE', syscalls: []})})
+  const e2 = await userError(loadDesired({repo: r.dir}))
+  assert.match(e2.diagnostics.map(formatDiagnostic).join('\n'), /seccomp\/none\.json: defaultAction: unknown action "SCMP_ACT_NOPE"/)
+  r.commit('outside', {'pod.yaml': localhostPod('../etc/x.json')})
+  const e3 = await userError(loadDesired({repo: r.dir}))
+  assert.match(e3.diagnostics.map(formatDiagnostic).join('\n'), 'must be a path inside the repository')
 })
 
 test.run()

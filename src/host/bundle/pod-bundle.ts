@@ -4,6 +4,8 @@ import {bytes, milliCPU} from '../../manifests/quantity.js'
 import {CAPABILITIES, resolveCapabilities} from './capabilities.js'
 import {compileSeccomp, type SeccompArch} from './seccomp/compile.js'
 import {DEFAULT_PROFILE} from './seccomp/default-profile.js'
+import {parseProfile, SeccompProfileError} from './seccomp/profile.js'
+import {LOCALHOST_PROFILES_ANNOTATION} from '../../manifests/seccomp-localhost.js'
 import type {Container, DownwardItem, KeyToPath, PodSpec, Probe, ResourceFieldRef, Volume} from './pod-spec.js'
 
 /**
@@ -258,7 +260,7 @@ export function buildPodBundle(inp: BundleInputs): BundleTree {
     // no_new_privs unless escalation is asked for or implied (privileged, CAP_SYS_ADMIN): the
     // default Kubernetes' restricted level and PodSecurityPolicy gave, not the kubelet's (unset = off).
     if (!(sc.allowPrivilegeEscalation ?? (sc.privileged || caps.names.includes('SYS_ADMIN')))) cflags.push('noNewPrivs')
-    for (const [arch, filter] of seccompFilters(c, spec, caps.names)) t.set(`${dir}/seccomp-${arch}`, filter)
+    for (const [arch, filter] of seccompFilters(c, spec, pod.metadata.annotations, caps.names)) t.set(`${dir}/seccomp-${arch}`, filter)
     if (sc.readOnlyRootFilesystem) cflags.push('readOnlyRoot')
     t.set(`${dir}/flags`, line(cflags.join(' ')))
     const req = c.resources?.requests ?? {}
@@ -300,10 +302,11 @@ export function buildPodBundle(inp: BundleInputs): BundleTree {
  * allows mount, unshare, …), so the filter is compiled for the container's
  * set; compiled filters are kept, as most containers share a set.
  */
-function seccompFilters(c: Container, spec: PodSpec, caps: string[]): [SeccompArch, Buffer][] {
+function seccompFilters(c: Container, spec: PodSpec, annotations: Record<string, string> | undefined, caps: string[]): [SeccompArch, Buffer][] {
   const profile = c.securityContext?.seccompProfile ?? spec.securityContext?.seccompProfile ?? {type: 'RuntimeDefault'}
   if (c.securityContext?.privileged || profile.type === 'Unconfined') return []
-  if (profile.type !== 'RuntimeDefault') throw new BundleError(`container ${c.name}: seccompProfile type ${profile.type} is not supported (use RuntimeDefault or Unconfined)`)
+  if (profile.type === 'Localhost') return localhostFilters(c, profile.localhostProfile ?? '', annotations, caps)
+  if (profile.type !== 'RuntimeDefault') throw new BundleError(`container ${c.name}: seccompProfile type ${profile.type} is not supported (use RuntimeDefault, Localhost or Unconfined)`)
   const key = caps.join(',')
   let filters = compiledDefault.get(key)
   if (!filters) {
@@ -314,6 +317,25 @@ function seccompFilters(c: Container, spec: PodSpec, caps: string[]): [SeccompAr
   return filters
 }
 const compiledDefault = new Map<string, [SeccompArch, Buffer][]>()
+
+/** A Localhost profile travels with the pod template (manifests/seccomp-localhost.ts); compiled like the default. */
+function localhostFilters(c: Container, path: string, annotations: Record<string, string> | undefined, caps: string[]): [SeccompArch, Buffer][] {
+  let text: string | undefined
+  try {
+    text = (JSON.parse(annotations?.[LOCALHOST_PROFILES_ANNOTATION] ?? '{}') as Record<string, string>)[path]
+  } catch {
+    text = undefined
+  }
+  if (text === undefined) throw new BundleError(`container ${c.name}: seccomp profile ${path} was not loaded with the manifests`)
+  const names = new Set(caps.map((n) => `CAP_${n}`))
+  try {
+    const profile = parseProfile(text, path)
+    return (['amd64', 'arm64'] as const).map((arch) => [arch, compileSeccomp(profile, arch, names)])
+  } catch (e) {
+    if (e instanceof SeccompProfileError) throw new BundleError(`container ${c.name}: ${e.message}`)
+    throw e
+  }
+}
 
 function need<T>(m: Record<string, T> | undefined, name: string, kind: string): T {
   const v = m?.[name]

@@ -377,13 +377,15 @@ test('a non-string Secret value is an error that never shows the value', () => {
   expectDiag(ds, {file: 'manifests/s.yaml', text, needle: 'pw: 12345678', field: 'stringData.pw', message: /not a number/})
 })
 
-test('seccompProfile: RuntimeDefault is accepted without a warning, Unconfined only where the namespace level allows it; Localhost is refused', () => {
+test('seccompProfile: RuntimeDefault is accepted without a warning, Unconfined only where the namespace level allows it; Localhost needs localhostProfile', () => {
   const ok = edit('          image: oci:images/busybox', '          image: oci:images/busybox\n          securityContext:\n            seccompProfile: {type: RuntimeDefault}')
   assert.equal(errorsOf(ok).filter((d) => /seccomp/.test(d.field ?? '')).map(formatDiagnostic), [])
   const unconfined = edit('          image: oci:images/busybox', '          image: oci:images/busybox\n          securityContext:\n            seccompProfile: {type: Unconfined}')
   assert.match(errorsOf(unconfined).map((d) => d.message).join('\n'), 'must not set securityContext.seccompProfile.type to "Unconfined"')
-  const bad = edit('          image: oci:images/busybox', '          image: oci:images/busybox\n          securityContext:\n            seccompProfile: {type: Localhost, localhostProfile: p.json}')
-  expectDiag(errorsOf(bad), {file: F, text: bad, needle: 'type: Localhost', field: 'spec.template.spec.containers[0].securityContext.seccompProfile.type', message: /Localhost is not supported/})
+  const bad = edit('          image: oci:images/busybox', '          image: oci:images/busybox\n          securityContext:\n            seccompProfile:\n              type: Localhost')
+  expectDiag(errorsOf(bad), {file: F, text: bad, needle: 'seccompProfile:', field: 'spec.template.spec.containers[0].securityContext.seccompProfile', message: /must set localhostProfile when seccomp profile type is Localhost/})
+  const stray = edit('          image: oci:images/busybox', '          image: oci:images/busybox\n          securityContext:\n            seccompProfile: {type: RuntimeDefault, localhostProfile: p.json}')
+  assert.match(errorsOf(stray).map((d) => d.message).join('\n'), 'can only be set when seccomp profile type is Localhost')
 })
 
 test.run()
