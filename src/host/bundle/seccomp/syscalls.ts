@@ -126,6 +126,8 @@ export const SYSCALLS_AARCH64: ReadonlyMap<string, number> = new Map([
 
 /** Real syscall names that are in neither table above (other architectures, or newer than these headers). */
 export const SYSCALLS_ELSEWHERE: ReadonlySet<string> = new Set([
+  // recv and send: 32-bit arm, m68k, parisc… (Docker's default profile lists them)
+  'recv', 'send',
   '_llseek', '_newselect', 'arm_fadvise64_64', 'arm_sync_file_range', 'bdflush', 'break', 'breakpoint', 'cachectl',
   'cacheflush', 'cachestat', 'chown32', 'clock_adjtime64', 'clock_getres_time64', 'clock_gettime64', 'clock_nanosleep_time64', 'clock_settime64',
   'fadvise64_64', 'fchmodat2', 'fchown32', 'fcntl64', 'file_getattr', 'file_setattr', 'fstat64', 'fstatat64',
