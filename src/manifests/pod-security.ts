@@ -194,27 +194,7 @@ function _fail(reason: string, detail: string, pointers: string[]): PodSecurityV
 const annotationPrefix = 'container.apparmor.security.beta.kubernetes.io/'
 
 function appArmorProfile(meta: PodMetaLike, spec: PodSpecLike): PodSecurityViolation | undefined {
-  const allowedType = (t: Maybe<string>): boolean => t === 'RuntimeDefault' || t === 'Localhost'
-  const setters: string[] = []
-  const values = new Set<string>()
-  const pointers: string[] = []
-  const podProfile = spec.securityContext?.appArmorProfile
-  if (podProfile && !allowedType(podProfile.type)) {
-    setters.push('pod')
-    values.add(podProfile.type ?? '')
-    pointers.push(_nearest('', spec, ['securityContext', 'appArmorProfile', 'type']))
-  }
-  const bad: string[] = []
-  for (const {c, at} of _containers(spec)) {
-    const profile = c.securityContext?.appArmorProfile
-    if (profile && !allowedType(profile.type)) {
-      bad.push(_name(c))
-      values.add(profile.type ?? '')
-      pointers.push(_nearest(at, c, ['securityContext', 'appArmorProfile', 'type']))
-    }
-  }
-  if (bad.length) setters.push(_containersPhrase(bad))
-  const badValues = _sorted(values)
+  const {setters, values: badValues, pointers} = _explicitProfiles(spec, 'appArmorProfile')
   const annotations = Object.entries(meta.annotations ?? {})
     .filter(([k, v]) => k.startsWith(annotationPrefix) && !(v === '' || v === 'runtime/default' || v.startsWith('localhost/')))
     .map(([k, v]) => `${k}=${_goQuote(v)}`)
@@ -401,26 +381,31 @@ function seLinuxOptions(_meta: PodMetaLike, spec: PodSpecLike): PodSecurityViola
   return _fail('seLinuxOptions', `${setters.join(' and ')} set forbidden securityContext.seLinuxOptions: ${data.join('; ')}`, pointers)
 }
 
+/** The profile types both standards accept, for seccomp and AppArmor alike. */
 const _validSeccomp = (t: Maybe<string>): boolean => t === 'RuntimeDefault' || t === 'Localhost'
 
-/** Explicitly bad seccomp profiles, shared by the baseline and restricted checks. */
-function _seccompExplicit(spec: PodSpecLike): {setters: string[]; values: string[]; pointers: string[]} {
+/**
+ * Explicitly bad seccomp or AppArmor profiles (any type but RuntimeDefault
+ * and Localhost), at pod and container level: shared by the AppArmor check
+ * and the baseline and restricted seccomp checks, which word them alike.
+ */
+function _explicitProfiles(spec: PodSpecLike, field: 'seccompProfile' | 'appArmorProfile'): {setters: string[]; values: string[]; pointers: string[]} {
   const setters: string[] = []
   const values = new Set<string>()
   const pointers: string[] = []
-  const podProfile = spec.securityContext?.seccompProfile
+  const podProfile = spec.securityContext?.[field]
   if (podProfile && !_validSeccomp(podProfile.type)) {
     setters.push('pod')
     values.add(podProfile.type ?? '')
-    pointers.push(_nearest('', spec, ['securityContext', 'seccompProfile', 'type']))
+    pointers.push(_nearest('', spec, ['securityContext', field, 'type']))
   }
   const bad: string[] = []
   for (const {c, at} of _containers(spec)) {
-    const profile = c.securityContext?.seccompProfile
+    const profile = c.securityContext?.[field]
     if (profile && !_validSeccomp(profile.type)) {
       bad.push(_name(c))
       values.add(profile.type ?? '')
-      pointers.push(_nearest(at, c, ['securityContext', 'seccompProfile', 'type']))
+      pointers.push(_nearest(at, c, ['securityContext', field, 'type']))
     }
   }
   if (bad.length) setters.push(_containersPhrase(bad))
@@ -429,7 +414,7 @@ function _seccompExplicit(spec: PodSpecLike): {setters: string[]; values: string
 
 /** seccompProfileBaseline_1_19: the field only; the alpha annotations stopped counting at 1.19. */
 function seccompProfileBaseline(_meta: PodMetaLike, spec: PodSpecLike): PodSecurityViolation | undefined {
-  const {setters, values, pointers} = _seccompExplicit(spec)
+  const {setters, values, pointers} = _explicitProfiles(spec, 'seccompProfile')
   if (!setters.length) return undefined
   return _fail('seccompProfile', `${setters.join(' and ')} must not set securityContext.seccompProfile.type to ${_joinQuote(values)}`, pointers)
 }
@@ -612,7 +597,7 @@ function runAsUser(_meta: PodMetaLike, spec: PodSpecLike): PodSecurityViolation 
 
 function seccompProfileRestricted(_meta: PodMetaLike, spec: PodSpecLike): PodSecurityViolation | undefined {
   if (_isWindows(spec)) return undefined
-  const {setters, values, pointers} = _seccompExplicit(spec)
+  const {setters, values, pointers} = _explicitProfiles(spec, 'seccompProfile')
   if (setters.length) return _fail('seccompProfile', `${setters.join(' and ')} must not set securityContext.seccompProfile.type to ${_joinQuote(values)}`, pointers)
   const podSet = _validSeccomp(spec.securityContext?.seccompProfile?.type)
   if (podSet) return undefined
