@@ -28,5 +28,13 @@ for link in $(ip -o link show type veth 2>/dev/null | sed -n "s/^[0-9]*: \($pref
   ip link del "$link" 2>/dev/null || true
 done
 if ip link show "$prefix-br" >/dev/null 2>&1; then ip link del "$prefix-br"; fi
+# Each host's cgroup parent (TSCTL_CGROUP_PARENT=tsctl-<host>), in every hierarchy: empty
+# once the host's processes are gone; rmdir removes only empty cgroups, deepest first.
+awk '$0 ~ / - cgroup2? / { print $5 }' /proc/self/mountinfo | while read -r mnt; do
+  for cg in "$mnt/tsctl-$prefix-h"*; do
+    [ -d "$cg" ] || continue
+    find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null || true
+  done
+done
 # Only a directory up.sh made (it carries the marker) is removed.
 if [ -e "$dir/.tsctl-fleet" ]; then rm -rf "$dir"; fi
