@@ -34,8 +34,8 @@ const ARM64_WANTS = ['__ARCH_WANT_RENAMEAT', '__ARCH_WANT_NEW_STAT', '__ARCH_WAN
 // newer than these headers. A profile may name them; they are ignored on
 // amd64/arm64 exactly like a name libseccomp does not know for the arch.
 const ELSEWHERE = [
-  // arm (32-bit)
-  'arm_fadvise64_64', 'arm_sync_file_range', 'breakpoint', 'cacheflush', 'set_tls', 'usr26', 'usr32', 'sync_file_range2',
+  // arm (32-bit), also m68k, parisc…: recv and send are calls of their own there
+  'recv', 'send', 'arm_fadvise64_64', 'arm_sync_file_range', 'breakpoint', 'cacheflush', 'set_tls', 'usr26', 'usr32', 'sync_file_range2',
   // powerpc
   'swapcontext', 'switch_endian', 'subpage_prot', 'spu_create', 'spu_run', 'sys_debug_setcontext', 'rtas', 'multiplexer',
   // s390

@@ -380,9 +380,8 @@ test('parseProfile: Docker\'s own format reads back — legacy name, architectur
   assert.is(hex(decide(prog, 'amd64', 'chown')), hex(ALLOW))
 })
 
-test('the default profile as JSON parses back to itself (comments are not kept)', () => {
-  const withoutComments = JSON.parse(JSON.stringify(DEFAULT_PROFILE), (k, v) => (k === 'comment' ? undefined : v))
-  assert.equal(parseProfile(JSON.stringify(DEFAULT_PROFILE), 'default.json'), withoutComments)
+test('the default profile as JSON parses back to itself, comments included', () => {
+  assert.equal(parseProfile(JSON.stringify(DEFAULT_PROFILE), 'default.json'), JSON.parse(JSON.stringify(DEFAULT_PROFILE)))
 })
 
 test('compiling is deterministic', () => {

@@ -137,6 +137,7 @@ export function parseProfile(json: string, file: string): SeccompProfile {
     if (args?.length) rule.args = args
     if (includes) rule.includes = includes
     if (excludes) rule.excludes = excludes
+    if (typeof r.comment === 'string') rule.comment = r.comment
     syscalls.push(rule)
   })
 

@@ -126,8 +126,6 @@ export const SYSCALLS_AARCH64: ReadonlyMap<string, number> = new Map([
 
 /** Real syscall names that are in neither table above (other architectures, or newer than these headers). */
 export const SYSCALLS_ELSEWHERE: ReadonlySet<string> = new Set([
-  // recv and send: 32-bit arm, m68k, parisc… (Docker's default profile lists them)
-  'recv', 'send',
   '_llseek', '_newselect', 'arm_fadvise64_64', 'arm_sync_file_range', 'bdflush', 'break', 'breakpoint', 'cachectl',
   'cacheflush', 'cachestat', 'chown32', 'clock_adjtime64', 'clock_getres_time64', 'clock_gettime64', 'clock_nanosleep_time64', 'clock_settime64',
   'fadvise64_64', 'fchmodat2', 'fchown32', 'fcntl64', 'file_getattr', 'file_setattr', 'fstat64', 'fstatat64',
@@ -136,13 +134,13 @@ export const SYSCALLS_ELSEWHERE: ReadonlySet<string> = new Set([
   'idle', 'io_pgetevents_time64', 'ipc', 'lchown32', 'listmount', 'listxattrat', 'lock', 'lsm_get_self_attr',
   'lsm_list_modules', 'lsm_set_self_attr', 'lstat64', 'map_shadow_stack', 'mmap2', 'mpx', 'mq_timedreceive_time64', 'mq_timedsend_time64',
   'mseal', 'multiplexer', 'nice', 'oldfstat', 'oldlstat', 'oldolduname', 'oldstat', 'olduname',
-  'open_tree_attr', 'ppoll_time64', 'prof', 'profil', 'pselect6_time64', 'readdir', 'recvmmsg_time64', 'removexattrat',
-  'riscv_flush_icache', 'riscv_hwprobe', 'rt_sigtimedwait_time64', 'rtas', 's390_guarded_storage', 's390_pci_mmio_read', 's390_pci_mmio_write', 's390_runtime_instr',
-  's390_sthyi', 'sched_rr_get_interval_time64', 'semtimedop_time64', 'sendfile64', 'set_tls', 'setfsgid32', 'setfsuid32', 'setgid32',
-  'setgroups32', 'setregid32', 'setresgid32', 'setresuid32', 'setreuid32', 'setuid32', 'setxattrat', 'sgetmask',
-  'sigaction', 'signal', 'sigpending', 'sigprocmask', 'sigreturn', 'sigsuspend', 'socketcall', 'spu_create',
-  'spu_run', 'ssetmask', 'stat64', 'statfs64', 'statmount', 'stime', 'stty', 'subpage_prot',
-  'swapcontext', 'switch_endian', 'sync_file_range2', 'sys_debug_setcontext', 'sysmips', 'timer_gettime64', 'timer_settime64', 'timerfd_gettime64',
-  'timerfd_settime64', 'truncate64', 'ugetrlimit', 'ulimit', 'umount', 'uretprobe', 'usr26', 'usr32',
-  'utimensat_time64', 'vm86', 'vm86old', 'waitpid',
+  'open_tree_attr', 'ppoll_time64', 'prof', 'profil', 'pselect6_time64', 'readdir', 'recv', 'recvmmsg_time64',
+  'removexattrat', 'riscv_flush_icache', 'riscv_hwprobe', 'rt_sigtimedwait_time64', 'rtas', 's390_guarded_storage', 's390_pci_mmio_read', 's390_pci_mmio_write',
+  's390_runtime_instr', 's390_sthyi', 'sched_rr_get_interval_time64', 'semtimedop_time64', 'send', 'sendfile64', 'set_tls', 'setfsgid32',
+  'setfsuid32', 'setgid32', 'setgroups32', 'setregid32', 'setresgid32', 'setresuid32', 'setreuid32', 'setuid32',
+  'setxattrat', 'sgetmask', 'sigaction', 'signal', 'sigpending', 'sigprocmask', 'sigreturn', 'sigsuspend',
+  'socketcall', 'spu_create', 'spu_run', 'ssetmask', 'stat64', 'statfs64', 'statmount', 'stime',
+  'stty', 'subpage_prot', 'swapcontext', 'switch_endian', 'sync_file_range2', 'sys_debug_setcontext', 'sysmips', 'timer_gettime64',
+  'timer_settime64', 'timerfd_gettime64', 'timerfd_settime64', 'truncate64', 'ugetrlimit', 'ulimit', 'umount', 'uretprobe',
+  'usr26', 'usr32', 'utimensat_time64', 'vm86', 'vm86old', 'waitpid',
 ])
