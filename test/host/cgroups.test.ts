@@ -141,7 +141,7 @@ if (devSkip) console.log(`SKIP: v2 device program: ${devSkip}`)
   const dir = join(v2mount!, `tsctl-devtest-${process.pid}`)
   mkdirSync(dir)
   try {
-    execFileSync(initBin, ['devices', dir])
+    execFileSync(initBin, ['devices', 'v2', dir])
     const nodes = mkdtempSync('/tmp/tsctl-devnodes-')
     try {
       const script = `echo $$ >${dir}/cgroup.procs; mknod ${nodes}/b b 7 0 && echo made; head -c1 ${nodes}/b >/dev/null 2>&1 && echo b-OPENED || echo b-refused; mknod ${nodes}/m c 1 1; head -c1 ${nodes}/m >/dev/null 2>&1 && echo m-OPENED || echo m-refused; head -c 2 /dev/zero | wc -c; echo >/dev/null && echo null-ok`

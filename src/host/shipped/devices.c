@@ -1,17 +1,18 @@
 /*
- * tsctl-init devices CGROUPDIR: confines a cgroup v2 directory to runc's
- * default device allow-list. cgroup v2 has no devices controller: the kernel
- * asks a BPF_PROG_TYPE_CGROUP_DEVICE program attached to the cgroup instead,
- * as runc's devicefilter does. The program is built here from the table, so
- * the host needs no compiler, libbpf or bpffs; the attachment holds the
+ * tsctl-init devices v1|v2 CGROUPDIR: confines a cgroup to runc's default
+ * device allow-list (libcontainer/specconv AllowedDevices, runc 1.2: no tun).
+ * v1: the devices controller's files, one rule per write as the kernel reads
+ * them. v2 has no devices controller: the kernel asks a
+ * BPF_PROG_TYPE_CGROUP_DEVICE program attached to the cgroup instead, as
+ * runc's devicefilter does. The program is built here from the same table,
+ * so the host needs no compiler, libbpf or bpffs; the attachment holds the
  * program for as long as the cgroup exists.
- *
- * The table must stay the same as DEVICES_ALLOWED in tsctl-runtime (v1).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
@@ -91,8 +92,32 @@ static int build(struct insn *p) {
 	return n;
 }
 
+static void write_rule(const char *dir, const char *file, const char *rule) {
+	char path[4096];
+	fmt(path, sizeof path, "%s/%s", dir, file);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, rule, strlen(rule)) != (ssize_t)strlen(rule)) die("%s: %s", path, rule);
+	close(fd);
+}
+
+/* v1: deny everything, then allow the table's rules ("c 1:3 rwm", "b *:* m"). */
+static void devices_v1(const char *dir) {
+	write_rule(dir, "devices.deny", "a");
+	for (size_t i = 0; i < sizeof allowed / sizeof *allowed; i++) {
+		char major[16] = "*", minor[16] = "*", rule[64];
+		if (allowed[i].major != WILD) fmt(major, sizeof major, "%d", allowed[i].major);
+		if (allowed[i].minor != WILD) fmt(minor, sizeof minor, "%d", allowed[i].minor);
+		fmt(rule, sizeof rule, "%c %s:%s %s", allowed[i].type == DEV_BLOCK ? 'b' : 'c', major, minor, allowed[i].access == ACC_MKNOD ? "m" : "rwm");
+		write_rule(dir, "devices.allow", rule);
+	}
+}
+
 int cmd_devices(int argc, char **argv) {
-	if (argc != 3) die("usage: devices CGROUPDIR");
+	if (argc != 4 || (strcmp(argv[2], "v1") && strcmp(argv[2], "v2"))) die("usage: devices v1|v2 CGROUPDIR");
+	if (!strcmp(argv[2], "v1")) {
+		devices_v1(argv[3]);
+		return 0;
+	}
 	struct insn prog[8 + 10 * sizeof allowed / sizeof *allowed];
 	int n = build(prog);
 	static char log[4096];
@@ -111,13 +136,13 @@ int cmd_devices(int argc, char **argv) {
 		if (syscall(SYS_bpf, BPF_PROG_LOAD_CMD, &la, sizeof la) < 0) die("load the device program (%.200s)", log);
 		die("load the device program");
 	}
-	int cfd = open(argv[2], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cfd < 0) die("open cgroup %s", argv[2]);
+	int cfd = open(argv[3], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cfd < 0) die("open cgroup %s", argv[3]);
 	struct attach_attr aa;
 	memset(&aa, 0, sizeof aa);
 	aa.target_fd = (uint32_t)cfd;
 	aa.attach_bpf_fd = (uint32_t)pfd;
 	aa.attach_type = ATTACH_CGROUP_DEVICE;
-	if (syscall(SYS_bpf, BPF_PROG_ATTACH_CMD, &aa, sizeof aa) < 0) die("attach the device program to %s", argv[2]);
+	if (syscall(SYS_bpf, BPF_PROG_ATTACH_CMD, &aa, sizeof aa) < 0) die("attach the device program to %s", argv[3]);
 	return 0;
 }

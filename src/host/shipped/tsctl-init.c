@@ -17,7 +17,7 @@
  *   tsctl-init probe-http NSPID PORT PATH TIMEOUT
  *   tsctl-init whiteout LAYERROOT WHITEOUTSFILE OPAQUEFILE
  *   tsctl-init sleep MS
- *   tsctl-init devices CGROUPDIR       (devices.c)
+ *   tsctl-init devices v1|v2 CGROUPDIR (devices.c)
  *   tsctl-init item-modes DIR MODESFILE
  *   tsctl-init supervise ROOT UID      (supervise.c)
  *
@@ -286,11 +286,6 @@ int cmd_infra(int argc, char **argv) {
 
 /* ---- security: capabilities, user, fds ---- */
 
-/* Docker's default capability set: used only for a bundle without a caps file (an older CLI's). */
-static const int default_caps[] = {0 /*CHOWN*/, 1 /*DAC_OVERRIDE*/, 3 /*FOWNER*/, 4 /*FSETID*/, 5 /*KILL*/,
-	6 /*SETGID*/, 7 /*SETUID*/, 8 /*SETPCAP*/, 10 /*NET_BIND_SERVICE*/, 13 /*NET_RAW*/, 18 /*SYS_CHROOT*/,
-	27 /*MKNOD*/, 29 /*AUDIT_WRITE*/, 31 /*SETFCAP*/};
-
 struct cap_header { unsigned int version; int pid; };
 struct cap_data { unsigned int effective, permitted, inheritable; };
 
@@ -347,19 +342,16 @@ static void set_user_and_caps(const struct ctr_config *cfg) {
 	unsigned uid = 0, gid = 0;
 	if (sscanf(cfg->user, "%u %u", &uid, &gid) != 2) { errno = 0; die("bad user file"); }
 	unsigned long long keep = 0;
-	if (cfg->caps) {
-		/* The CLI resolved capabilities.add/drop into numbers (src/host/bundle/capabilities.ts). */
-		char *end, *p = cfg->caps;
-		for (;;) {
-			while (*p == ' ') p++;
-			if (!*p) break;
-			long n = strtol(p, &end, 10);
-			if (end == p || n < 0 || n > 63) { errno = 0; die("bad caps file"); }
-			keep |= 1ULL << n;
-			p = end;
-		}
-	} else {
-		for (size_t i = 0; i < sizeof default_caps / sizeof *default_caps; i++) keep |= 1ULL << default_caps[i];
+	/* The CLI resolved capabilities.add/drop (and the default set) into numbers: src/host/bundle/capabilities.ts. */
+	if (!cfg->caps) { errno = 0; die("bundle has no caps file"); }
+	char *end, *p = cfg->caps;
+	for (;;) {
+		while (*p == ' ') p++;
+		if (!*p) break;
+		long n = strtol(p, &end, 10);
+		if (end == p || n < 0 || n > 63) { errno = 0; die("bad caps file"); }
+		keep |= 1ULL << n;
+		p = end;
 	}
 	if (privileged) keep = ~0ULL;
 	for (int c = 0; c <= last_cap; c++)
