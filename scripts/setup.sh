@@ -14,7 +14,9 @@
 #   test: run + real sshd hosts (openssh-server), the runtimes the runtime
 #         is compared with (crun, runc), shellcheck for the host scripts,
 #         arm64 cross tools and qemu for the arm64 helper, hyperfine for the
-#         benchmarks, file, skopeo for image interop.
+#         benchmarks, file, skopeo for image interop, docker-registry (and
+#         apache2-utils for its htpasswd, openssl for its TLS and token
+#         certificates) for registry pulls.
 #
 # Then `npm ci` when node_modules is missing or older than package-lock.json.
 # Environment: TSCTL_SETUP_SKIP_APT=1 skips the system packages (a machine
@@ -24,7 +26,7 @@ set -eu
 profile=${1:-}
 run_pkgs="git gcc libc6-dev musl-tools busybox-static util-linux iproute2 tar gzip coreutils"
 test_pkgs="$run_pkgs openssh-server openssh-client crun runc shellcheck gcc-aarch64-linux-gnu
-  libc6-dev-arm64-cross qemu-user-static hyperfine file skopeo"
+  libc6-dev-arm64-cross qemu-user-static hyperfine file skopeo docker-registry apache2-utils openssl"
 case $profile in
   run) pkgs=$run_pkgs ;;
   test) pkgs=$test_pkgs ;;

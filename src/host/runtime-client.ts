@@ -6,7 +6,7 @@ import {fileURLToPath} from 'node:url'
 import {HostError} from '../errors.js'
 import type {ObservedNode, ObservedPod} from '../reconcile/index.js'
 import {bundleTar} from './bundle/bundle-tar.js'
-import {parseCapacity, parseStatus} from './status-lines.js'
+import {parseCapacity, parseImageGc, parseStatus, type ImageGcResult} from './status-lines.js'
 import type {RunResult, Transport} from '../transport/transport.js'
 
 /** The files installed on a host, by name, and their content hash. */
@@ -125,7 +125,10 @@ export class RuntimeClient {
     return r.stdout.toString()
   }
 
-  /** `key value` facts about the host: kernel, arch, cgroup mode and controllers, overlay, tools. */
+  /**
+   * `key value` facts about the host: kernel, arch, cgroup mode and controllers, overlay, tools,
+   * and the layer store (`layers`, `layers_kb`, `images`: read them with `layerStoreFromInfo`).
+   */
   async info(): Promise<Record<string, string>> {
     const out: Record<string, string> = {}
     for (const l of (await this.ok(['info'])).split('\n')) {
@@ -144,6 +147,27 @@ export class RuntimeClient {
   /** Stores one layer: a tar of `root/…` plus optional `whiteouts`/`opaque` NUL lists (src/host/protocol.md). */
   async addLayer(digest: string, tar: Buffer | Readable): Promise<void> {
     await this.ok(['layer-add', digest], {stdin: tar})
+  }
+
+  /**
+   * Records that image DIGEST (the pinned manifest or index digest) uses the layers DIFFIDS on
+   * this host, so `gcImages` keeps them while the image is kept. Send it before the image's
+   * layers (`ensureLayers`): a layer an image record names is never collected in between.
+   */
+  async addImage(digest: string, diffIds: string[]): Promise<void> {
+    await this.ok(['image-add', digest, ...diffIds])
+  }
+
+  /**
+   * Removes the image records not in KEEP (the images of every workload's retained revisions),
+   * then the layers that no remaining record and no pod on the host (running or stopped) uses.
+   * KEEP goes on stdin: a fleet can retain thousands. Idempotent.
+   */
+  async gcImages(keep: string[]): Promise<ImageGcResult> {
+    const out = await this.ok(['image-gc', '-'], {stdin: Buffer.from(keep.map((d) => `${d}\n`).join(''))})
+    const r = parseImageGc(out)
+    if (!r) throw new HostError(this.transport.node, `tsctl-runtime image-gc printed no store line: ${out.trim()}`)
+    return r
   }
 
   /** Starts the pod from its bundle tar; `unchanged` when that spec hash already runs. */

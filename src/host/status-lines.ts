@@ -81,3 +81,47 @@ export function parseStatus(text: string): ObservedPod[] {
   }
   return [...pods.values()]
 }
+
+/** A host's layer store: layer directories, their size in KiB (`du -sk`), image records. */
+export interface LayerStoreSize {
+  layers: number
+  kb: number
+  images: number
+}
+
+/** The store's size from the `info` facts `layers`, `layers_kb`, `images`; undefined when the host did not report them. */
+export function layerStoreFromInfo(info: Record<string, string>): LayerStoreSize | undefined {
+  const [layers, kb, images] = [info.layers, info.layers_kb, info.images].map((v) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined))
+  return layers === undefined || kb === undefined || images === undefined ? undefined : {layers, kb, images}
+}
+
+/** What `tsctl-runtime image-gc` removed, and the store left after it. */
+export interface ImageGcResult {
+  removedImages: string[]
+  removedLayers: {digest: string; kb: number}[]
+  store: LayerStoreSize
+}
+
+/**
+ * Parses the output of `tsctl-runtime image-gc` (src/host/protocol.md):
+ *
+ *   removed-image DIGEST
+ *   removed-layer DIGEST KB
+ *   store layers=N kb=K images=M      (last)
+ *
+ * Undefined without a store line: the run did not finish. Unknown lines are ignored.
+ */
+export function parseImageGc(text: string): ImageGcResult | undefined {
+  const out: Omit<ImageGcResult, 'store'> = {removedImages: [], removedLayers: []}
+  let store: LayerStoreSize | undefined
+  for (const raw of text.split('\n')) {
+    const f = raw.trim().split(/\s+/)
+    if (f[0] === 'removed-image' && f.length >= 2) out.removedImages.push(f[1])
+    else if (f[0] === 'removed-layer' && f.length >= 3) out.removedLayers.push({digest: f[1], kb: Number(f[2])})
+    else if (f[0] === 'store') {
+      const m = /^store layers=(\d+) kb=(\d+) images=(\d+)$/.exec(raw.trim())
+      if (m) store = {layers: Number(m[1]), kb: Number(m[2]), images: Number(m[3])}
+    }
+  }
+  return store ? {...out, store} : undefined
+}

@@ -53,7 +53,7 @@ test('an unknown verb is exit 2 and points at help', async () => {
 test('help lists every verb the dispatcher knows', async () => {
   const r = await host.client.run(['help'])
   assert.is(r.code, 0)
-  for (const v of ['info', 'layer-has', 'layer-add', 'apply', 'status', 'stop', 'remove', 'logs', 'exec', 'update-files', 'gc', 'cgroup-limits']) assert.ok(r.stdout.toString().includes(v), v)
+  for (const v of ['info', 'layer-has', 'layer-add', 'apply', 'status', 'stop', 'remove', 'logs', 'exec', 'update-files', 'gc', 'image-add', 'image-gc', 'cgroup-limits']) assert.ok(r.stdout.toString().includes(v), v)
 })
 
 test.run()

@@ -10,7 +10,7 @@ import type {KubeObject} from '../../manifests/object.js'
  */
 export default class NodesCheck extends TsctlCommand {
   static summary = 'Report what hosts lack to run tsctl pods.'
-  static description = 'For each Node of the manifests at --ref (or only NODE), installs the host runtime once per version under --root, runs its `info` verb over the Node\'s transport (local or SSH), and lists every missing piece: root, overlayfs, cgroup controllers, util-linux tools, a tsctl-init binary for the architecture. Exit 0 all ready, 4 otherwise.'
+  static description = 'For each Node of the manifests at --ref (or only NODE), installs the host runtime once per version under --root, runs its `info` verb over the Node\'s transport (local or SSH), and lists every missing piece: root, overlayfs, cgroup controllers, util-linux tools, a tsctl-init binary for the architecture. Also shows each host\'s layer store (layers, their size, image records; facts `layers`, `layers_kb`, `images` in JSON). Exit 0 all ready, 4 otherwise.'
   static examples = [
     {description: 'Check every Node of the manifests', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'Check this machine only (no manifests needed)', command: '<%= config.bin %> <%= command.id %> local'},
@@ -54,10 +54,13 @@ export default class NodesCheck extends TsctlCommand {
       this.printJson({apiVersion: 'tsctl.io/v1', kind: 'NodeCheckList', items: results})
     } else {
       const {escapeControl: u} = await import('../../render/untrusted.js')
+      const {layerStoreFromInfo} = await import('../../host/status-lines.js')
       // facts, problems and warnings are what the host answered (and `unreachable: …` its ssh's stderr)
       for (const r of results) {
         const f = r.facts
         if (f.kernel) this.print(u(`${r.node}: ${f.kernel} ${f.arch}, ${f.cpus} cpus, ${Math.round(Number(f.memory_kb ?? 0) / 1024)} MiB, cgroups ${f.cgroup_mode}, util-linux ${f.util_linux || '?'}`) + '\n')
+        const store = layerStoreFromInfo(f)
+        if (store) this.print(`  store: layers ${store.layers} (${kib(store.kb)}), images ${store.images}\n`)
         for (const p of r.problems) this.print(`  missing: ${u(p)}\n`)
         for (const w of r.warnings) this.print(`  warning: ${u(w)}\n`)
         this.print(r.ok ? `${u(r.node)}: ready to run pods\n` : `${u(r.node)}: NOT ready (${r.problems.length} problem${r.problems.length === 1 ? '' : 's'})\n`)
@@ -65,4 +68,11 @@ export default class NodesCheck extends TsctlCommand {
     }
     if (results.some((r) => !r.ok)) this.setExitCode(ExitCode.hosts)
   }
+}
+
+/** A `du -sk` figure for people: KiB below 1 MiB, MiB below 10 GiB, then GiB. */
+function kib(kb: number): string {
+  if (kb < 1024) return `${kb} KiB`
+  if (kb < 10 * 1024 * 1024) return `${Math.round(kb / 1024)} MiB`
+  return `${(kb / 1024 / 1024).toFixed(1)} GiB`
 }
