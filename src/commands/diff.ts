@@ -83,7 +83,17 @@ Exit code: 0 no changes, 1 changes, 2 invalid input or error.`
     const t = now()
     const observed = offline ? observedFromState(before, t) : await observeHosts(desired, before, flags.root)
     // converge() runs the first pass itself: its `first` is exactly what sync would execute first.
-    const end = converge({desired, state: before, observed, now: t})
+    // Registry images: offline, only the digests the state already pinned (never a registry);
+    // online, new revisions' tags are looked up as sync would (pull policy), then planned again.
+    const {ImageAnswers} = await import('../sync/image-answers.js')
+    const {ImageResolver} = await import('../sync/executor/images.js')
+    const answers = new ImageAnswers(new ImageResolver(flags.repo, {...(desired.registries ? {registries: desired.registries} : {}), objects: () => before.objects}), desired)
+    const input = {desired, state: before, observed, now: t}
+    let end = converge({...input, images: answers.current(before)})
+    if (!offline && end.imageNeeds.length) {
+      await answers.answer(end.imageNeeds, before)
+      end = converge({...input, images: answers.current(before)})
+    }
     const result = buildDiff({
       desired,
       before,

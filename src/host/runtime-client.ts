@@ -6,7 +6,7 @@ import {fileURLToPath} from 'node:url'
 import {HostError} from '../errors.js'
 import type {ObservedNode, ObservedPod} from '../reconcile/index.js'
 import {bundleTar} from './bundle/bundle-tar.js'
-import {parseCapacity, parseImageGc, parseStatus, type ImageGcResult} from './status-lines.js'
+import {parseArch, parseCapacity, parseImageGc, parseStatus, type ImageGcResult} from './status-lines.js'
 import type {RunResult, Transport} from '../transport/transport.js'
 
 /** The files installed on a host, by name, and their content hash. */
@@ -189,7 +189,8 @@ export class RuntimeClient {
    */
   async observe(now: number): Promise<ObservedNode> {
     const text = await this.ok(['status'])
-    return {name: this.transport.node, reachable: true, observedAt: now, capacity: parseCapacity(text), pods: parseStatus(text)}
+    const arch = parseArch(text)
+    return {name: this.transport.node, reachable: true, observedAt: now, capacity: parseCapacity(text), ...(arch ? {arch} : {}), pods: parseStatus(text)}
   }
 
   /** preStop, SIGTERM, grace, SIGKILL. The pod's files stay for logs and status. */

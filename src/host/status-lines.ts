@@ -14,8 +14,15 @@ export function hostCapacity(cpus: string | number, memoryKb: string | number): 
 
 /** The host's capacity from the status `node` line. */
 export function parseCapacity(text: string): ObservedNode['capacity'] | undefined {
-  const f = /^node (\d+) (\d+)$/m.exec(text)
+  const f = NODE_LINE.exec(text)
   return f ? hostCapacity(f[1], f[2]) : undefined
+}
+
+const NODE_LINE = /^node (\d+) (\d+)(?: ([a-z0-9_]+))?$/m
+
+/** The host's architecture (GOARCH name: amd64, arm64, …) from the status `node` line. */
+export function parseArch(text: string): string | undefined {
+  return NODE_LINE.exec(text)?.[3]
 }
 
 /**
@@ -23,7 +30,7 @@ export function parseCapacity(text: string): ObservedNode['capacity'] | undefine
  * ObservedPods. Line format (src/host/protocol.md), space-separated,
  * `-` for none, times in epoch ms, names URI-encoded:
  *
- *   node CPUS MEMORY_KB
+ *   node CPUS MEMORY_KB ARCH
  *   pod UID NAMESPACE NAME HASH PHASE READY READYSINCE STARTEDAT
  *   ctr UID KIND NAME STATE REASON EXIT RESTARTS READY STARTED FINISHED LASTREASON LASTEXIT
  *   vol UID VOLINDEX HASH VOLNAME

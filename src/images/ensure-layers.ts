@@ -8,6 +8,15 @@ import type {ResolvedImage, ResolvedLayer} from './oci-layout.js'
 export interface LayerStore {
   missingLayers(digests: string[]): Promise<string[]>
   addLayer(digest: string, tar: Buffer): Promise<void>
+  /** records on the host which layers the image uses (`image-add`), so its GC keeps them while the image is kept */
+  addImage?(digest: string, diffIds: string[]): Promise<void>
+}
+
+/** One layer sent to a host: its diff_id, the bytes streamed and how long it took. */
+export interface LayerSent {
+  diffId: string
+  bytes: number
+  ms: number
 }
 
 /**
@@ -39,14 +48,19 @@ export class LayerCache {
  * Throws the UserError of a layer that fails verification or sanitizing
  * before anything of that layer reaches the host.
  */
-export async function ensureLayers(store: LayerStore, image: ResolvedImage, cache: LayerCache = new LayerCache()): Promise<string[]> {
+export async function ensureLayers(store: LayerStore, image: ResolvedImage, cache: LayerCache = new LayerCache(), onSent?: (s: LayerSent) => void): Promise<string[]> {
   const ids = [...new Set(image.layers.map((l) => l.diffId))]
+  // The record first: a GC between layer-add and apply then keeps what this image needs.
+  await store.addImage?.(image.repoDigest ?? image.digest, ids)
   const missing = new Set(await store.missingLayers(ids))
   const sent: string[] = []
   for (const layer of image.layers) {
     if (!missing.has(layer.diffId) || sent.includes(layer.diffId)) continue
-    await store.addLayer(layer.diffId, await cache.stream(image, layer))
+    const tar = await cache.stream(image, layer)
+    const t0 = Date.now()
+    await store.addLayer(layer.diffId, tar)
     sent.push(layer.diffId)
+    onSent?.({diffId: layer.diffId, bytes: tar.length, ms: Date.now() - t0})
   }
   return sent
 }

@@ -60,6 +60,7 @@ export async function openLayer(image: ResolvedImage, layer: ResolvedLayer, opts
   const n = image.layers.indexOf(layer)
   const what = `${image.ref}: layer ${n >= 0 ? n + 1 : '?'} (${layer.digest})`
   const max = opts.maxBytes ?? DEFAULT_MAX
+  if (image.source.kind === 'registry') await image.source.fetch(layer)
   const blob = await readBlob(image.source.dir, layer, what, {root: image.source.root, max})
   const tar = decompress(blob, layer.mediaType, what, max)
   const diffId = `sha256:${createHash('sha256').update(tar).digest('hex')}`

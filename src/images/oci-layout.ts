@@ -42,8 +42,20 @@ export interface ResolvedImage {
   /** digest of the config blob */
   configDigest: string
   layers: ResolvedLayer[]
-  /** where the blobs are: an OCI layout directory (absolute path), and the directory its blobs must stay inside */
-  source: {kind: 'oci'; dir: string; root: string}
+  /**
+   * The digest the reference names (for a registry image: what the tag
+   * resolved to, an index for a multi-platform image; the pin recorded on
+   * the revision). The host's image record is kept under it. Absent for
+   * `oci:` layouts (their identity is `digest`).
+   */
+  repoDigest?: string
+  /**
+   * Where the blobs are: an OCI layout directory (absolute path) and the
+   * directory its blobs must stay inside; or the CLI's image cache
+   * (src/images/cache.ts, laid out the same way), where `fetch` downloads a
+   * layer blob from the registry the first time a host needs it.
+   */
+  source: {kind: 'oci'; dir: string; root: string} | {kind: 'registry'; dir: string; root: string; fetch: (layer: ResolvedLayer) => Promise<void>}
 }
 
 /** Which manifest to pick from a layout. */
@@ -137,6 +149,26 @@ export async function resolveOciLayout(dir: string, sel: LayoutSelector = {}): P
     const nested = await readJsonBlob(dir, chosen, `${ref}: index ${chosen.digest}`, root)
     chosen = pickPlatform(descriptors(nested, `${ref}: index ${chosen.digest}`), platform, ref)
   }
+  return imageFromManifest(dir, chosen, {root, ref, source: {kind: 'oci', dir, root}})
+}
+
+/** True for OCI index and Docker manifest list media types. */
+export function isIndex(mediaType: string): boolean {
+  return INDEX_TYPES.has(mediaType)
+}
+
+/** The manifests an index lists (each descriptor checked), for `pickPlatform`. */
+export function indexEntries(index: unknown, what: string): Descriptor[] {
+  return descriptors(index, what)
+}
+
+/**
+ * Reads the image manifest CHOSEN and its config from the blob store at DIR
+ * (a layout, or the image cache), verifying each, and checks that the
+ * config's diff_ids match the layers one for one.
+ */
+export async function imageFromManifest(dir: string, chosen: Descriptor, opts: {root: string; ref: string; source: ResolvedImage['source']; repoDigest?: string}): Promise<ResolvedImage> {
+  const {root, ref} = opts
   if (!MANIFEST_TYPES.has(chosen.mediaType)) throw new UserError(`${ref}: ${chosen.digest} has media type ${JSON.stringify(chosen.mediaType)}, not an image manifest`)
 
   const manifest = await readJsonBlob(dir, chosen, `${ref}: manifest ${chosen.digest}`, root) as {mediaType?: string; config?: Descriptor; layers?: Descriptor[]}
@@ -173,7 +205,8 @@ export async function resolveOciLayout(dir: string, sel: LayoutSelector = {}): P
     },
     configDigest: manifest.config.digest,
     layers,
-    source: {kind: 'oci', dir, root},
+    ...(opts.repoDigest ? {repoDigest: opts.repoDigest} : {}),
+    source: opts.source,
   }
 }
 
@@ -231,7 +264,8 @@ function describe(ds: Descriptor[]): string {
   return ds.map((d) => (d.annotations?.[REF_NAME] ? `:${d.annotations[REF_NAME]}` : `@${d.digest}`)).join(', ')
 }
 
-function pickPlatform(ds: Descriptor[], want: {os: string; architecture: string; variant?: string}, ref: string): Descriptor {
+/** The manifest of an index for platform WANT (the only one when there is one); a UserError naming what the index offers otherwise. */
+export function pickPlatform(ds: Descriptor[], want: {os: string; architecture: string; variant?: string}, ref: string): Descriptor {
   if (ds.length === 1) return ds[0]
   const hits = ds.filter((d) => d.platform?.os === want.os && d.platform?.architecture === want.architecture && (!want.variant || d.platform?.variant === want.variant))
   if (hits.length === 0) {

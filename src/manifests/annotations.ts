@@ -27,6 +27,12 @@ export const A = {
   restartedAt: 'tsctl.io/restarted-at',
   /** `tsctl rollout pause` on a Deployment in the state; kept across applies of git, as `kubectl apply` keeps a live `spec.paused` */
   paused: 'tsctl.io/paused',
+  /**
+   * The digest each registry image of a revision (ReplicaSet, ControllerRevision,
+   * Job, bare Pod) and of each pod was pinned to: JSON `{image as written: sha256:…}`
+   * (src/reconcile/image-pins.ts).
+   */
+  imageDigests: 'tsctl.io/image-digests',
   /** a StatefulSet pod that replaces another (its uid) */
   replaces: 'tsctl.io/replaces',
   /** the StatefulSet a PersistentVolumeClaim was made for */

@@ -12,6 +12,7 @@
 import type {PodSecurityLevel} from './pod-security.js'
 import type {Diagnostic} from '../errors.js'
 import {parseYamlFile} from './yaml.js'
+import {parseRegistries, type RegistryConfig} from './config-registries.js'
 
 export const configFile = 'tsctl.yaml'
 
@@ -39,7 +40,7 @@ export const defaultPodSecurity: PodSecurityConfig = {default: 'baseline'}
 const levels: readonly PodSecurityLevel[] = ['privileged', 'baseline', 'restricted']
 
 /** Parses tsctl.yaml's text. Problems come back as diagnostics naming the file and line. */
-export function parseConfig(text: string): {selection?: ManifestSelection; podSecurity?: PodSecurityConfig; diagnostics: Diagnostic[]} {
+export function parseConfig(text: string): {selection?: ManifestSelection; podSecurity?: PodSecurityConfig; registries?: Record<string, RegistryConfig>; diagnostics: Diagnostic[]} {
   const {docs, diagnostics} = parseYamlFile(configFile, text)
   if (diagnostics.length || docs.length === 0) return {diagnostics}
   const doc = docs[0]
@@ -52,12 +53,13 @@ export function parseConfig(text: string): {selection?: ManifestSelection; podSe
     return {diagnostics}
   }
   const podSecurity = parsePodSecurity((value as Record<string, unknown>).podSecurity, err)
+  const registries = parseRegistries((value as Record<string, unknown>).registries, err, (p) => doc.positions.get(p)?.line)
   const m = (value as Record<string, unknown>).manifests
-  if (m === undefined || m === null) return {podSecurity, diagnostics}
+  if (m === undefined || m === null) return {podSecurity, registries, diagnostics}
   const list = typeof m === 'string' ? [m] : m
   if (!Array.isArray(list) || list.some((p) => typeof p !== 'string')) {
     err('/manifests', 'manifests must be a path or a list of paths', 'e.g. `manifests: [manifests/]`')
-    return {podSecurity, diagnostics}
+    return {podSecurity, registries, diagnostics}
   }
   const paths: ManifestSelection['paths'] = []
   list.forEach((raw: string, i: number) => {
@@ -70,7 +72,7 @@ export function parseConfig(text: string): {selection?: ManifestSelection; podSe
     const pos = doc.positions.get(pointer)
     paths.push({path, ...(pos ? {line: pos.line, col: pos.col} : {})})
   })
-  return {selection: {paths}, podSecurity, diagnostics}
+  return {selection: {paths}, podSecurity, registries, diagnostics}
 }
 
 function parsePodSecurity(v: unknown, err: (pointer: string, message: string, hint?: string) => void): PodSecurityConfig {

@@ -1,5 +1,6 @@
 import type {Diagnostic} from '../errors.js'
 import type {KubeObject, ObjectSource} from './object.js'
+import type {RegistryConfig} from './config-registries.js'
 
 /** The commit a pass reads; recorded on every ReplicaSet/revision it creates. */
 export interface CommitInfo {
@@ -26,4 +27,6 @@ export interface Desired {
   objects: DesiredObject[]
   /** skipped kinds, accepted-but-not-honoured fields, LoadBalancer served as NodePort, … */
   warnings: Diagnostic[]
+  /** `registries:` of tsctl.yaml (CA files read); absent when it has none */
+  registries?: Record<string, RegistryConfig>
 }

@@ -5,6 +5,8 @@
 import {ExitCode, UserError, type Diagnostic} from '../errors.js'
 import {configFile, defaultPodSecurity, parseConfig, selectFiles, type PodSecurityConfig} from './config.js'
 import {applyDefaults} from './defaults.js'
+import {caFileProblem, type RegistryConfig} from './config-registries.js'
+import {readFile} from 'node:fs/promises'
 import type {CommitInfo, Desired, DesiredObject} from './desired.js'
 import {openCommit, type GitFile} from './git.js'
 import {keyOf} from './object.js'
@@ -36,6 +38,7 @@ export async function loadDesired(opts: LoadOptions): Promise<Desired> {
   const config = reader.entries.find((e) => e.path === configFile)
   let selection
   let podSecurity
+  let registries: Record<string, RegistryConfig> | undefined
   if (config) {
     const [{text}] = await reader.read([config])
     if (text === undefined) diagnostics.push({severity: 'error', file: configFile, message: 'tsctl.yaml is not UTF-8 text'})
@@ -44,6 +47,7 @@ export async function loadDesired(opts: LoadOptions): Promise<Desired> {
       diagnostics.push(...parsed.diagnostics)
       selection = parsed.selection
       podSecurity = parsed.podSecurity
+      registries = parsed.registries
     }
   }
   const selected = selectFiles(reader.entries.map((e) => e.path), selection)
@@ -54,8 +58,26 @@ export async function loadDesired(opts: LoadOptions): Promise<Desired> {
     if (text === undefined) diagnostics.push({severity: 'error', file: entry.path, message: 'not UTF-8 text', hint: 'manifests are UTF-8 YAML'})
     else files.push({path: entry.path, text})
   }
-  const desired = desiredFromFiles(files, reader.commit, diagnostics, podSecurity)
   const byPath = new Map(reader.entries.map((e) => [e.path, e]))
+  if (registries) {
+    for (const [host, c] of Object.entries(registries)) {
+      if (!c.caFile) continue
+      if (c.caFile.startsWith('/')) {
+        try {
+          c.caPem = await readFile(c.caFile, 'utf8')
+        } catch (e) {
+          diagnostics.push(caFileProblem(host, c, String((e as NodeJS.ErrnoException).code ?? e)))
+        }
+        continue
+      }
+      const entry = byPath.get(c.caFile.replace(/^\.\//, ''))
+      const text = entry ? (await reader.read([entry]))[0]?.text : undefined
+      if (text === undefined) diagnostics.push(caFileProblem(host, c, entry ? 'not text' : 'no such file in the commit'))
+      else c.caPem = text
+    }
+  }
+  const desired = desiredFromFiles(files, reader.commit, diagnostics, podSecurity)
+  if (registries && Object.keys(registries).length) desired.registries = registries
   const problems = await inlineLocalhostProfiles(desired.objects, async (paths) => {
     const found = paths.map((p) => byPath.get(p)).filter((e): e is NonNullable<typeof e> => e !== undefined)
     const out = new Map<string, string | undefined>()

@@ -8,6 +8,7 @@
  */
 import type {KubeObject} from '../manifests/object.js'
 import {keyOf} from '../manifests/object.js'
+import {pinPod} from './image-pins.js'
 import {A} from '../manifests/annotations.js'
 import {type Ctx} from './context.js'
 import {contentHash, stableUid} from './hash.js'
@@ -116,6 +117,10 @@ function applyPod(ctx: Ctx, o: PodObject, prev: PodObject | undefined): void {
   const hash = podSpecHash(o, ctx.state.objects)
   setAnn(o, A.specHash, hash)
   o.metadata.uid = stableUid('pod', keyOf(o), hash)
+  // the same incarnation keeps what it was pinned to; a new one is pinned afresh
+  if (prev && prev.metadata.uid === o.metadata.uid && ann(prev, A.imageDigests)) setAnn(o, A.imageDigests, ann(prev, A.imageDigests))
+  else setAnn(o, A.imageDigests, undefined)
+  pinPod(ctx, o, undefined)
   if (prev?.metadata.deletionTimestamp) o.status = {phase: 'Pending'}
   o.status ??= {phase: 'Pending'}
 }

@@ -22,6 +22,9 @@ export class Ctx {
   readonly events: StateEvent[] = []
   /** actions that are not about pods on hosts (DeleteClaim), added to the plan as they are */
   readonly extraActions: Action[] = []
+  /** this pass's image answers (image → digest) and the images it needed but had none for (image-pins.ts) */
+  imageAnswers: Record<string, string> = {}
+  readonly imageNeeds = new Set<string>()
   private uidIndex = new Map<string, string>()
   /** kind → keys, and the sorted key list cached until the set changes */
   private kindIndex = new Map<string, {keys: Set<string>; sorted?: string[]}>()

@@ -24,6 +24,8 @@ export interface ConvergeResult {
   passes: number
   /** why it is not fully converged: unschedulable pods, unreachable nodes, a pass limit hit */
   stuck: string[]
+  /** registry images any pass needed a digest for that `input.images` did not give */
+  imageNeeds: string[]
 }
 
 const DEFAULT_MAX_PASSES = 200
@@ -94,6 +96,7 @@ export function converge(input: ReconcileInput, opts?: {maxPasses?: number}): Co
   const max = opts?.maxPasses ?? DEFAULT_MAX_PASSES
   const first = reconcile(input)
   let cur = first
+  const needs = new Set(first.imageNeeds)
   let observed = input.observed
   let now = input.now
   let passes = 1
@@ -103,6 +106,7 @@ export function converge(input: ReconcileInput, opts?: {maxPasses?: number}): Co
     observed = simulateApply(observed, cur.plan, cur.state, now)
     now += wait
     cur = reconcile({...input, state: cur.state, observed, now})
+    for (const n of cur.imageNeeds) needs.add(n)
     passes++
   }
   const stuck: string[] = []
@@ -118,5 +122,5 @@ export function converge(input: ReconcileInput, opts?: {maxPasses?: number}): Co
     }
   }
   for (const r of cur.rollouts) if (!r.done) stuck.push(`${r.workload}: ${r.message}`)
-  return {first, final: cur, passes, stuck}
+  return {first, final: cur, passes, stuck, imageNeeds: [...needs].sort()}
 }

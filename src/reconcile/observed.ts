@@ -16,6 +16,8 @@ export interface ObservedNode {
   error?: string
   /** detected from the host (cpus, memory) when reachable */
   capacity?: {cpu: string; memory: string; pods: string}
+  /** the host's architecture as image platforms name it (amd64, arm64), from status */
+  arch?: string
   pods: ObservedPod[]
 }
 

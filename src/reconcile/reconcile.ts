@@ -9,6 +9,7 @@
  * ReplicaSets) → ReplicaSets → StatefulSets → DaemonSets → Jobs →
  * scheduling → Endpoints → forget pods confirmed gone → plan.
  */
+import {pinExistingHolders, type ImagePins} from './image-pins.js'
 import type {Desired} from '../manifests/desired.js'
 import type {State, StateEvent} from '../state/model.js'
 import {applyGit} from './apply-git.js'
@@ -44,6 +45,12 @@ export interface ReconcileInput {
   /** epoch ms; the only clock reconcile knows */
   now: number
   options?: ReconcileOptions
+  /**
+   * Digests this pass may pin registry images to (image as written → sha256:…),
+   * resolved by the caller; see image-pins.ts. Absent: pins already in the
+   * state are used and nothing new is pinned.
+   */
+  images?: ImagePins
 }
 
 export interface ReconcileResult {
@@ -62,6 +69,12 @@ export interface ReconcileResult {
    * exceeded) is exit 5.
    */
   rollouts: RolloutProgress[]
+  /**
+   * Registry images a new revision or pod needed a digest for that `images`
+   * did not give (sorted). Non-empty: resolve them and run the pass again
+   * before executing the plan (its pods lack pins).
+   */
+  imageNeeds: string[]
 }
 
 export interface RolloutProgress extends RolloutStatus {
@@ -79,7 +92,9 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     input.options?.prune ?? true,
     input.options?.nodeGraceMs ?? DEFAULT_NODE_GRACE_MS,
   )
+  ctx.imageAnswers = input.images ?? {}
   applyGit(ctx)
+  pinExistingHolders(ctx)
   updateNodes(ctx)
   refreshPods(ctx)
   evictFromLostNodes(ctx)
@@ -115,5 +130,5 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     const st = rolloutStatus(out, key, (owned ??= ownedIndex(out)))
     if (!('error' in st)) rollouts.push({workload: key, ...st})
   }
-  return {state: out, plan, events: ctx.events, summary, rollouts}
+  return {state: out, plan, events: ctx.events, summary, rollouts, imageNeeds: [...ctx.imageNeeds].sort()}
 }

@@ -4,6 +4,19 @@ import {escapeControl as u} from './untrusted.js'
 
 const short = (t: string) => u(t.replace(/^Pod\//, ''))
 
+/** `12.0 MiB` for byte counts in progress lines. */
+export function bytesText(n: number): string {
+  if (n < 1024) return `${n} B`
+  if (n < 1 << 20) return `${(n / 1024).toFixed(1)} KiB`
+  if (n < 1 << 30) return `${(n / (1 << 20)).toFixed(1)} MiB`
+  return `${(n / (1 << 30)).toFixed(2)} GiB`
+}
+
+/** `50.0 MiB in 1.2 s (41.7 MiB/s)` */
+function transfer(bytes: number, ms: number): string {
+  return `${bytesText(bytes)} in ${(ms / 1000).toFixed(1)} s (${bytesText(Math.round(bytes / Math.max(ms, 1) * 1000))}/s)`
+}
+
 /**
  * One plain line per sync event (CI, no TTY, logs): an ISO timestamp, then
  * what happened. Returns undefined for events not worth a line. Every
@@ -33,6 +46,12 @@ export function progressLine(e: SyncEvent, p: Palette): string | undefined {
       return at(p.remove(`${u(e.action.node)} ${e.action.type} ${short(e.action.target)} FAILED: ${u(e.error)}`))
     case 'action-skipped':
       return at(p.warn(`${u(e.action.node)} ${e.action.type} ${short(e.action.target)} skipped: ${u(e.why)}`))
+    case 'image-pulled':
+      return at(`pulled ${u(e.image)} layer ${e.layer.slice(7, 19)}: ${transfer(e.bytes, e.ms)}`)
+    case 'layer-sent':
+      return at(`${u(e.node)} layer ${e.layer.slice(7, 19)} of ${u(e.image)}: ${transfer(e.bytes, e.ms)}`)
+    case 'images-collected':
+      return at(e.error ? p.warn(`${u(e.node)}: image GC failed: ${u(e.error)}`) : `${u(e.node)}: removed ${e.layers} unused layer(s) (${bytesText(e.kb * 1024)}) and ${e.images} image record(s); store ${bytesText(e.storeKb * 1024)}`)
     case 'waiting':
       return at(`waiting: ${e.waitingFor.map(u).join('; ') || 'pods to become ready'}`)
     case 'converged':

@@ -1,6 +1,6 @@
 import type {SyncEvent} from '../sync/events.js'
 import type {Palette} from './color.js'
-import {progressLine} from './progress-lines.js'
+import {bytesText, progressLine} from './progress-lines.js'
 import {escapeControl as u} from './untrusted.js'
 
 interface NodeLine {
@@ -9,6 +9,8 @@ interface NodeLine {
   done: number
   total: number
   failed: boolean
+  /** layer bytes sent to it this run */
+  sent?: number
 }
 
 /**
@@ -25,6 +27,7 @@ export class LiveProgress {
   #timer?: NodeJS.Timeout
   #dirty = false
   #finished = false
+  private pulled = 0
 
   constructor(private readonly out: NodeJS.WritableStream, private readonly p: Palette) {}
 
@@ -74,6 +77,16 @@ export class LiveProgress {
       }
       case 'node-unreachable':
         this.above(e)
+        break
+      case 'layer-sent': {
+        const l = line(e.node)
+        l.sent = (l.sent ?? 0) + e.bytes
+        l.state = `sent ${bytesText(l.sent)} of ${u(e.image)} (${bytesText(Math.round(e.bytes / Math.max(e.ms, 1) * 1000))}/s)`
+        break
+      }
+      case 'image-pulled':
+        this.pulled += e.bytes
+        this.#status = `pulled ${bytesText(this.pulled)} (${u(e.image)})`
         break
       case 'waiting':
         this.#status = `waiting: ${u(e.waitingFor[0] ?? 'pods to become ready')}${e.waitingFor.length > 1 ? ` (+${e.waitingFor.length - 1})` : ''}`

@@ -34,6 +34,12 @@ export type SyncEvent =
   | {type: 'action-done'; time: number; pass: number; action: ActionRef; result: 'started' | 'unchanged' | 'done'; ms: number}
   | {type: 'action-failed'; time: number; pass: number; action: ActionRef; error: string; ms: number}
   | {type: 'action-skipped'; time: number; pass: number; action: ActionRef; why: string}
+  /** a registry layer downloaded into the CLI's image cache (once per run and machine, whatever the number of hosts) */
+  | {type: 'image-pulled'; time: number; image: string; layer: string; bytes: number; ms: number}
+  /** image GC on a node after a sync that changed something (only when it removed something, or failed) */
+  | {type: 'images-collected'; time: number; node: string; images: number; layers: number; kb: number; storeKb: number; error?: string}
+  /** a layer streamed to a node that lacked it (BYTES: the sanitized tar sent) */
+  | {type: 'layer-sent'; time: number; pass: number; node: string; image: string; layer: string; bytes: number; ms: number}
   /** nothing to do this round: waiting for readiness (rollouts in kubectl's words) */
   | {type: 'waiting'; time: number; pass: number; waitingFor: string[]}
   | {type: 'converged'; time: number; passes: number}

@@ -26,6 +26,10 @@ import {emptyState, type State} from '../state/model.js'
 import {executePlan} from './executor/executor.js'
 import {Hosts, type HostsOptions} from './executor/hosts.js'
 import {ImageResolver} from './executor/images.js'
+import {ImageAnswers} from './image-answers.js'
+import {pinsOf} from '../reconcile/image-pins.js'
+import {hostPlatform} from '../images/oci-layout.js'
+import type {ImageCache} from '../images/cache.js'
 import {LayerCache} from '../images/ensure-layers.js'
 import {observe, type NodeCapacity} from './observe.js'
 import {sshOptionsFromEnv} from '../transport/index.js'
@@ -44,6 +48,8 @@ export interface SyncOptions {
   repo: string
   /** the commit to apply (any git revision) */
   ref: string
+  /** where pulled registry blobs are kept (default: $TSCTL_CACHE_DIR or the XDG cache dir) */
+  imageCache?: ImageCache
   backend: StateBackend
   /** observe, reconcile and report the first plan; lock nothing, write nothing, install nothing */
   dryRun?: boolean
@@ -143,6 +149,32 @@ function emptySummary(): NodeSummary {
  * and UIDs are hashes (reconcile/README.md), so re-planned actions find the
  * pods the killed run started instead of duplicating them.
  */
+/**
+ * Host image GC after a sync that changed something: every host drops the
+ * image records and layers that neither its pods nor the state's retained
+ * revisions use (the pins of every ReplicaSet, ControllerRevision, Job and
+ * pod in the state, and the images of this run), so `rollout undo` within
+ * the revision history needs no transfer. A host that fails GC is reported,
+ * never fatal: its pods are applied already.
+ */
+async function collectImages(hosts: Hosts, nodes: string[], state: State, images: ImageResolver, emit: (e: SyncEvent) => void, now: () => number): Promise<void> {
+  const keep = new Set(images.resolvedDigests())
+  for (const o of Object.values(state.objects)) for (const d of Object.values(pinsOf(o))) keep.add(d)
+  const list = [...keep].sort()
+  await Promise.all(
+    nodes.map(async (node) => {
+      try {
+        const r = await hosts.client(node).gcImages(list)
+        if (r.removedLayers.length || r.removedImages.length) {
+          emit({type: 'images-collected', time: now(), node, images: r.removedImages.length, layers: r.removedLayers.length, kb: r.removedLayers.reduce((n, l) => n + l.kb, 0), storeKb: r.store.kb})
+        }
+      } catch (e) {
+        emit({type: 'images-collected', time: now(), node, images: 0, layers: 0, kb: 0, storeKb: 0, error: e instanceof Error ? e.message : String(e)})
+      }
+    }),
+  )
+}
+
 export async function sync(opts: SyncOptions): Promise<SyncResult> {
   const now = opts.now ?? Date.now
   const emit = (e: SyncEvent) => opts.onEvent?.(e)
@@ -164,7 +196,23 @@ export async function sync(opts: SyncOptions): Promise<SyncResult> {
     else ownHosts = new Hosts(nodes, {...(opts.transport ?? {ssh: sshOptionsFromEnv()}), root: opts.root, concurrency: opts.concurrency})
     const hosts = opts.hosts ?? ownHosts!
     hosts.check()
-    const images = new ImageResolver(resolvePath(opts.repo))
+    // Each host's architecture picks its manifest from a multi-platform image: the Node's
+    // kubernetes.io/arch label when it has one (as the kubelet sets it), else what the host reported.
+    const archOf = new Map<string, string>()
+    const labelArch = (name: string) => nodes.find((x) => x.metadata.name === name)?.metadata.labels?.['kubernetes.io/arch']
+    const pullStarted = new Map<string, number>()
+    const images = new ImageResolver(resolvePath(opts.repo), {
+      ...(desired.registries ? {registries: desired.registries} : {}),
+      ...(opts.imageCache ? {cache: opts.imageCache} : {}),
+      objects: () => writer.state.objects,
+      platformOf: (name) => ({os: 'linux', architecture: labelArch(name) ?? archOf.get(name) ?? hostPlatform().architecture}),
+      onPull: (e) => {
+        const key = `${e.image}|${e.layer}`
+        if (!pullStarted.has(key)) pullStarted.set(key, now())
+        if (e.done === e.total) emit({type: 'image-pulled', time: now(), image: e.image, layer: e.layer, bytes: e.total, ms: now() - pullStarted.get(key)!})
+      },
+    })
+    const answers = new ImageAnswers(images, desired)
     const layers = new LayerCache()
     const capacities = new Map<string, NodeCapacity>()
     const capacityKnown = (name: string) => {
@@ -241,7 +289,14 @@ export async function sync(opts: SyncOptions): Promise<SyncResult> {
         pass: passes,
         nodes: Object.values(observed.nodes).map((n) => ({name: n.name, reachable: n.reachable, pods: n.pods.length, ready: n.pods.filter((p) => p.ready).length, ...(n.error ? {error: n.error} : {})})),
       })
-      const result = reconcile({desired, state: writer.state, observed, now: now(), options: {prune: opts.prune ?? true, ...(opts.nodeGraceMs !== undefined ? {nodeGraceMs: opts.nodeGraceMs} : {})}})
+      for (const n of Object.values(observed.nodes)) if (n.arch) archOf.set(n.name, n.arch)
+      const input = {desired, state: writer.state, observed, now: now(), options: {prune: opts.prune ?? true, ...(opts.nodeGraceMs !== undefined ? {nodeGraceMs: opts.nodeGraceMs} : {})}}
+      let result = reconcile({...input, images: answers.current(writer.state)})
+      if (result.imageNeeds.length) {
+        // New revisions need digests: look up what the pull policy says to (exit 2/4 before anything is written), then plan again.
+        await answers.answer(result.imageNeeds, writer.state)
+        result = reconcile({...input, images: answers.current(writer.state)})
+      }
       const plan: Plan = passes === 1 && opts.plan ? opts.plan : result.plan
 
       if (dryRun) {
@@ -271,6 +326,7 @@ export async function sync(opts: SyncOptions): Promise<SyncResult> {
       if (round.kind === 'converged') {
         writer.set({...result.state, appliedCommit: desired.commit})
         await writeIfChanged()
+        if (touched.size > 0) await collectImages(hosts, Object.values(observed.nodes).filter((n) => n.reachable).map((n) => n.name), writer.state, images, emit, now)
         emit({type: 'converged', time: now(), passes})
         return finish(round.exitCode, true)
       }
@@ -328,6 +384,7 @@ export async function sync(opts: SyncOptions): Promise<SyncResult> {
           if (e.type === 'action-started') emit({type: 'action-started', time: now(), pass, action})
           else if (e.type === 'action-done') emit({type: 'action-done', time: now(), pass, action, result: e.outcome.result ?? 'done', ms: e.outcome.ms})
           else if (e.type === 'action-failed') emit({type: 'action-failed', time: now(), pass, action, error: e.outcome.error ?? 'failed', ms: e.outcome.ms})
+          else if (e.type === 'layer-sent') emit({type: 'layer-sent', time: now(), pass, node: e.action.node, image: e.image, layer: e.diffId, bytes: e.bytes, ms: e.ms})
           else emit({type: 'action-skipped', time: now(), pass, action, why: e.why})
         },
         afterAction: async (a, outcome) => {

@@ -301,7 +301,7 @@ export interface NodesCheckOutput {
     problems: string[]
     warnings: string[]
     /**
-     * the runtime's `info` verb: kernel, arch, cpus, memory_kb, cgroup_mode, cgroup_*, overlay, util_linux, tool_*, init, root, runtime
+     * the runtime's `info` verb: kernel, arch, cpus, memory_kb, cgroup_mode, cgroup_*, overlay, util_linux, tool_*, init, root, runtime, and the layer store: layers (count), layers_kb, images (image records)
      */
     facts: {
       [k: string]: string

@@ -26,6 +26,7 @@ import {nextAfter, parseCron, validTimeZone} from '../cron.js'
 import {stableUid} from '../hash.js'
 import type {CronJobObject, CronJobStatus, JobObject} from '../status.js'
 import {ann, clone, isoAt, msOf, ownerRefTo} from '../util.js'
+import {pinHolder} from '../image-pins.js'
 import {jobFinished} from './job.js'
 
 /** Beyond this many missed times Kubernetes gives up listing them (TooManyMissedTimes). */
@@ -99,6 +100,7 @@ export function syncCronJob(ctx: Ctx, c0: KubeObject): void {
           // a valid jobTemplate has a spec with a pod template
           spec: clone(t.spec ?? {}) as JobSpec,
         }
+        pinHolder(ctx, job, job.spec.template)
         ctx.put(job)
         status.lastScheduleTime = isoAt(latest)
         ctx.event('Normal', 'SuccessfulCreate', key, `Created job ${name}`)

@@ -95,6 +95,7 @@ export function syncDaemonSet(ctx: Ctx, d0: KubeObject): void {
         labels: {[REV]: rev.metadata.name},
         annotations: {[A.targetNode]: node.name},
         spec: {tolerations: [...(template.spec?.tolerations ?? []), ...daemonTolerations]},
+        holder: rev,
       })
       ctx.put(pod)
       ctx.event('Normal', 'SuccessfulCreate', key, `Created pod: ${name} for node ${node.name}`)

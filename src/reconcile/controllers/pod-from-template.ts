@@ -9,6 +9,7 @@ import type {KubeObject} from '../../manifests/object.js'
 import {A} from '../../manifests/annotations.js'
 import {type Ctx} from '../context.js'
 import {podSpecHash} from '../spec-hash.js'
+import {pinPod} from '../image-pins.js'
 import type {PodObject} from '../status.js'
 import {clone, ownerRefTo} from '../util.js'
 
@@ -18,7 +19,7 @@ export function podFromTemplate(
   template: PodTemplateSpec | undefined,
   name: string,
   uid: string,
-  extra: {labels?: Record<string, string>; annotations?: Record<string, string>; spec?: Partial<PodSpec>} = {},
+  extra: {labels?: Record<string, string>; annotations?: Record<string, string>; spec?: Partial<PodSpec>; holder?: KubeObject} = {},
 ): PodObject {
   const t: Partial<PodTemplateSpec> = clone(template ?? {})
   const annotations: Record<string, string> = {...(t.metadata?.annotations ?? {}), ...(extra.annotations ?? {})}
@@ -39,5 +40,7 @@ export function podFromTemplate(
     status: {phase: 'Pending'},
   }
   annotations[A.specHash] = podSpecHash(pod, ctx.state.objects)
+  // the revision's pins (a ControllerRevision for StatefulSets and DaemonSets, else the owner)
+  pinPod(ctx, pod, extra.holder ?? owner)
   return pod
 }

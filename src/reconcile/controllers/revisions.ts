@@ -13,6 +13,7 @@ import {type Ctx} from '../context.js'
 import {stableStringify, stableUid, templateHash} from '../hash.js'
 import {ann, clone, ownerRefTo, setAnn} from '../util.js'
 import {configSnapshot} from '../spec-hash.js'
+import {pinHolder} from '../image-pins.js'
 
 /** apps/v1 ControllerRevision as tsctl stores it: the owner's pod template (`data.spec.template`) and its number. */
 export type ControllerRevisionObject = KubeObject & {
@@ -30,9 +31,11 @@ export function revisionsOf(ctx: Ctx, owner: KubeObject): ControllerRevisionObje
 /**
  * Record on a ReplicaSet or ControllerRevision the commit that produced it
  * (for `rollout history`) and the ConfigMaps/Secrets its template reads
- * (for `rollout undo`).
+ * (for `rollout undo`), and pin its registry images (image-pins.ts; pins
+ * already there are kept, so a revived revision runs the bytes it ran).
  */
 export function stampCommit(ctx: Ctx, o: KubeObject, template: PodTemplateSpec): void {
+  pinHolder(ctx, o, template)
   const commit = ctx.desired.commit
   setAnn(o, A.configSnapshot, JSON.stringify(configSnapshot(template, o.metadata.namespace ?? 'default', ctx.state.objects)))
   setAnn(o, A.commit, commit.sha)

@@ -75,6 +75,7 @@ export function syncStatefulSet(ctx: Ctx, s0: KubeObject): void {
     return podFromTemplate(ctx, sts, t, name, stableUid(uid, 'pod', i, rev.metadata.name), {
       labels: {[REV]: rev.metadata.name, 'statefulset.kubernetes.io/pod-name': name, 'apps.kubernetes.io/pod-index': String(i)},
       spec,
+      holder: rev,
     })
   }
   const healthy = (p: KubeObject | undefined) => !!p && isActive(p) && podPhase(p) === 'Running' && isReady(p)

@@ -27,12 +27,12 @@ export function configSources(objects: State['objects'], namespace: string): {co
  * ConfigMap/Secret contents from the state the plan was made with, and the
  * volume hashes reconcile compares with what the host reports back.
  */
-export function compilePod(pod: KubeObject, specHash: string, objects: State['objects'], images: ImageResolver): BundleTree {
+export function compilePod(pod: KubeObject, node: string, specHash: string, objects: State['objects'], images: ImageResolver): BundleTree {
   const ns = pod.metadata.namespace ?? 'default'
   return buildPodBundle({
     pod,
     specHash,
-    image: (ref) => images.config(ref),
+    image: (ref) => images.config(pod, node, ref),
     ...configSources(objects, ns),
     volumeHashes: podVolumeHashes(pod, objects),
   })

@@ -8,7 +8,7 @@ import type {Volume} from '../../host/bundle/pod-spec.js'
 import {ensureLayers, LayerCache} from '../../images/ensure-layers.js'
 import {compilePod, configSources} from './bundle.js'
 import type {RuntimeClient} from '../../host/runtime-client.js'
-import {podImages, type ImageResolver} from './images.js'
+import type {ImageResolver} from './images.js'
 
 /** What became of one action. */
 export interface ActionOutcome {
@@ -27,6 +27,8 @@ export type ExecutorEvent =
   | {type: 'action-done'; action: Action; outcome: ActionOutcome}
   | {type: 'action-failed'; action: Action; outcome: ActionOutcome}
   | {type: 'action-skipped'; action: Action; why: string}
+  /** a layer streamed to the action's node (bytes of the sanitized tar) */
+  | {type: 'layer-sent'; action: Action; image: string; diffId: string; bytes: number; ms: number}
 
 export interface ExecuteOptions {
   /** a RuntimeClient per node (Hosts; tests pass clients over a recording transport) */
@@ -157,9 +159,11 @@ async function runAction(a: Action, opts: ExecuteOptions, layers: LayerCache): P
     case 'create':
     case 'replace': {
       const sent: string[] = []
-      for (const ref of podImages(a.pod)) sent.push(...(await ensureLayers(client, await opts.images.resolve(ref), layers)))
+      for (const img of await opts.images.forPod(a.pod, a.node)) {
+        sent.push(...(await ensureLayers(client, img, layers, (s) => opts.onEvent?.({type: 'layer-sent', action: a, image: img.ref, ...s}))))
+      }
       const state = opts.state()
-      const tar = await bundleTar(compilePod(a.pod, a.specHash, state.objects, opts.images))
+      const tar = await bundleTar(compilePod(a.pod, a.node, a.specHash, state.objects, opts.images))
       if (a.type === 'replace' && a.oldUid !== a.pod.metadata.uid) await client.remove(a.oldUid, a.gracePeriodSeconds)
       const result = await client.apply(a.pod.metadata.uid!, tar)
       return {result, layersSent: sent}

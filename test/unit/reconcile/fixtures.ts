@@ -287,13 +287,15 @@ export class World {
   observed: Observed = {nodes: {}}
   now = T0
   last!: ReconcileResult
+  /** the image answers passes get (image → digest), as sync gives them */
+  images?: Record<string, string>
   constructor(public desired: Desired, public options: ReconcileOptions = {}) {
     for (const d of desired.objects) {
       if (d.object.kind === 'Node') this.observed.nodes[d.object.metadata.name] = {name: d.object.metadata.name, reachable: true, observedAt: T0, pods: []}
     }
   }
   pass(): ReconcileResult {
-    this.last = reconcile({desired: this.desired, state: this.state, observed: this.observed, now: this.now, options: this.options})
+    this.last = reconcile({desired: this.desired, state: this.state, observed: this.observed, now: this.now, options: this.options, ...(this.images ? {images: this.images} : {})})
     this.state = this.last.state
     return this.last
   }

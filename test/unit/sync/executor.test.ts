@@ -27,7 +27,7 @@ class Recorder implements Transport {
 }
 
 /** An image with no layers: nothing to send, nothing to read from disk. */
-const noImages = {resolve: async () => ({layers: []}), config: () => ({layers: []}), prepare: async () => {}} as unknown as ImageResolver
+const noImages = {forPod: async () => [], config: () => ({layers: []}), prepare: async () => {}} as unknown as ImageResolver
 
 const files = {files: new Map([['tsctl-runtime', Buffer.from('')]]), hash: 'h'}
 function hosts(log: string[], fail?: (node: string, verb: string) => boolean) {
