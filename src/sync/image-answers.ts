@@ -24,7 +24,7 @@ import {defaultPullPolicy} from '../manifests/defaults.js'
 import type {KubeObject} from '../manifests/object.js'
 import {pinsOf, type ImagePins} from '../reconcile/image-pins.js'
 import type {State} from '../state/model.js'
-import type {ImageResolver} from './executor/images.js'
+import {ImageError, type ImageResolver} from './executor/images.js'
 
 type Policy = 'Always' | 'IfNotPresent' | 'Never'
 const EAGER: Record<Policy, number> = {Never: 0, IfNotPresent: 1, Always: 2}
@@ -114,18 +114,14 @@ export class ImageAnswers {
           return
         }
         if (use?.policy === 'Never') {
-          const [file, line] = [use.source.replace(/:\d+$/, ''), Number(/:(\d+)$/.exec(use.source)?.[1])]
-          const msg = `${use.source}: container ${JSON.stringify(use.container)}: Container image ${JSON.stringify(image)} is not present with pull policy of Never`
           const hint = 'tsctl knows an image once a sync has pinned it; use imagePullPolicy: IfNotPresent (or Always), or name the digest (IMAGE@sha256:…)'
-          throw new UserError(msg, undefined, [{severity: 'error', file, ...(line ? {line} : {}), field: 'imagePullPolicy', message: msg, hint}], hint)
+          throw new ImageError(`container ${JSON.stringify(use.container)}`, use.source, image, new UserError(`Container image ${JSON.stringify(image)} is not present with pull policy of Never`, undefined, [], hint))
         }
         try {
           this.#answers[image] = await this.resolver.tagDigest(image, use?.secrets ?? [])
         } catch (e) {
           if (!(e instanceof UserError) || !use) throw e
-          const [file, line] = [use.source.replace(/:\d+$/, ''), Number(/:(\d+)$/.exec(use.source)?.[1])]
-          const msg = `${use.source}: container ${JSON.stringify(use.container)}: image ${JSON.stringify(image)}: ${e.message}`
-          throw new UserError(msg, e.exitCode, [{severity: 'error', file, ...(line ? {line} : {}), field: 'image', message: msg, ...(e.hint ? {hint: e.hint} : {})}], e.hint)
+          throw new ImageError(`container ${JSON.stringify(use.container)}`, use.source, image, e)
         }
       }),
     )

@@ -54,6 +54,25 @@ function sourceOf(pod: KubeObject, objects: State['objects']): string | undefine
   return undefined
 }
 
+/**
+ * An image that cannot be had, said once: what needs it (a pod, a
+ * container) and where it is written, then the cause as a diagnostic at that
+ * file and line. Keeps the cause's exit code (2; 4 for an unreachable registry).
+ */
+export class ImageError extends UserError {
+  constructor(what: string, source: string | undefined, image: string, cause: UserError) {
+    const m = source ? /^(.*):(\d+)$/.exec(source) : null
+    const file = m ? m[1] : source
+    super(
+      `${what}${source ? ` (${source})` : ''}: image ${JSON.stringify(image)} cannot be used; nothing was applied`,
+      cause.exitCode,
+      [{severity: 'error', ...(file ? {file} : {}), ...(m ? {line: Number(m[2])} : {}), field: 'image', message: cause.message}],
+      cause.hint,
+    )
+    this.name = 'ImageError'
+  }
+}
+
 export interface ImageResolverOptions {
   /** `registries:` of tsctl.yaml */
   registries?: Record<string, RegistryConfig>
@@ -178,13 +197,8 @@ export class ImageResolver {
   }
 
   private named(e: unknown, pod: KubeObject, image: string): unknown {
-    if (!(e instanceof UserError)) return e
-    const src = sourceOf(pod, this.opts.objects?.() ?? {})
-    const where = `pod ${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}${src ? ` (${src})` : ''}, image ${JSON.stringify(image)}`
-    if (e.message.includes(where)) return e
-    const [file, line] = src ? [src.replace(/:\d+$/, ''), Number(/:(\d+)$/.exec(src)?.[1])] : []
-    const diagnostics = e.diagnostics.length ? e.diagnostics : [{severity: 'error' as const, ...(file ? {file} : {}), ...(line ? {line} : {}), field: 'image', message: e.message, ...(e.hint ? {hint: e.hint} : {})}]
-    return new UserError(`${where}: ${e.message}`, e.exitCode, diagnostics, e.hint)
+    if (!(e instanceof UserError) || e instanceof ImageError) return e
+    return new ImageError(`pod ${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`, sourceOf(pod, this.opts.objects?.() ?? {}), image, e)
   }
 
   /**

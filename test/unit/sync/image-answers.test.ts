@@ -70,7 +70,8 @@ test('Never without a known digest: the kubelet\'s message at the manifest\'s fi
     assert.unreachable('should have thrown')
   } catch (e) {
     assert.instance(e, UserError)
-    assert.match((e as Error).message, /Container image "app:1" is not present with pull policy of Never/)
+    assert.match((e as UserError).diagnostics[0].message, /Container image "app:1" is not present with pull policy of Never/)
+    assert.match((e as Error).message, /container "[^"]*" \(\S+:\d+\): image "app:1" cannot be used/)
     assert.is((e as UserError).exitCode, 2)
     assert.ok((e as UserError).diagnostics[0].file, 'names the file')
   }
@@ -84,7 +85,8 @@ test('a registry failure names the manifest position, the container and the imag
     await a.answer(['gone:1'], emptyState('l'))
     assert.unreachable('should have thrown')
   } catch (e) {
-    assert.match((e as Error).message, /container "[^"]*": image "gone:1": manifest unknown/)
+    assert.match((e as Error).message, /container "[^"]*" \(\S+:\d+\): image "gone:1" cannot be used; nothing was applied/)
+    assert.match((e as UserError).diagnostics[0].message, /manifest unknown/)
     assert.ok((e as UserError).diagnostics[0].file)
   }
 })
