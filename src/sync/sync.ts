@@ -94,6 +94,9 @@ export interface NodeSummary {
   /** pods the node was seen running (or finished) that no action of this sync touched */
   unchanged: number
   failed: number
+  /** image layers streamed to the node (only those it lacked) and their bytes; absent when none */
+  layersSent?: number
+  layerBytes?: number
 }
 
 export interface SyncResult {
@@ -384,7 +387,12 @@ export async function sync(opts: SyncOptions): Promise<SyncResult> {
           if (e.type === 'action-started') emit({type: 'action-started', time: now(), pass, action})
           else if (e.type === 'action-done') emit({type: 'action-done', time: now(), pass, action, result: e.outcome.result ?? 'done', ms: e.outcome.ms})
           else if (e.type === 'action-failed') emit({type: 'action-failed', time: now(), pass, action, error: e.outcome.error ?? 'failed', ms: e.outcome.ms})
-          else if (e.type === 'layer-sent') emit({type: 'layer-sent', time: now(), pass, node: e.action.node, image: e.image, layer: e.diffId, bytes: e.bytes, ms: e.ms})
+          else if (e.type === 'layer-sent') {
+            const s = (summary[e.action.node] ??= emptySummary())
+            s.layersSent = (s.layersSent ?? 0) + 1
+            s.layerBytes = (s.layerBytes ?? 0) + e.bytes
+            emit({type: 'layer-sent', time: now(), pass, node: e.action.node, image: e.image, layer: e.diffId, bytes: e.bytes, ms: e.ms})
+          }
           else emit({type: 'action-skipped', time: now(), pass, action, why: e.why})
         },
         afterAction: async (a, outcome) => {

@@ -75,6 +75,13 @@ export interface DescribeOutput {
     }[]
   }[]
 }
+/**
+ * a registry image as written, and the digest it is pinned to (tsctl.io/image-digests); no digest: not pinned yet (an offline diff asks no registry), sync resolves it
+ */
+export interface PinnedImage {
+  image: string
+  digest?: string
+}
 export interface DiffOutput {
   apiVersion: 'tsctl.io/v1'
   kind: 'Diff'
@@ -141,6 +148,10 @@ export interface DiffOutput {
       name: string
       owner?: string
       status: 'new' | 'replaced' | 'unchanged' | 'deleted'
+      /**
+       * new and replaced pods: their registry images (init and app containers, once each); absent when none
+       */
+      images?: PinnedImage[]
     }[]
   }[]
   pending: {
@@ -198,6 +209,10 @@ export interface DiffOutput {
       replace: number
       delete: number
     }
+    /**
+     * create/update: the new revision's registry images, with the digests its new pods are pinned to; absent when none
+     */
+    images?: PinnedImage[]
   }[]
   /**
    * per node: pods created, replaced, stopped and unchanged between the state and the end state
@@ -471,6 +486,14 @@ export interface SyncOutput {
        */
       unchanged: number
       failed: number
+      /**
+       * image layers streamed to the node because it lacked them (absent: none)
+       */
+      layersSent?: number
+      /**
+       * bytes of those layers as sent (sanitized, uncompressed tar)
+       */
+      layerBytes?: number
     }
   }
   failedNodes: {
