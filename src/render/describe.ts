@@ -1,6 +1,7 @@
 import {type KubeObject, keyOf} from '../manifests/object.js'
 import type {State} from '../state/model.js'
 import {age} from './age.js'
+import {imageId, podImageDigest} from './images.js'
 import {byNsName, containerStatuses, controllerOf, field, objectsOfKind, podStatus, unschedulableMessage} from './kube.js'
 import {maskObject} from './mask.js'
 import {renderTable} from './table.js'
@@ -38,9 +39,19 @@ function resources(c: Record<string, unknown>, which: 'limits' | 'requests'): st
   return r && Object.keys(r).length ? kv(r, ': ') : undefined
 }
 
-function containerBlock(c: Record<string, unknown>, status: ReturnType<typeof containerStatuses>[number] | undefined): string {
+/**
+ * One container. POD: the pod it runs in (absent for a pod template), for
+ * kubectl's `Image ID` line: the digest the image is pinned to, empty while
+ * it is not (kubectl's value for a container not started yet).
+ */
+function containerBlock(c: Record<string, unknown>, status: ReturnType<typeof containerStatuses>[number] | undefined, pod?: KubeObject): string {
   const lines: Line[] = [`${u(c.name as string)}:`]
-  const inner: Line[] = [['Image', u(String(c.image ?? ''))]]
+  const image = String(c.image ?? '')
+  const inner: Line[] = [['Image', u(image)]]
+  if (pod) {
+    const digest = podImageDigest(pod, image)
+    inner.push(['Image ID', digest ? u(imageId(image, digest)) : ''])
+  }
   const ports = (c.ports as Array<{containerPort: number; protocol?: string}> | undefined) ?? []
   if (ports.length) inner.push(['Port', ports.map((p) => `${p.containerPort}/${p.protocol ?? 'TCP'}`).join(', ')])
   if (Array.isArray(c.command)) inner.push(['Command', (c.command as string[]).map(u).join('\n')])
@@ -133,9 +144,9 @@ export function renderDescribe(obj: KubeObject, state: State, now: number): stri
       const statuses = new Map(containerStatuses(o).map((c) => [c.name, c]))
       const initStatuses = new Map(containerStatuses(o, true).map((c) => [c.name, c]))
       const inits = field<Record<string, unknown>[]>(o, 'spec.initContainers') ?? []
-      if (inits.length) sections.push('Init Containers:\n' + inits.map((c) => indentAll(containerBlock(c, initStatuses.get(c.name as string)), '  ')).join('\n'))
+      if (inits.length) sections.push('Init Containers:\n' + inits.map((c) => indentAll(containerBlock(c, initStatuses.get(c.name as string), o), '  ')).join('\n'))
       const cs = field<Record<string, unknown>[]>(o, 'spec.containers') ?? []
-      sections.push('Containers:\n' + cs.map((c) => indentAll(containerBlock(c, statuses.get(c.name as string)), '  ')).join('\n'))
+      sections.push('Containers:\n' + cs.map((c) => indentAll(containerBlock(c, statuses.get(c.name as string), o), '  ')).join('\n'))
       const conds = field<Array<{type: string; status: string}>>(o, 'status.conditions') ?? []
       if (conds.length) sections.push('Conditions:\n' + indentAll(renderTable(['Type', 'Status'], conds.map((c) => [u(c.type), u(c.status)])).trimEnd(), '  '))
       const vols = field<Array<Record<string, unknown>>>(o, 'spec.volumes') ?? []

@@ -1,7 +1,7 @@
 import {formatDiagnostic} from '../errors.js'
 import type {DiffResult} from './diff-model.js'
 import type {RolloutChange} from './diff-rollouts.js'
-import {fieldLine, objectsLine, summaryLine} from './diff-text.js'
+import {fieldLine, imagesLine, objectsLine, summaryLine} from './diff-text.js'
 import {escapeControl} from './untrusted.js'
 
 /** Escapes a table cell: pipes and newlines would break the row; control characters are shown, not sent (the comment is also printed on a terminal). */
@@ -20,6 +20,10 @@ function podCounts(p: RolloutChange['pods']): string {
 }
 
 function rolloutWords(r: RolloutChange): string {
+  return changeWords(r) + (r.images?.length ? `; ${cell(imagesLine(r.images))}` : '')
+}
+
+function changeWords(r: RolloutChange): string {
   const reps = r.replicas && r.replicas.from !== r.replicas.to ? ` ${r.replicas.from ?? 0}→${r.replicas.to ?? 0} replicas` : ''
   switch (r.change) {
     case 'create':

@@ -3,6 +3,8 @@ import type {CommitInfo, Desired} from '../manifests/desired.js'
 import {type KubeObject, keyOf} from '../manifests/object.js'
 import type {Plan} from '../reconcile/plan.js'
 import type {State} from '../state/model.js'
+import {pinsOf} from '../reconcile/image-pins.js'
+import {podImages} from './images.js'
 import {byNsName, controllerOf, field, isManaged, unschedulableMessage} from './kube.js'
 import {type NodeMoves, type PlacedPod, type RolloutChange, nodeMoves, rolloutsOf} from './diff-rollouts.js'
 import {type ObjectDiff, diffFields} from './object-diff.js'
@@ -114,17 +116,21 @@ export function buildDiff(input: DiffInput): DiffResult {
   const byNode = new Map<string, PlacedPod[]>()
   const pending: DiffResult['pending'] = []
   const summary = {create: 0, replace: 0, delete: 0, unchanged: 0}
+  // per workload, the pins of its pods made by this rollout (pending ones too): its new revision's digests
+  const newPins = new Map<string, Record<string, string>>()
   for (const [key, pod] of afterPods) {
     const old = beforePods.get(key)
     const owner = owners(pod)
     const node = field<string>(pod, 'spec.nodeName')
+    if (!old || old.metadata.uid !== pod.metadata.uid) newPins.set(owner ?? key, {...newPins.get(owner ?? key), ...pinsOf(pod)})
     if (!node) {
       pending.push({namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name, ...(owner ? {owner} : {}), reason: unschedulableMessage(pod) ?? 'not scheduled yet'})
       continue
     }
     const status: PlacedPod['status'] = !old ? 'new' : old.metadata.uid !== pod.metadata.uid || field(old, 'spec.nodeName') !== node ? 'replaced' : 'unchanged'
     summary[status === 'new' ? 'create' : status === 'replaced' ? 'replace' : 'unchanged']++
-    push(byNode, node, {namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name, ...(owner ? {owner} : {}), status})
+    const images = status === 'unchanged' ? [] : podImages(pod)
+    push(byNode, node, {namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name, ...(owner ? {owner} : {}), status, ...(images.length ? {images} : {})})
   }
   for (const [key, pod] of beforePods) {
     if (afterPods.has(key)) continue
@@ -157,7 +163,7 @@ export function buildDiff(input: DiffInput): DiffResult {
     pending,
     endState: {converged: input.stuck.length === 0, stuck: input.stuck, steps: input.steps, workloads: workloads(input.desired, input.after, owners)},
     warnings: input.desired.warnings,
-    rollouts: rolloutsOf(objects, placements, pending, input.desired, input.before),
+    rollouts: rolloutsOf(objects, placements, pending, input.desired, input.before, newPins),
     nodes: nodeMoves(placements),
     ...(input.from ? {state: input.from.state, backend: input.from.backend} : {}),
     ...(input.merge ? {merge: input.merge} : {}),

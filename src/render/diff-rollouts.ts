@@ -1,8 +1,10 @@
 // type-only; first, so the architecture test's cycle check sees it as type-only
 import type {ObjectDiff} from './object-diff.js'
 import type {Desired} from '../manifests/desired.js'
+import type {PodSpec} from '../manifests/generated/index.js'
 import {keyOf} from '../manifests/object.js'
 import type {State} from '../state/model.js'
+import {type PinnedImage, specImages} from './images.js'
 import {field} from './kube.js'
 
 /** A workload whose pods a sync would change: what a reviewer wants first in a PR comment. */
@@ -14,6 +16,8 @@ export interface PlacedPod {
   owner?: string
   /** compared with the state before: new, replaced (same name, new uid), unchanged, deleted */
   status: 'new' | 'replaced' | 'unchanged' | 'deleted'
+  /** new and replaced pods: their registry images and the digests they are pinned to (absent when none) */
+  images?: PinnedImage[]
 }
 
 export interface RolloutChange {
@@ -34,6 +38,8 @@ export interface RolloutChange {
   templateFields: string[]
   /** pods between the state and the end state */
   pods: {create: number; replace: number; delete: number}
+  /** create/update: the new revision's registry images, with the digests its new pods are pinned to (absent when none) */
+  images?: PinnedImage[]
 }
 
 /** Per node, how many pods appear, are replaced, stop or stay. */
@@ -61,8 +67,12 @@ export function nodeMoves(placements: Array<{node: string; pods: PlacedPod[]}>):
     .sort((a, b) => cmp(a.node, b.node))
 }
 
-/** The workloads a sync would roll, scale, create or remove, sorted by key. Pure. */
-export function rolloutsOf(objects: ObjectDiff[], placements: Array<{node: string; pods: PlacedPod[]}>, pending: Array<{owner?: string}>, desired: Desired, before: State): RolloutChange[] {
+/**
+ * The workloads a sync would roll, scale, create or remove, sorted by key.
+ * NEWPINS: per workload key, the image pins of its pods that are new in the
+ * end state. Pure.
+ */
+export function rolloutsOf(objects: ObjectDiff[], placements: Array<{node: string; pods: PlacedPod[]}>, pending: Array<{owner?: string}>, desired: Desired, before: State, newPins: Map<string, Record<string, string>> = new Map()): RolloutChange[] {
   const pods = new Map<string, RolloutChange['pods']>()
   const count = (owner: string) => {
     let c = pods.get(owner)
@@ -97,6 +107,7 @@ export function rolloutsOf(objects: ObjectDiff[], placements: Array<{node: strin
     const replicasOf = (o: unknown) => (o === undefined ? null : (field<number>(o, 'spec.replicas') ?? (kind === 'Deployment' || kind === 'StatefulSet' || kind === 'ReplicaSet' ? 1 : null)))
     const from = replicasOf(had)
     const to = replicasOf(want)
+    const images = (change === 'create' || change === 'update') && want ? specImages(templateSpecOf(want), newPins.get(key) ?? {}) : []
     out.push({
       workload: key,
       kind,
@@ -105,9 +116,17 @@ export function rolloutsOf(objects: ObjectDiff[], placements: Array<{node: strin
       ...(from !== null || to !== null ? {replicas: {from, to}} : {}),
       templateFields,
       pods: c,
+      ...(images.length ? {images} : {}),
     })
   }
   return out.sort((a, b) => cmp(a.workload, b.workload))
+}
+
+function templateSpecOf(o: unknown): Partial<PodSpec> | undefined {
+  const kind = field<string>(o, 'kind')
+  if (kind === 'Pod') return field(o, 'spec')
+  if (kind === 'CronJob') return field(o, 'spec.jobTemplate.spec.template.spec')
+  return field(o, 'spec.template.spec')
 }
 
 function strategyOf(o: unknown): string | undefined {

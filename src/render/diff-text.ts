@@ -1,6 +1,7 @@
 import {formatDiagnostic} from '../errors.js'
 import type {Palette} from './color.js'
 import type {DiffResult} from './diff-model.js'
+import {type PinnedImage, carriesDigest, shortDigest} from './images.js'
 import type {FieldChange} from './object-diff.js'
 import {escapeControl as u} from './untrusted.js'
 
@@ -26,6 +27,17 @@ export function fieldLine(c: FieldChange): string {
   if (c.op === 'add') return u(`+ ${c.path}: ${inline(c.after)}`)
   if (c.op === 'remove') return u(`- ${c.path}: ${inline(c.before)}`)
   return u(`~ ${c.path}: ${inline(c.before)} → ${inline(c.after)}`)
+}
+
+/**
+ * `nginx:1.27 (sha256:0123456789ab…), busybox:1.36 (digest resolved at sync)`:
+ * what new pods will run; an image not pinned yet (an offline diff asks no
+ * registry) gets its digest when sync resolves the tag.
+ */
+export function imagesLine(images: PinnedImage[]): string {
+  return images
+    .map((i) => (!i.digest ? `${i.image} (digest resolved at sync)` : carriesDigest(i.image, i.digest) ? i.image : `${i.image} (${shortDigest(i.digest)}…)`))
+    .join(', ')
 }
 
 const objSign = {add: '+', change: '~', remove: '-'} as const
@@ -65,10 +77,16 @@ export function renderDiffText(d: DiffResult, p: Palette): string {
   for (const n of d.placements) {
     out.push(`  ${u(n.node)}`)
     const width = Math.max(...n.pods.map((x) => u(`${x.namespace}/${x.name}`).length))
+    const ownerWidth = Math.max(0, ...n.pods.map((x) => u(x.owner ?? '').length))
     for (const pod of n.pods) {
       const sign = podSign[pod.status]
       const name = u(`${pod.namespace}/${pod.name}`)
-      out.push(colour(sign, `    ${sign} ${name}`) + (pod.owner ? `${' '.repeat(width - name.length + 3)}${p.dim(u(pod.owner))}` : ''))
+      const owner = u(pod.owner ?? '')
+      const images = pod.images?.length ? u(imagesLine(pod.images)) : ''
+      let line = colour(sign, `    ${sign} ${name}`)
+      if (owner || images) line += ' '.repeat(width - name.length + 3) + (owner ? p.dim(owner) : '')
+      if (images) line += (ownerWidth ? ' '.repeat(ownerWidth - owner.length + 3) : '') + images
+      out.push(line)
     }
   }
   if (d.pending.length) {

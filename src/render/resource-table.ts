@@ -1,6 +1,7 @@
 import type {KubeObject} from '../manifests/object.js'
 import type {NodeRecord} from '../state/model.js'
 import {age, humanDuration} from './age.js'
+import {carriesDigest, podImageDigest, shortDigest} from './images.js'
 import {field, formatLabels, podReady, podRestarts, podStatus} from './kube.js'
 import {renderTable} from './table.js'
 import {A} from '../manifests/annotations.js'
@@ -35,6 +36,19 @@ const columns: Record<string, Column[]> = {
     AGE,
     {header: 'IP', wide: true, cell: (o) => field<string>(o, 'status.podIP') ?? '<none>'},
     {header: 'NODE', wide: true, cell: (o) => field<string>(o, 'spec.nodeName') ?? '<none>'},
+    // not in kubectl's pod table: the digest each pod runs, shortened, which a tag alone does not say
+    {
+      header: 'IMAGES',
+      wide: true,
+      cell: (o) =>
+        containers(o, 'spec.containers')
+          .map((c) => {
+            const image = c.image ?? ''
+            const digest = podImageDigest(o, image)
+            return digest && !carriesDigest(image, digest) ? `${image}@${shortDigest(digest)}` : image
+          })
+          .join(',') || '<none>',
+    },
   ],
   Deployment: [
     {header: 'READY', cell: (o) => `${num(field(o, 'status.readyReplicas'))}/${field<number>(o, 'spec.replicas') ?? 1}`},

@@ -62,7 +62,7 @@ function placement(): Map<string, string> {
   const m = new Map<string, string>()
   for (const l of g.stdout.trim().split('\n').slice(1)) {
     const f = l.split(/\s+/)
-    m.set(f[0], f[f.length - 1])
+    m.set(f[0], f[f.length - 2]) // NODE, before IMAGES
   }
   return m
 }

@@ -53,7 +53,7 @@ if (skip) {
     const lines = g.stdout.trim().split('\n')
     assert.is(lines.length, 3, g.stdout)
     assert.match(lines[0], /NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE/)
-    for (const l of lines.slice(1)) assert.match(l, /^web-\S+\s+1\/1\s+Running\s+0\s+\S+\s+\S+\s+local$/)
+    for (const l of lines.slice(1)) assert.match(l, /^web-\S+\s+1\/1\s+Running\s+0\s+\S+\s+\S+\s+local\s+oci:images\/busybox$/)
   })
 
   test('a second sync of the same commit changes nothing and exits 0', async () => {

@@ -69,6 +69,8 @@ export interface PodOpts {
   ip?: string
   pending?: string
   namespace?: string
+  /** the image pins the pod carries (`tsctl.io/image-digests`: image as written → sha256:…) */
+  pins?: Record<string, string>
 }
 
 export function pod(name: string, o: PodOpts = {}): KubeObject {
@@ -82,6 +84,7 @@ export function pod(name: string, o: PodOpts = {}): KubeObject {
       uid: o.uid ?? `uid-pod-${name}`,
       labels: {app: name.split('-')[0]!},
       creationTimestamp: o.created ?? '2026-11-20T11:00:00Z',
+      ...(o.pins ? {annotations: {'tsctl.io/image-digests': JSON.stringify(o.pins)}} : {}),
       ...(o.owner ? {ownerReferences: [{apiVersion: 'apps/v1', ...o.owner, controller: true}]} : {}),
     },
     spec: {...(o.node ? {nodeName: o.node} : {}), containers: [{name: 'main', image: o.image ?? 'busybox:1.36'}]},
