@@ -179,6 +179,21 @@ if (skip) {
     }
   })
 
+  test('diff --offline contacts no registry: with the registry down it still plans, and says the digest comes at sync', async () => {
+    const host = reg.host
+    await reg.stop()
+    site.repo.commit('offline', {'app.yaml': deploy(`${host}/team/app:3`)})
+    const r = site.tsctl(['diff', '--offline'], {env: {TSCTL_CACHE_DIR: cache}})
+    assert.is(r.code, 1, r.stdout + r.stderr)
+    assert.match(r.stdout, /team\/app:3 \(digest resolved at sync\)/)
+    // the online diff resolves like sync does: an unreachable registry is exit 4, naming it
+    const online = site.tsctl(['diff'], {env: {TSCTL_CACHE_DIR: cache}})
+    assert.is(online.code, 4, online.stdout + online.stderr)
+    assert.match(online.stderr, new RegExp(host.replace(/[.]/g, '\\.')))
+    assert.not.match(online.stderr, /\n\s+at /)
+    reg = await startRegistry()
+  })
+
   test('an unknown tag: exit 2 at the manifest\'s file and line, nothing applied', async () => {
     site.repo.commit('missing', {'app.yaml': deploy(`${reg.host}/team/app:nope`)})
     const r = sync()
