@@ -22,6 +22,7 @@ import {mkdir, open, readFile, rename, rm, stat, writeFile} from 'node:fs/promis
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {randomBytes} from 'node:crypto'
+import {pidAlive} from '../pid-alive.js'
 
 const DIGEST = /^sha256:([a-f0-9]{64})$/
 
@@ -37,14 +38,6 @@ function hexOf(digest: string): string {
   return m[1]
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 export class ImageCache {
   #ready?: Promise<void>
@@ -129,7 +122,7 @@ export class ImageCache {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
       }
       const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim())
-      if (Number.isSafeInteger(pid) && pid > 0 && alive(pid)) return false
+      if (Number.isSafeInteger(pid) && pid > 0 && pidAlive(pid)) return false
       await rm(lock, {force: true})
     }
     return false

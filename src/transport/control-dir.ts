@@ -12,19 +12,12 @@
 import {lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {UserError} from '../errors.js'
+import {pidAlive} from '../pid-alive.js'
 
 export function controlRoot(env: NodeJS.ProcessEnv = process.env): string {
   return env.TSCTL_SSH_CONTROL_DIR || `/tmp/tsctl-${process.getuid?.() ?? 'user'}`
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 let swept = ''
 
