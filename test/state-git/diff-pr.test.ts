@@ -136,7 +136,7 @@ test('diff of a PR from a fresh clone plans the merge against the state on the r
   const webDiff = doc.objects.find((o: {key: string}) => o.key === 'Deployment/default/web')
   assert.equal(webDiff.fields, [{path: 'spec.template.spec.containers[0].image', op: 'change', before: 'busybox:1.36', after: 'busybox:1.37'}])
   // the rollout: 2 new pods replace 2 old ones, maxSurge 1 / maxUnavailable 0
-  assert.equal(doc.rollouts, [{workload: 'Deployment/default/web', kind: 'Deployment', change: 'update', strategy: 'RollingUpdate maxSurge=1 maxUnavailable=0', replicas: {from: 2, to: 2}, templateFields: ['spec.template.spec.containers[0].image'], pods: {create: 2, replace: 0, delete: 2}}])
+  assert.equal(doc.rollouts, [{workload: 'Deployment/default/web', kind: 'Deployment', change: 'update', strategy: 'RollingUpdate maxSurge=1 maxUnavailable=0', replicas: {from: 2, to: 2}, templateFields: ['spec.template.spec.containers[0].image'], pods: {create: 2, replace: 0, delete: 2}, images: [{image: 'busybox:1.37'}]}])
   assert.equal(doc.summary, {create: 2, replace: 0, delete: 2, unchanged: 0, objectsAdded: 1, objectsChanged: 1, objectsRemoved: 0})
   assert.is(doc.nodes.reduce((n: number, x: {create: number}) => n + x.create, 0), 2)
   // the first step: one surge pod, nothing stopped yet
@@ -163,7 +163,7 @@ test('markdown for the PR comment: merge header, workloads that would change, po
   assert.is(r.code, 1, r.stderr)
   assert.match(r.stdout, /^### tsctl diff: merging `origin\/feature` \(`[0-9a-f]{7}` web: busybox 1\.37\) into `origin\/main` \(`[0-9a-f]{7}`\)$/m)
   assert.match(r.stdout, '_Offline: planned from the state alone (serial 1, git origin refs/tsctl/state); no host was contacted._')
-  assert.match(r.stdout, '| Deployment/default/web | rollout (spec.template.spec.containers[0].image) | RollingUpdate maxSurge=1 maxUnavailable=0 | +2 -2 |')
+  assert.match(r.stdout, '| Deployment/default/web | rollout (spec.template.spec.containers[0].image); busybox:1.37 (digest resolved at sync) | RollingUpdate maxSurge=1 maxUnavailable=0 | +2 -2 |')
   assert.match(r.stdout, '#### Pods per node')
   assert.not.match(r.stdout, SECRET_B64)
   const t = prDiff()
