@@ -57,6 +57,8 @@ export class ImageAnswers {
   readonly #answers: ImagePins = {}
 
   constructor(private readonly resolver: ImageResolver, desired: Desired) {
+    // the pull Secrets the pods name are the commit's, not the state's (a stand-in resolver may not take them)
+    resolver.useCommitSecrets?.(desired.objects.map((d) => d.object))
     for (const d of desired.objects) {
       const spec = podSpecOf(d.object)
       if (!spec) continue

@@ -407,6 +407,10 @@ export async function sync(opts: SyncOptions): Promise<SyncResult> {
         },
       })
       lastWritten = ''
+      // An image the sanitizer or the registry refused is the commit's fault, the same on every
+      // host: exit 2 with its message (the state, written after each action, says what ran).
+      const refused = res.outcomes.find((o) => o.outcome.userError)?.outcome.userError
+      if (refused) throw refused
       for (const [n, err] of res.failedNodes) failedNodes.set(n, err)
       const next = afterExecute({stopped: res.stopped || (opts.shouldStop?.() ?? false), now: now(), deadline, waitingFor})
       if (next.kind === 'stopped') {

@@ -1,4 +1,4 @@
-import {HostError} from '../../errors.js'
+import {HostError, UserError} from '../../errors.js'
 import type {KubeObject} from '../../manifests/object.js'
 import type {Action, Plan} from '../../reconcile/plan.js'
 import type {State} from '../../state/model.js'
@@ -18,6 +18,12 @@ export interface ActionOutcome {
   /** layers sent to the host for this action (diff_ids) */
   layersSent?: string[]
   error?: string
+  /**
+   * The failure was the input's, not the host's (a layer the sanitizer
+   * refuses, an image that cannot be had): every host would refuse it, so
+   * the sync ends with this error (exit 2) instead of counting a host failure.
+   */
+  userError?: UserError
   ms: number
 }
 
@@ -134,7 +140,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
       const r = await timeout(runAction(a, opts, layers), opts.actionTimeoutMs ?? 120_000 + grace * 1000, `${a.type} ${a.target} on ${a.node}`)
       outcome = {ok: true, ...r, ms: Date.now() - t0}
     } catch (e) {
-      outcome = {ok: false, error: errorText(e, a.node), ms: Date.now() - t0}
+      outcome = {ok: false, error: errorText(e, a.node), ...(e instanceof UserError ? {userError: e} : {}), ms: Date.now() - t0}
       failedNodes.set(a.node, outcome.error!)
     }
     outcomes.push({action: a, outcome})

@@ -102,6 +102,8 @@ export class ImageResolver {
   readonly #done = new Map<string, ResolvedImage>()
   readonly #clients = new Map<string, RegistryClient>()
   readonly #tags = new Map<string, Promise<string>>()
+  /** ns/name → the commit's own Secrets (see useCommitSecrets) */
+  readonly #commitSecrets = new Map<string, KubeObject>()
   readonly opts: ImageResolverOptions
   #blobs?: ImageCache
   #docker?: CredentialSource
@@ -118,6 +120,17 @@ export class ImageResolver {
     return (this.#blobs ??= this.opts.cache ?? new ImageCache())
   }
 
+  /**
+   * The Secrets of the commit being applied, used for pull Secrets before the
+   * state's: until a pass is written the state holds the previous commit's
+   * Secrets (none on a first sync), yet the pods this commit makes are
+   * applied together with its Secrets. Call before the first lookup: a
+   * client keeps the credentials it was made with.
+   */
+  useCommitSecrets(objects: KubeObject[]): void {
+    for (const o of objects) if (o.kind === 'Secret') this.#commitSecrets.set(`${o.metadata.namespace ?? 'default'}/${o.metadata.name}`, o)
+  }
+
   /** The client for REGISTRY with the pull Secrets SECRETS (ns/name) tried before the CLI user's config. */
   client(registry: string, secrets: string[] = []): RegistryClient {
     const key = `${registry}|${secrets.join(',')}`
@@ -125,7 +138,7 @@ export class ImageResolver {
     if (!c) {
       const docker = (this.#docker ??= this.opts.dockerConfig ?? dockerConfigCredentials())
       const objects = this.opts.objects?.() ?? {}
-      const found = secrets.map((k) => objects[`Secret/${k}`]).filter((o): o is KubeObject => o !== undefined) as unknown as PullSecret[]
+      const found = secrets.map((k) => this.#commitSecrets.get(k) ?? objects[`Secret/${k}`]).filter((o): o is KubeObject => o !== undefined) as unknown as PullSecret[]
       const credentials = found.length ? chainCredentials(secretCredentials(found), docker) : docker
       const r = this.opts.registries?.[registry]
       c = new RegistryClient({
