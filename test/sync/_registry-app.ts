@@ -14,12 +14,13 @@ import {busyboxBaseEntries} from '../fixtures/busybox-image.js'
  * app image, so hosts share it), then a layer with /etc/app-version holding
  * VERSION (and `extra` entries), or the ready tar `top` instead.
  */
-export function buildApp(dir: string, version: string, o: {extra?: TarEntryInput[]; top?: Buffer} = {}): Promise<WrittenImage> {
+export function buildApp(dir: string, version: string, o: {extra?: TarEntryInput[]; top?: Buffer; platform?: {os: string; architecture: string}} = {}): Promise<WrittenImage> {
   const top = o.top ? {tar: o.top} : {entries: [{name: 'etc', type: 'dir'}, {name: 'etc/app-version', type: 'file', data: `${version}\n`}, ...(o.extra ?? [])] as TarEntryInput[]}
   return writeOciLayout(dir, {
     tag: 'latest',
     layers: [{entries: busyboxBaseEntries()}, top],
     config: {Env: ['PATH=/bin:/usr/bin'], Cmd: ['sh'], WorkingDir: '/'},
+    ...(o.platform ? {platform: o.platform} : {}),
   })
 }
 

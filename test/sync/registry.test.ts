@@ -10,8 +10,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {writeOciLayout} from '../../src/images/layout-writer.js'
-import {busyboxBaseEntries} from '../fixtures/busybox-image.js'
+import {buildApp, webDeployment} from './_registry-app.js'
 import {registryMissing, startFaultProxy, startRegistry, stopRegistriesAfter, type RunningRegistry} from '../fixtures/registry.js'
 import {localSite, localSkipReason, nodeYaml, type LocalSite} from './_local.js'
 
@@ -23,38 +22,14 @@ let cache: string
 let layouts: string
 const pushed: Record<string, string> = {}
 
-/** An image: busybox plus /etc/app-version holding VERSION. */
-async function buildApp(version: string, platform?: {os: string; architecture: string}): Promise<string> {
+/** An image: busybox plus /etc/app-version holding VERSION; returns its layout dir. */
+async function buildAppIn(version: string, platform?: {os: string; architecture: string}): Promise<string> {
   const dir = join(layouts, `app-${version}-${platform?.architecture ?? 'host'}`)
-  await writeOciLayout(dir, {
-    tag: 'latest',
-    layers: [{entries: busyboxBaseEntries()}, {entries: [{name: 'etc/app-version', type: 'file', data: `${version}\n`}]}],
-    config: {Env: ['PATH=/bin:/usr/bin'], Cmd: ['sh'], WorkingDir: '/'},
-    ...(platform ? {platform} : {}),
-  })
+  await buildApp(dir, version, platform ? {platform} : {})
   return dir
 }
 
-const deploy = (image: string, extra = '') => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {app: web}
-  strategy:
-    rollingUpdate: {maxSurge: 1, maxUnavailable: 0}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-        - name: main
-          image: ${image}
-${extra}          command: ["sh", "-c", "cat /etc/app-version; exec sleep 3600"]
-`
+const deploy = (image: string) => webDeployment(image, {replicas: 2})
 
 const readState = () => JSON.parse(readFileSync(join(site.repo.dir, '.tsctl', 'state.json'), 'utf8'))
 const pinsOfPods = (st: {objects?: Record<string, {kind: string; metadata: {name: string; deletionTimestamp?: string; annotations?: Record<string, string>}}>}) =>
@@ -92,8 +67,8 @@ if (skip) {
     layouts = mkdtempSync(join(tmpdir(), 'tsctl-reg-layouts-'))
     cache = mkdtempSync(join(tmpdir(), 'tsctl-reg-cache-'))
     reg = await startRegistry()
-    pushed.v1 = (await reg.push('team/app', '1', await buildApp('1'))).digest
-    pushed.v2 = (await reg.push('team/app', '2', await buildApp('2'))).digest
+    pushed.v1 = (await reg.push('team/app', '1', await buildAppIn('1'))).digest
+    pushed.v2 = (await reg.push('team/app', '2', await buildAppIn('2'))).digest
     site = await localSite({'nodes.yaml': nodeYaml, 'app.yaml': deploy(`${reg.host}/team/app:1`)})
   })
 
@@ -149,8 +124,8 @@ if (skip) {
     const other = process.arch === 'arm64' ? 'amd64' : 'arm64'
     const mine = process.arch === 'arm64' ? 'arm64' : 'amd64'
     const idx = await reg.pushIndex('multi', 'v1', [
-      {layoutDir: await buildApp('other-arch', {os: 'linux', architecture: other}), platform: {os: 'linux', architecture: other}},
-      {layoutDir: await buildApp('my-arch', {os: 'linux', architecture: mine}), platform: {os: 'linux', architecture: mine}},
+      {layoutDir: await buildAppIn('other-arch', {os: 'linux', architecture: other}), platform: {os: 'linux', architecture: other}},
+      {layoutDir: await buildAppIn('my-arch', {os: 'linux', architecture: mine}), platform: {os: 'linux', architecture: mine}},
     ])
     site.repo.commit('multi', {'app.yaml': deploy(`${reg.host}/multi:v1`)})
     const r = sync()
@@ -161,7 +136,7 @@ if (skip) {
   })
 
   test('a registry serving a blob that does not match its digest: exit 2 naming the image, nothing applied', async () => {
-    await reg.push('bad', '1', await buildApp('bad'))
+    await reg.push('bad', '1', await buildAppIn('bad'))
     const proxy = await startFaultProxy(reg.host, [{path: /\/v2\/bad\/blobs\//, replaceBody: Buffer.alloc(1000, 7)}])
     const before = (await site.pods()).map((p) => p.uid).sort()
     const badCache = mkdtempSync(join(tmpdir(), 'tsctl-reg-cache-bad-'))
