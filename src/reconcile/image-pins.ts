@@ -118,9 +118,7 @@ export function pinExistingHolders(ctx: Ctx): void {
       const images = registryImages(template?.spec)
       if (images.length === 0) continue
       const have = pinsOf(o)
-      if (images.every((i) => have[i] || DIGEST.test(i))) {
-        if (kind !== 'Pod') continue
-      }
+      if (images.every((i) => have[i] || DIGEST.test(i))) continue
       const c = clone(o)
       if (kind === 'Pod') pinPod(ctx, c, undefined)
       else pinHolder(ctx, c, template)

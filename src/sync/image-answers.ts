@@ -22,7 +22,7 @@ import {UserError} from '../errors.js'
 import type {Desired} from '../manifests/desired.js'
 import {defaultPullPolicy} from '../manifests/defaults.js'
 import type {KubeObject} from '../manifests/object.js'
-import {pinsOf, type ImagePins} from '../reconcile/image-pins.js'
+import {pinnable, pinsOf, type ImagePins} from '../reconcile/image-pins.js'
 import type {State} from '../state/model.js'
 import {ImageError, type ImageResolver} from './executor/images.js'
 
@@ -57,8 +57,8 @@ export class ImageAnswers {
   readonly #answers: ImagePins = {}
 
   constructor(private readonly resolver: ImageResolver, desired: Desired) {
-    // the pull Secrets the pods name are the commit's, not the state's (a stand-in resolver may not take them)
-    resolver.useCommitSecrets?.(desired.objects.map((d) => d.object))
+    // the pull Secrets the pods name are the commit's, not the state's
+    resolver.useCommitSecrets(desired.objects.map((d) => d.object))
     for (const d of desired.objects) {
       const spec = podSpecOf(d.object)
       if (!spec) continue
@@ -97,6 +97,9 @@ export class ImageAnswers {
    * `Always` (images the commit no longer uses keep the state's pins too).
    */
   current(state: State): ImagePins {
+    // Only images of this commit can be pinned by a new revision: a commit without
+    // registry images (the quickstart's) skips the scan of every pod's pins each pass.
+    if (![...this.#uses.keys()].some(pinnable)) return {...this.#answers}
     const out: ImagePins = {}
     for (const [image, digest] of Object.entries(ImageAnswers.knownPins(state))) {
       if ((this.#uses.get(image)?.policy ?? 'IfNotPresent') !== 'Always') out[image] = digest

@@ -12,6 +12,7 @@ const D = (c: string) => `sha256:${c.repeat(64)}`
 function fakeResolver(tags: Record<string, string>) {
   const asked: string[] = []
   const r = {
+    useCommitSecrets: () => {},
     tagDigest: async (image: string) => {
       asked.push(image)
       if (!tags[image]) throw new UserError(`manifest unknown for ${image}`)
