@@ -16,7 +16,10 @@
 #         arm64 cross tools and qemu for the arm64 helper, hyperfine for the
 #         benchmarks, file, skopeo for image interop, docker-registry (and
 #         apache2-utils for its htpasswd, openssl for its TLS and token
-#         certificates) for registry pulls.
+#         certificates) for registry pulls; the pod network's parts
+#         (containernetworking-plugins, nftables, iptables, dnsmasq-base) and
+#         wrk for its benchmark; etcd-server for the etcd state backend; age
+#         for SOPS-encrypted Secrets.
 #
 # Then `npm ci` when node_modules is missing or older than package-lock.json.
 # Environment: TSCTL_SETUP_SKIP_APT=1 skips the system packages (a machine
@@ -26,7 +29,8 @@ set -eu
 profile=${1:-}
 run_pkgs="git gcc libc6-dev musl-tools busybox-static util-linux iproute2 tar gzip coreutils"
 test_pkgs="$run_pkgs openssh-server openssh-client crun runc shellcheck gcc-aarch64-linux-gnu
-  libc6-dev-arm64-cross qemu-user-static hyperfine file skopeo docker-registry apache2-utils openssl"
+  libc6-dev-arm64-cross qemu-user-static hyperfine file skopeo docker-registry apache2-utils openssl
+  containernetworking-plugins nftables iptables dnsmasq-base wrk etcd-server age"
 case $profile in
   run) pkgs=$run_pkgs ;;
   test) pkgs=$test_pkgs ;;
