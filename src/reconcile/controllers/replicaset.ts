@@ -11,6 +11,7 @@ import type {KubeObject} from '../../manifests/object.js'
 import {A} from '../../manifests/annotations.js'
 import {type Ctx} from '../context.js'
 import {nameSuffix, stableUid} from '../hash.js'
+import {objectKey} from '../../manifests/object.js'
 import type {ReplicaSetObject} from '../status.js'
 import {ann, clone, isActive, isAvailable, isReady, nodeNameOf, podPhase, readySince, restartCount, selectorMatches} from '../util.js'
 import {podFromTemplate} from './pod-from-template.js'
@@ -73,16 +74,20 @@ export function syncReplicaSet(ctx: Ctx, rsIn: KubeObject): void {
     const used = new Set(ctx.ownedBy(uid, 'Pod').map((p) => Number(ann(p, A.slot))))
     const hashLabel = rs.metadata.labels?.['pod-template-hash']
     const nameOf = (s: number) => `${rs.metadata.name}-${nameSuffix(uid, s)}`
+    // Five hashed characters collide (about 1.5% of ReplicaSets of 1,000 pods have two slots
+    // with one name): a slot whose name a pod already has is skipped, or one pod would
+    // overwrite the other in the state and the set would never converge.
+    const taken = (s: number) => ctx.get(objectKey('Pod', rs.metadata.namespace as string, nameOf(s))) !== undefined
     // slots whose pods a host already runs come first (a lost or stale state), then the lowest free ones
     const preferred: number[] = []
     for (let s = 0; ctx.anyHostPods() && s < want + 64 && preferred.length < want - active.length; s++) {
-      if (!used.has(s) && ctx.runsOnHost(rs.metadata.namespace as string, nameOf(s))) preferred.push(s)
+      if (!used.has(s) && !taken(s) && ctx.runsOnHost(rs.metadata.namespace as string, nameOf(s))) preferred.push(s)
     }
     let slot = 0
     for (let n = active.length; n < want; n++) {
       const pick = preferred.shift()
       if (pick === undefined) {
-        while (used.has(slot)) slot++
+        while (used.has(slot) || taken(slot)) slot++
       }
       const chosen = pick ?? slot
       used.add(chosen)
