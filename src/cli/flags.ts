@@ -8,7 +8,7 @@ export const commonFlags = {
   repo: Flags.string({description: 'manifests repository (a git work tree or bare repo)', default: '.', helpGroup: 'GLOBAL'}),
   ref: Flags.string({description: 'git ref to read the manifests from', default: 'HEAD', helpGroup: 'GLOBAL'}),
   state: Flags.string({description: 'state file (default: <repo>/.tsctl/state.json)', helpGroup: 'GLOBAL'}),
-  'state-backend': Flags.string({description: 'where the state lives: file (default) or git (a ref of the manifests repo; docs/ci.md)', options: ['file', 'git'], helpGroup: 'GLOBAL', env: 'TSCTL_STATE_BACKEND'}),
+  'state-backend': Flags.string({description: 'where the state lives: file (default), git (a ref of the manifests repo; docs/ci.md) or etcd (docs/state-etcd.md); default: state.backend of tsctl.yaml', options: ['file', 'git', 'etcd'], helpGroup: 'GLOBAL', env: 'TSCTL_STATE_BACKEND'}),
   'state-remote': Flags.string({description: 'git backend: remote name or URL holding the state ref; "." = the repo itself (default: origin when it exists)', helpGroup: 'GLOBAL', env: 'TSCTL_STATE_REMOTE'}),
   'state-ref': Flags.string({description: 'git backend: the state ref (default: refs/tsctl/state; its lock: refs/tsctl/lock)', helpGroup: 'GLOBAL', env: 'TSCTL_STATE_REF'}),
   namespace: Flags.string({char: 'n', description: 'namespace (default: default)', helpGroup: 'GLOBAL'}),

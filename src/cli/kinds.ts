@@ -20,6 +20,7 @@ const table: KindInfo[] = [
   {kind: 'Job', plural: 'jobs', resource: 'job.batch', aliases: []},
   {kind: 'CronJob', plural: 'cronjobs', resource: 'cronjob.batch', aliases: ['cj']},
   {kind: 'Service', plural: 'services', resource: 'service', aliases: ['svc']},
+  {kind: 'Endpoints', plural: 'endpoints', resource: 'endpoints', aliases: ['ep']},
   {kind: 'ConfigMap', plural: 'configmaps', resource: 'configmap', aliases: ['cm']},
   {kind: 'Secret', plural: 'secrets', resource: 'secret', aliases: []},
   {kind: 'Node', plural: 'nodes', resource: 'node', aliases: ['no']},

@@ -10,11 +10,13 @@ export default class Watch extends TsctlCommand {
   static summary = 'Apply every new commit of a branch as it arrives, and resync periodically in between.'
   static description = `For a local repository (--repo DIR, a work tree or a bare repo) the branch's ref files are watched (the loose ref and packed-refs); for a remote URL (--repo https://…, ssh://…, git@host:path) the branch is fetched into a mirror every --interval.
 Every new commit gets its own sync pass, in first-parent order (a merge is one pass); none is skipped unless --coalesce. A newer commit arriving while a rollout waits for readiness supersedes it after the current step. With no new commit for --resync, the last commit is synced again: that heals drift, notices failed nodes and fires CronJobs.
-SIGINT/SIGTERM stop after the step in flight, with the state written; a second signal quits at once. Logs go to stdout, one line per event (-o json: one JSON object per line).`
+SIGINT/SIGTERM stop after the step in flight, with the state written; a second signal quits at once. Logs go to stdout, one line per event (-o json: one JSON object per line).
+With the etcd state backend several watchers may run at once: they elect a leader on an etcd lease and only the leader reconciles; the others print "standby (leader: host/pid)" and take over within the lease TTL when it dies, at the next commit it had not finished (docs/state-etcd.md).`
   static examples = [
     {description: 'Watch main of the repo in the current directory (as root for the local transport)', command: 'sudo <%= config.bin %> <%= command.id %>'},
     {description: 'Poll a remote every 15 s, structured logs', command: '<%= config.bin %> <%= command.id %> --repo https://git.example.com/ops/fleet.git --interval 15s -o json'},
     {description: 'Only ever apply the newest commit', command: '<%= config.bin %> <%= command.id %> --branch production --coalesce'},
+    {description: 'One of several watchers of an etcd state (run it on two or three machines)', command: 'TSCTL_STATE_BACKEND=etcd TSCTL_ETCD_ENDPOINTS=10.0.0.5:2379 <%= config.bin %> <%= command.id %>'},
   ]
   static flags = {
     branch: Flags.string({description: 'branch to follow', default: 'main'}),
@@ -68,9 +70,16 @@ SIGINT/SIGTERM stop after the step in flight, with the state written; a second s
       source = new LocalTipSource(resolve(flags.repo), flags.branch)
     }
     // a remote's state cannot live in the remote: it is in the current directory unless --state says otherwise
-    const backend = openStateBackend({repo: remote ? process.cwd() : resolve(flags.repo), state: flags.state, warn})
+    const backend = openStateBackend({repo: remote ? process.cwd() : resolve(flags.repo), state: flags.state, backend: flags['state-backend'], warn})
     const stored = await backend.read()
     const sync = await loadSync()
+    // several watchers of one etcd state elect a leader; only it reconciles (docs/state-etcd.md)
+    const {EtcdStateBackend} = await import('../state/etcd-backend.js')
+    let leadership
+    if (backend instanceof EtcdStateBackend) {
+      const {EtcdLeadership} = await import('../state/etcd-leader.js')
+      leadership = new EtcdLeadership(backend, {warn})
+    }
 
     const p = palette(shouldColor(process.stdout))
     const json = flags.output === 'json'
@@ -101,6 +110,7 @@ SIGINT/SIGTERM stop after the step in flight, with the state written; a second s
           operation: 'tsctl watch',
         },
         signal: ac.signal,
+        leadership,
         emit: (r) => {
           if (json) return void process.stdout.write(jsonLine(r) + '\n')
           const line = formatRecord(r, p)

@@ -1,5 +1,6 @@
 import type {WatchRecordOutput} from '../manifests/generated/output.js'
 import type {StateBackend} from '../state/backend.js'
+import type {Leadership} from '../state/leadership.js'
 import {type CommitOrder, nextCommit} from './commit-log.js'
 import type {SyncFn, SyncPortOptions, SyncPortResult} from './sync-port.js'
 import type {TipSource} from './tip-source.js'
@@ -29,6 +30,13 @@ export interface WatchLoopOptions {
   now?: () => number
   /** delay before retrying a pass that could not start (locked state, git error); doubles to max */
   retryMs?: {min: number; max: number}
+  /**
+   * Several watchers of one state (etcd): only the leader runs passes; the
+   * others report `standby (leader: host/pid)` and wait. On becoming leader
+   * the loop resumes after the state's applied commit (what the previous
+   * leader finished), so no commit is applied twice or skipped.
+   */
+  leadership?: Leadership
 }
 
 export interface WatchLoopResult {
@@ -65,6 +73,7 @@ export async function watchLoop(o: WatchLoopOptions): Promise<WatchLoopResult> {
   let inFlight: string | null = null
   let backoff = retry.min
   let reportedError: string | undefined
+  const gate = o.leadership
 
   const wake = new Waker()
   const refreshTip = async () => {
@@ -82,8 +91,17 @@ export async function watchLoop(o: WatchLoopOptions): Promise<WatchLoopResult> {
     // resume after the applied commit when it is still in the branch's history
     if (o.applied && knownTip && (await o.order.isAncestor(o.applied, knownTip))) last = resyncRef = o.applied
     emit({level: 'info', event: 'watch.start', message: `watching ${o.source.ref} of ${o.source.repo}${last ? `, applied ${short(last)}` : ''}`, ...(knownTip ? {commit: knownTip} : {})})
+    if (gate) {
+      gate.onLost(() => wake.notify())
+      await lead()
+    }
 
     while (!o.signal.aborted) {
+      if (gate && !gate.isLeader()) {
+        emit({level: 'warn', event: 'leadership.lost', message: `lost the leadership: ${gate.lostReason() ?? 'unknown'}; standing by`})
+        if (!(await lead())) break
+        continue
+      }
       let next
       if (o.source.lastError !== reportedError) {
         reportedError = o.source.lastError
@@ -126,7 +144,30 @@ export async function watchLoop(o: WatchLoopOptions): Promise<WatchLoopResult> {
     emit({level: 'info', event: 'watch.stop', message: `stopped after ${passes} pass${passes === 1 ? '' : 'es'}`, ...(last ? {commit: last} : {})})
     return {passes, last}
   } finally {
+    await gate?.resign().catch(() => {})
     await o.source.close()
+  }
+
+  /** Stands by until this watcher leads, then resumes after the commit the state says was applied. false: stopped. */
+  async function lead(): Promise<boolean> {
+    const ok = await gate!.acquire(o.signal, (l) => emit({level: 'info', event: 'standby', leader: l, message: `standby (leader: ${l.host}/${l.pid})`}))
+    if (!ok) return false
+    let applied: string | null = null
+    for (;;) {
+      try {
+        applied = (await o.backend.read())?.appliedCommit?.sha ?? null
+        knownTip = await o.source.tip()
+        last = resyncRef = applied && knownTip && (await o.order.isAncestor(applied, knownTip)) ? applied : null
+        break
+      } catch (e) {
+        emit({level: 'error', event: 'git.error', message: errText(e)})
+        await wake.wait(backoff, o.signal)
+        if (o.signal.aborted) return false
+        backoff = Math.min(backoff * 2, retry.max)
+      }
+    }
+    emit({level: 'info', event: 'leader', message: `leading (${gate!.describe()})${last ? `, applied ${short(last)}` : ''}`, ...(last ? {commit: last} : {})})
+    return true
   }
 
   async function pass(sha: string, subject: string, reason: 'commit' | 'resync'): Promise<SyncPortResult | 'retry'> {
@@ -145,6 +186,7 @@ export async function watchLoop(o: WatchLoopOptions): Promise<WatchLoopResult> {
         onEvent: (e) => emit({level: 'info', event: 'sync', pass: n, commit: sha, message: eventText(e), detail: e as object}),
         shouldStop: () => {
           if (o.signal.aborted) return true
+          if (gate && !gate.isLeader()) return true
           if (knownTip !== null && knownTip !== inFlight) superseded = true
           return superseded
         },

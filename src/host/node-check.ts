@@ -23,8 +23,36 @@ const TOOLS: Record<string, string> = {
   cksum: 'coreutils (apt-get install coreutils)',
 }
 
-/** Judges a host's `info` facts: pure, so the rules are unit-testable. */
-export function judgeFacts(node: string, facts: Record<string, string>): NodeCheck {
+/** What the pod network (docs/networking.md) needs on a host: the `info` fact, what it is, the Debian package. */
+const NETWORK_FACTS: [fact: string, what: string, pkg: string][] = [
+  ['tool_ip', '`ip`', 'iproute2'],
+  ['tool_nft', '`nft`', 'nftables'],
+  ['tool_dnsmasq', '`dnsmasq`', 'dnsmasq-base'],
+  ['tool_iptables', '`iptables` (the CNI portmap plugin runs it for hostPorts)', 'iptables'],
+  ['cni_bridge', 'the CNI bridge plugin', 'containernetworking-plugins'],
+  ['cni_host_local', 'the CNI host-local plugin', 'containernetworking-plugins'],
+  ['cni_portmap', 'the CNI portmap plugin', 'containernetworking-plugins'],
+]
+
+/** The pod network's missing parts, one finding each, naming the package to install. */
+function networkFindings(facts: Record<string, string>): string[] {
+  const out: string[] = []
+  for (const [fact, what, pkg] of NETWORK_FACTS) {
+    if (facts[fact] === 'yes') continue
+    const where = fact.startsWith('cni_') && facts.cni_path ? ` in ${facts.cni_path}` : ''
+    out.push(`pod network: ${what} is not installed${where}: apt-get install ${pkg}`)
+  }
+  if (facts.br_netfilter === 'no') out.push('pod network: br_netfilter is not loaded (no net.bridge.bridge-nf-call-iptables): `modprobe br_netfilter` (add it to /etc/modules) — Services between pods on one host need it')
+  return out
+}
+
+/**
+ * Judges a host's `info` facts: pure, so the rules are unit-testable. `network`: whether the
+ * fleet's pod network is on (`network:` in tsctl.yaml); its missing parts are then problems,
+ * warnings when it is unknown (undefined), and not judged when it is off. ip_forward is not
+ * judged: net-apply turns it on.
+ */
+export function judgeFacts(node: string, facts: Record<string, string>, opts: {network?: boolean} = {}): NodeCheck {
   const problems: string[] = []
   const warnings: string[] = []
   if (facts.root !== 'yes') problems.push('the runtime does not run as root: log in as root (or give the SSH user passwordless root) — namespaces, mounts and cgroups need it')
@@ -45,12 +73,13 @@ export function judgeFacts(node: string, facts: Record<string, string>): NodeChe
     }
   }
   for (const [tool, pkg] of Object.entries(TOOLS)) if (facts[`tool_${tool}`] !== 'yes') problems.push(`\`${tool}\` is not installed: install ${pkg}`)
+  if (opts.network !== false) (opts.network ? problems : warnings).push(...networkFindings(facts))
   const memKb = Number(facts.memory_kb ?? 0)
   if (memKb && memKb < 256 * 1024) warnings.push(`only ${Math.round(memKb / 1024)} MiB of memory: few pods will fit`)
   return {node, ok: problems.length === 0, problems, warnings, facts}
 }
 
-/** Installs the runtime if needed, asks the host what it has, and judges it. */
-export async function checkNode(client: RuntimeClient): Promise<NodeCheck> {
-  return judgeFacts(client.transport.node, await client.info())
+/** Installs the runtime if needed, asks the host what it has, and judges it (`network` as for judgeFacts). */
+export async function checkNode(client: RuntimeClient, opts: {network?: boolean} = {}): Promise<NodeCheck> {
+  return judgeFacts(client.transport.node, await client.info(), opts)
 }

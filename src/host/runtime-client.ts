@@ -6,7 +6,7 @@ import {fileURLToPath} from 'node:url'
 import {HostError} from '../errors.js'
 import type {ObservedNode, ObservedPod} from '../reconcile/index.js'
 import {bundleTar} from './bundle/bundle-tar.js'
-import {parseArch, parseCapacity, parseImageGc, parseStatus, type ImageGcResult} from './status-lines.js'
+import {parseArch, parseCapacity, parseImageGc, parseNodeNet, parseStatus, type ImageGcResult} from './status-lines.js'
 import type {RunResult, Transport} from '../transport/transport.js'
 
 /** The files installed on a host, by name, and their content hash. */
@@ -190,7 +190,19 @@ export class RuntimeClient {
   async observe(now: number): Promise<ObservedNode> {
     const text = await this.ok(['status'])
     const arch = parseArch(text)
-    return {name: this.transport.node, reachable: true, observedAt: now, capacity: parseCapacity(text), ...(arch ? {arch} : {}), pods: parseStatus(text)}
+    return {name: this.transport.node, reachable: true, observedAt: now, capacity: parseCapacity(text), ...(arch ? {arch} : {}), ...parseNodeNet(text), pods: parseStatus(text)}
+  }
+
+  /**
+   * Applies the node's network files (docs/networking.md "Host side": `params`, `cni/bridge.conf`,
+   * `cni/portmap.head`, `routes`, `rules.nft`, `dns/hosts`, by path) as one tar on stdin of
+   * `net-apply HASH`: bridge, routes, the `tsctl` nftables table, dnsmasq. Idempotent; the
+   * host reports HASH as `netHash` in `observe` afterwards. Send it before the node's pod actions.
+   */
+  async netApply(hash: string, files: Map<string, Buffer | string>): Promise<void> {
+    const tree = new Map<string, Buffer>()
+    for (const [k, v] of files) tree.set(k, Buffer.isBuffer(v) ? v : Buffer.from(v))
+    await this.ok(['net-apply', hash], {stdin: await bundleTar(tree)})
   }
 
   /** preStop, SIGTERM, grace, SIGKILL. The pod's files stay for logs and status. */

@@ -26,6 +26,20 @@ export function parseArch(text: string): string | undefined {
 }
 
 /**
+ * The node-level network facts of a status: `net HASH` (the network files applied, printed only
+ * while the bridge and the `tsctl` table exist) and `addr IP` (the address the CLI reached the
+ * host on). Fields are absent when the host printed no such line.
+ */
+export function parseNodeNet(text: string): Pick<ObservedNode, 'netHash' | 'address'> {
+  const out: Pick<ObservedNode, 'netHash' | 'address'> = {}
+  const net = /^net ([A-Za-z0-9_-]+)$/m.exec(text)
+  if (net) out.netHash = net[1]
+  const addr = /^addr ([0-9a-fA-F.:]+)$/m.exec(text)
+  if (addr) out.address = addr[1]
+  return out
+}
+
+/**
  * Parses the output of `tsctl-runtime status` (one call per host) into
  * ObservedPods. Line format (src/host/protocol.md), space-separated,
  * `-` for none, times in epoch ms, names URI-encoded:
@@ -34,8 +48,9 @@ export function parseArch(text: string): string | undefined {
  *   pod UID NAMESPACE NAME HASH PHASE READY READYSINCE STARTEDAT
  *   ctr UID KIND NAME STATE REASON EXIT RESTARTS READY STARTED FINISHED LASTREASON LASTEXIT
  *   vol UID VOLINDEX HASH VOLNAME
+ *   podip UID IP
  *
- * Unknown line kinds are ignored, so a newer runtime can add lines.
+ * (`net` and `addr` are node lines: parseNodeNet.) Unknown line kinds are ignored, so a newer runtime can add lines.
  */
 export function parseStatus(text: string): ObservedPod[] {
   const pods = new Map<string, ObservedPod>()
@@ -80,6 +95,9 @@ export function parseStatus(text: string): ObservedPod[] {
         lastExitCode: num(f[12]),
       }
       ;(f[2] === 'init' ? pod.initContainers : pod.containers).push(c)
+    } else if (f[0] === 'podip' && f.length >= 3) {
+      const pod = pods.get(f[1])
+      if (pod) pod.podIP = f[2]
     } else if (f[0] === 'vol' && f.length >= 4) {
       const pod = pods.get(f[1])
       // keyed by volume name (reconcile's podVolumeHashes); by index from a runtime that printed no name

@@ -41,6 +41,8 @@ export const A = {
   desiredReplicas: 'deployment.kubernetes.io/desired-replicas',
   maxReplicas: 'deployment.kubernetes.io/max-replicas',
   changeCause: 'kubernetes.io/change-cause',
+  /** the IP reconcile gave a pod from its node's pod CIDR (docs/networking.md); kept while the pod lives */
+  podIP: 'tsctl.io/pod-ip',
   /** what `kubectl rollout restart` sets on the pod template */
   kubectlRestartedAt: 'kubectl.kubernetes.io/restartedAt',
 } as const

@@ -13,6 +13,10 @@ import type {PodSecurityLevel} from './pod-security.js'
 import type {Diagnostic} from '../errors.js'
 import {parseYamlFile} from './yaml.js'
 import {parseRegistries, type RegistryConfig} from './config-registries.js'
+import {parseNetwork} from './config-network.js'
+import type {NetworkConfig} from '../net/config.js'
+import {parseSecrets, type SecretsConfig} from './config-secrets.js'
+import {parseStateSection} from '../state/etcd-config.js'
 
 export const configFile = 'tsctl.yaml'
 
@@ -40,7 +44,7 @@ export const defaultPodSecurity: PodSecurityConfig = {default: 'baseline'}
 const levels: readonly PodSecurityLevel[] = ['privileged', 'baseline', 'restricted']
 
 /** Parses tsctl.yaml's text. Problems come back as diagnostics naming the file and line. */
-export function parseConfig(text: string): {selection?: ManifestSelection; podSecurity?: PodSecurityConfig; registries?: Record<string, RegistryConfig>; diagnostics: Diagnostic[]} {
+export function parseConfig(text: string): {selection?: ManifestSelection; podSecurity?: PodSecurityConfig; registries?: Record<string, RegistryConfig>; network?: NetworkConfig; secrets?: SecretsConfig; diagnostics: Diagnostic[]} {
   const {docs, diagnostics} = parseYamlFile(configFile, text)
   if (diagnostics.length || docs.length === 0) return {diagnostics}
   const doc = docs[0]
@@ -54,12 +58,15 @@ export function parseConfig(text: string): {selection?: ManifestSelection; podSe
   }
   const podSecurity = parsePodSecurity((value as Record<string, unknown>).podSecurity, err)
   const registries = parseRegistries((value as Record<string, unknown>).registries, err, (p) => doc.positions.get(p)?.line)
+  const network = parseNetwork((value as Record<string, unknown>).network, err)
+  parseStateSection((value as Record<string, unknown>).state, err) // `state:` is used by the state backends (src/state/etcd-config.ts); checked here so validate reports it
+  const secrets = parseSecrets((value as Record<string, unknown>).secrets, err)
   const m = (value as Record<string, unknown>).manifests
-  if (m === undefined || m === null) return {podSecurity, registries, diagnostics}
+  if (m === undefined || m === null) return {podSecurity, registries, network, secrets, diagnostics}
   const list = typeof m === 'string' ? [m] : m
   if (!Array.isArray(list) || list.some((p) => typeof p !== 'string')) {
     err('/manifests', 'manifests must be a path or a list of paths', 'e.g. `manifests: [manifests/]`')
-    return {podSecurity, registries, diagnostics}
+    return {podSecurity, registries, network, secrets, diagnostics}
   }
   const paths: ManifestSelection['paths'] = []
   list.forEach((raw: string, i: number) => {
@@ -72,7 +79,7 @@ export function parseConfig(text: string): {selection?: ManifestSelection; podSe
     const pos = doc.positions.get(pointer)
     paths.push({path, ...(pos ? {line: pos.line, col: pos.col} : {})})
   })
-  return {selection: {paths}, podSecurity, registries, diagnostics}
+  return {selection: {paths}, podSecurity, registries, network, secrets, diagnostics}
 }
 
 function parsePodSecurity(v: unknown, err: (pointer: string, message: string, hint?: string) => void): PodSecurityConfig {

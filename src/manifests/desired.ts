@@ -1,6 +1,7 @@
 import type {Diagnostic} from '../errors.js'
 import type {KubeObject, ObjectSource} from './object.js'
 import type {RegistryConfig} from './config-registries.js'
+import type {NetworkConfig} from '../net/config.js'
 
 /** The commit a pass reads; recorded on every ReplicaSet/revision it creates. */
 export interface CommitInfo {
@@ -29,4 +30,6 @@ export interface Desired {
   warnings: Diagnostic[]
   /** `registries:` of tsctl.yaml (CA files read); absent when it has none */
   registries?: Record<string, RegistryConfig>
+  /** `network:` of tsctl.yaml, resolved; absent = no pod network (docs/networking.md) */
+  network?: NetworkConfig
 }

@@ -6,20 +6,30 @@ import {ExitCode, UserError, type Diagnostic} from '../errors.js'
 import {configFile, defaultPodSecurity, parseConfig, selectFiles, type PodSecurityConfig} from './config.js'
 import {applyDefaults} from './defaults.js'
 import {caFileProblem, type RegistryConfig} from './config-registries.js'
+import type {NetworkConfig} from '../net/config.js'
 import {readFile} from 'node:fs/promises'
 import type {CommitInfo, Desired, DesiredObject} from './desired.js'
 import {openCommit, type GitFile} from './git.js'
-import {keyOf} from './object.js'
+import {keyOf, type KubeObject} from './object.js'
 import {sortDiagnostics} from './report.js'
 import {inlineLocalhostProfiles} from './seccomp-localhost.js'
 import {validateDocuments} from './validate.js'
+import {validateNetwork} from './validate-network.js'
 import {parseYamlFile, type YamlDoc} from './yaml.js'
+import {openSopsManifests, type SecretKeysNeed} from '../secrets/open-manifests.js'
+import {useKeyFile} from '../secrets/keyring.js'
 
 export interface LoadOptions {
   /** the repository (a work tree or a bare repo); default: the current directory */
   repo: string
   /** a branch, tag, sha or any git revision naming a commit; default HEAD */
   ref?: string
+  /**
+   * SOPS-encrypted Secrets (src/secrets/): `require` (sync) makes a missing
+   * age key an error; `optional` (default: diff, validate) checks them only
+   * when a key is found. A wrong key or a bad MAC is an error either way.
+   */
+  secrets?: SecretKeysNeed
 }
 
 /**
@@ -39,6 +49,8 @@ export async function loadDesired(opts: LoadOptions): Promise<Desired> {
   let selection
   let podSecurity
   let registries: Record<string, RegistryConfig> | undefined
+  let network: NetworkConfig | undefined
+  let keyFile: string | undefined
   if (config) {
     const [{text}] = await reader.read([config])
     if (text === undefined) diagnostics.push({severity: 'error', file: configFile, message: 'tsctl.yaml is not UTF-8 text'})
@@ -48,8 +60,11 @@ export async function loadDesired(opts: LoadOptions): Promise<Desired> {
       selection = parsed.selection
       podSecurity = parsed.podSecurity
       registries = parsed.registries
+      network = parsed.network
+      keyFile = parsed.secrets?.keyFile
     }
   }
+  useKeyFile(keyFile, opts.repo)
   const selected = selectFiles(reader.entries.map((e) => e.path), selection)
   diagnostics.push(...selected.diagnostics)
   const wanted = new Set(selected.files)
@@ -76,9 +91,11 @@ export async function loadDesired(opts: LoadOptions): Promise<Desired> {
       else c.caPem = text
     }
   }
-  const desired = desiredFromFiles(files, reader.commit, diagnostics, podSecurity)
+  const desired = desiredFromFiles(files, reader.commit, diagnostics, podSecurity, opts.secrets)
   if (registries && Object.keys(registries).length) desired.registries = registries
-  const problems = await inlineLocalhostProfiles(desired.objects, async (paths) => {
+  if (network) desired.network = network
+  const netProblems = network ? validateNetwork(desired.objects, network) : []
+  const problems = netProblems.length ? netProblems : await inlineLocalhostProfiles(desired.objects, async (paths) => {
     const found = paths.map((p) => byPath.get(p)).filter((e): e is NonNullable<typeof e> => e !== undefined)
     const out = new Map<string, string | undefined>()
     for (const {entry, text} of await reader.read(found)) out.set(entry.path, text)
@@ -96,7 +113,7 @@ export async function loadDesired(opts: LoadOptions): Promise<Desired> {
  * `earlier` are diagnostics found before parsing (e.g. in tsctl.yaml).
  * Throws UserError (exit 2) when any diagnostic is an error.
  */
-export function desiredFromFiles(files: GitFile[], commit: CommitInfo, earlier: Diagnostic[] = [], podSecurity: PodSecurityConfig = defaultPodSecurity): Desired {
+export function desiredFromFiles(files: GitFile[], commit: CommitInfo, earlier: Diagnostic[] = [], podSecurity: PodSecurityConfig = defaultPodSecurity, secretKeys: SecretKeysNeed = 'optional'): Desired {
   const diagnostics = [...earlier]
   const docs: YamlDoc[] = []
   for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
@@ -104,6 +121,10 @@ export function desiredFromFiles(files: GitFile[], commit: CommitInfo, earlier: 
     diagnostics.push(...parsed.diagnostics)
     docs.push(...parsed.docs)
   }
+  // SOPS Secrets lose their sops: block for validation and get it back below: the state keeps them encrypted
+  const sops = openSopsManifests(docs, secretKeys)
+  diagnostics.push(...sops.diagnostics)
+  const sopsOf = new Map([...sops.metadata].map(([d, m]) => [`${d.file}\0${d.doc}`, m]))
   const validated = validateDocuments(docs, podSecurity)
   diagnostics.push(...validated.diagnostics)
   if (files.length === 0 && !diagnostics.some((d) => d.severity === 'error')) {
@@ -118,7 +139,12 @@ export function desiredFromFiles(files: GitFile[], commit: CommitInfo, earlier: 
       sorted,
     )
   }
-  const objects: DesiredObject[] = validated.objects.map((v) => ({object: applyDefaults(v.object), source: v.source}))
+  const objects: DesiredObject[] = validated.objects.map((v) => {
+    const object = applyDefaults(v.object)
+    const meta = sopsOf.get(`${v.source.file}\0${v.source.doc}`)
+    if (meta) (object as KubeObject & {sops?: unknown}).sops = meta
+    return {object, source: v.source}
+  })
   objects.sort((a, b) => {
     const ka = keyOf(a.object)
     const kb = keyOf(b.object)

@@ -3,6 +3,7 @@
  * select their own template, rollout strategies, cron schedules, Services,
  * ConfigMap/Secret data, claims and Nodes.
  */
+import {isEncryptedValue} from '../secrets/sops-tree.js'
 import {parseCron, validTimeZone} from '../reconcile/cron.js'
 import {checkConfigKey, checkDNS1123Label} from './names.js'
 import {type Checked, type Loose, seg} from './object-view.js'
@@ -146,7 +147,8 @@ function checkData(c: Checked, field: string, isBase64: boolean, report: Report)
     const p = `/${field}/${seg(k)}`
     const bad = checkConfigKey(k)
     if (bad) report.error(c.at, p, bad)
-    if (isBase64 && !base64.test(v.replace(/\s+/g, ''))) {
+    // a SOPS value (ENC[AES256_GCM,…]) is checked once decrypted (src/secrets/open-manifests.ts)
+    if (isBase64 && !isEncryptedValue(v) && !base64.test(v.replace(/\s+/g, ''))) {
       report.error(c.at, p, 'the value is not valid base64', c.kind === 'Secret' ? 'encode it (printf %s VALUE | base64 -w0), or put the plain value under stringData' : 'encode it with base64 -w0')
     }
   }

@@ -41,6 +41,7 @@ export function observedFromState(state: State, now: number): Observed {
     const node: ObservedNode = {name, reachable: !rec?.unreachableSince, observedAt: now, pods: []}
     if (rec?.unreachableSince) node.error = 'unreachable when last observed (from the state)'
     else if (rec?.capacity) node.capacity = rec.capacity
+    if (rec?.netHash) node.netHash = rec.netHash
     nodes[name] = node
   }
   for (const key of Object.keys(state.objects).sort()) {

@@ -46,7 +46,7 @@ export function simulateApply(observed: Observed, plan: Plan, state: State, now:
     } else if (a.type === 'updateFiles') {
       const p = node.pods.find((x) => x.namespace === ns && x.name === name)
       if (p) p.volumeHashes = {...(p.volumeHashes ?? {}), [a.volume]: a.contentHash}
-    }
+    } else if (a.type === 'network') node.netHash = a.hash
   }
   return out
 }

@@ -27,6 +27,8 @@ export function updateNodes(ctx: Ctx): void {
       rec.lastSeen = isoAt(obs.observedAt)
       delete rec.unreachableSince
       if (obs.capacity) rec.capacity = obs.capacity
+      if (obs.netHash) rec.netHash = obs.netHash
+      else delete rec.netHash
     } else if (obs) {
       rec.unreachableSince ??= isoAt(obs.observedAt)
       const since = msOf(rec.unreachableSince) ?? ctx.now

@@ -18,6 +18,10 @@ export interface ObservedNode {
   capacity?: {cpu: string; memory: string; pods: string}
   /** the host's architecture as image platforms name it (amd64, arm64), from status */
   arch?: string
+  /** hash of the network files the host has applied and still has in place (status `net` line; docs/networking.md) */
+  netHash?: string
+  /** the address the CLI reached the host on (status `addr` line, from $SSH_CONNECTION) */
+  address?: string
   pods: ObservedPod[]
 }
 

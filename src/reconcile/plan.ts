@@ -8,7 +8,7 @@ import type {KubeObject} from '../manifests/object.js'
  * (StatefulSet ordinals, rolling-update steps) comes from reconciling again
  * after observing, never from the executor.
  */
-export type Action = CreatePod | DeletePod | ReplacePod | UpdateFiles | DeleteClaim
+export type Action = CreatePod | DeletePod | ReplacePod | UpdateFiles | DeleteClaim | ConfigureNetwork
 
 interface ActionBase {
   node: string
@@ -58,6 +58,20 @@ export interface UpdateFiles extends ActionBase {
 export interface DeleteClaim extends ActionBase {
   type: 'deleteClaim'
   claim: string
+}
+
+/**
+ * Give a node its pod network files (bridge and IPAM config, routes to the
+ * other nodes, Service rules, names): docs/networking.md. Target `Node/NAME`.
+ * Runs before the node's other actions, so a pod that starts finds its
+ * network and a pod that stops has left the Service rules first.
+ */
+export interface ConfigureNetwork extends ActionBase {
+  type: 'network'
+  /** content hash of `files`, reported back by the host's status once applied */
+  hash: string
+  /** path (docs/networking.md) → content */
+  files: Record<string, string>
 }
 
 export interface Plan {

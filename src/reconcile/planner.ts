@@ -23,6 +23,7 @@ import type {Action, Plan} from './plan.js'
 import {observedPodOf, sameIncarnation} from './refresh.js'
 import {podVolumeHashes, volumeSource} from './spec-hash.js'
 import {configWaitOf} from './config-wait.js'
+import {networkActions} from './network-plan.js'
 import {asPod} from './status.js'
 import {ann, clone, isTerminal, nodeNameOf} from './util.js'
 
@@ -47,7 +48,7 @@ export type PlanSummary = Record<string, WorkloadBuckets>
 
 export const UNOWNED = '(unowned)'
 
-const order: Record<Action['type'], number> = {delete: 0, replace: 1, create: 2, updateFiles: 3, deleteClaim: 4}
+const order: Record<Action['type'], number> = {network: -1, delete: 0, replace: 1, create: 2, updateFiles: 3, deleteClaim: 4}
 
 /** The pod as the host should run it: spec and metadata; status is what the host reports, not an order. */
 function toRun(pod: KubeObject): KubeObject {
@@ -181,7 +182,7 @@ export function buildPlan(ctx: Ctx): {plan: Plan; summary: PlanSummary} {
       bucket(moved ? ctx.workloadOf(known!) : UNOWNED).stop.push(key)
     }
   }
-  actions.push(...ctx.extraActions)
+  actions.push(...ctx.extraActions, ...networkActions(ctx))
   actions.sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : order[a.type] - order[b.type] || (a.target < b.target ? -1 : a.target > b.target ? 1 : 0)))
   const sorted: PlanSummary = {}
   for (const k of Object.keys(summary).sort()) sorted[k] = summary[k]

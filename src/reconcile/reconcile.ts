@@ -7,7 +7,9 @@
  * Order within a pass: git objects → node lifecycle → observed pod status →
  * evictions from lost nodes → CronJobs → Deployments (with their
  * ReplicaSets) → ReplicaSets → StatefulSets → DaemonSets → Jobs →
- * scheduling → Endpoints → forget pods confirmed gone → plan.
+ * scheduling → pod IPs → Endpoints → forget pods confirmed gone → plan.
+ * With `network:` (docs/networking.md): cluster IPs and node ports after
+ * git, node pod CIDRs after the node lifecycle, pod IPs after scheduling.
  */
 import {pinExistingHolders, type ImagePins} from './image-pins.js'
 import type {Desired} from '../manifests/desired.js'
@@ -30,6 +32,7 @@ import {holdForMissingConfig} from './config-wait.js'
 import {finalizeDeleted, observedPodOf, refreshPods, sameIncarnation} from './refresh.js'
 import {ownedIndex, rolloutStatus, type OwnedIndex, type RolloutStatus} from '../rollout/verbs.js'
 import {schedulePending} from './scheduling.js'
+import {allocateNodeCIDRs, allocatePodIPs, allocateServices, recordNodeAddresses} from './network.js'
 
 export interface ReconcileOptions {
   /** stop the pods of objects removed from git, and pods owned by nothing (default true) */
@@ -93,9 +96,15 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     input.options?.nodeGraceMs ?? DEFAULT_NODE_GRACE_MS,
   )
   ctx.imageAnswers = input.images ?? {}
+  const net = input.desired.network
   applyGit(ctx)
+  if (net) allocateServices(ctx, net, input.state)
   pinExistingHolders(ctx)
   updateNodes(ctx)
+  if (net) {
+    allocateNodeCIDRs(ctx, net)
+    recordNodeAddresses(ctx)
+  }
   refreshPods(ctx)
   evictFromLostNodes(ctx)
   drainRemovedNodes(ctx)
@@ -107,6 +116,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   for (const o of ctx.list('Job')) syncJob(ctx, o)
   for (const o of ctx.list('CronJob')) finishCronJob(ctx, o)
   schedulePending(ctx)
+  if (net) allocatePodIPs(ctx)
   holdForMissingConfig(ctx, (pod) => {
     const r = observedPodOf(ctx, pod)
     return !r.reachable || (r.pod !== undefined && sameIncarnation(pod, r.pod))

@@ -22,9 +22,10 @@ import type {PodObject} from './status.js'
 export type ObjectIndex = Record<string, KubeObject>
 
 function configContent(objects: ObjectIndex, kind: 'ConfigMap' | 'Secret', ns: string, name: string): unknown {
-  const o = objects[objectKey(kind, ns, name)] as (KubeObject & {data?: unknown; binaryData?: unknown; stringData?: unknown}) | undefined
+  const o = objects[objectKey(kind, ns, name)] as (KubeObject & {data?: unknown; binaryData?: unknown; stringData?: unknown; sops?: unknown}) | undefined
   if (!o) return null
-  return {data: o.data ?? null, binaryData: o.binaryData ?? null, stringData: o.stringData ?? null}
+  // a SOPS Secret is kept encrypted (src/secrets/): its identity is its ciphertext and `sops:` block
+  return {data: o.data ?? null, binaryData: o.binaryData ?? null, stringData: o.stringData ?? null, ...(o.sops !== undefined ? {sops: o.sops} : {})}
 }
 
 function envRefs(spec: Partial<PodSpec> | undefined): Array<['ConfigMap' | 'Secret', string]> {

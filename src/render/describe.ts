@@ -2,9 +2,10 @@ import {type KubeObject, keyOf} from '../manifests/object.js'
 import type {State} from '../state/model.js'
 import {age} from './age.js'
 import {imageId, podImageDigest} from './images.js'
-import {byNsName, containerStatuses, controllerOf, field, objectsOfKind, podStatus, unschedulableMessage} from './kube.js'
+import {byNsName, containerStatuses, controllerOf, field, formatLabels, objectsOfKind, podStatus, unschedulableMessage} from './kube.js'
 import {maskObject} from './mask.js'
 import {renderTable} from './table.js'
+import {type EndpointSubsetLike, formatEndpoints, podIP} from './resource-table.js'
 import {A} from '../manifests/annotations.js'
 import {escapeControl as u, escapeControlMultiline} from './untrusted.js'
 
@@ -116,6 +117,113 @@ function indentAll(s: string, ind: string): string {
     .join('\n')
 }
 
+type ServicePort = {name?: string; port: number; targetPort?: number | string; nodePort?: number; protocol?: string; appProtocol?: string}
+
+/** kubectl's describeService lines after the metadata, with Endpoints read from the Endpoints object of the same name. */
+function serviceLines(o: KubeObject, state: State): Line[] {
+  const type = field<string>(o, 'spec.type') ?? 'ClusterIP'
+  const clusterIP = field<string>(o, 'spec.clusterIP')
+  const clusterIPs = field<string[]>(o, 'spec.clusterIPs') ?? (clusterIP ? [clusterIP] : [])
+  const ep = state.objects[`Endpoints/${o.metadata.namespace ?? 'default'}/${o.metadata.name}`]
+  const lines: Line[] = [['Selector', u(formatLabels(field(o, 'spec.selector')))], ['Type', u(type)]]
+  const policy = field<string>(o, 'spec.ipFamilyPolicy')
+  if (policy) lines.push(['IP Family Policy', u(policy)])
+  const families = field<string[]>(o, 'spec.ipFamilies')
+  if (families?.length) lines.push(['IP Families', u(families.join(','))])
+  lines.push(['IP', u(clusterIP ?? '')], ['IPs', u(clusterIPs.join(',')) || '<none>'])
+  const optional: Array<[string, string | undefined]> = [
+    ['External IPs', field<string[]>(o, 'spec.externalIPs')?.join(',')],
+    ['Desired LoadBalancer IP', field<string>(o, 'spec.loadBalancerIP')],
+    ['External Name', field<string>(o, 'spec.externalName')],
+    ['LoadBalancer Ingress', field<Array<{ip?: string; hostname?: string}>>(o, 'status.loadBalancer.ingress')?.map((i) => i.ip || i.hostname || '').join(', ')],
+  ]
+  for (const [k, v] of optional) if (v) lines.push([k, u(v)])
+  for (const p of field<ServicePort[]>(o, 'spec.ports') ?? []) {
+    const name = u(p.name || '<unset>')
+    const proto = u(p.protocol ?? 'TCP')
+    lines.push(['Port', `${name}  ${p.port}/${proto}`], ['TargetPort', `${u(String(p.targetPort ?? p.port))}/${proto}`])
+    if (p.appProtocol) lines.push(['AppProtocol', u(p.appProtocol)])
+    if (p.nodePort) lines.push(['NodePort', `${name}  ${p.nodePort}/${proto}`])
+    lines.push(['Endpoints', ep ? u(formatEndpoints(ep, new Set([p.name ?? '']))) : '<none>'])
+  }
+  lines.push(['Session Affinity', u(field<string>(o, 'spec.sessionAffinity') ?? 'None')])
+  // shown with the API server's defaults where tsctl's defaulting (src/manifests/defaults.ts) sets none
+  const external = field<string>(o, 'spec.externalTrafficPolicy') ?? (type === 'NodePort' || type === 'LoadBalancer' ? 'Cluster' : undefined)
+  if (external) lines.push(['External Traffic Policy', u(external)])
+  const internal = field<string>(o, 'spec.internalTrafficPolicy') ?? (type !== 'ExternalName' ? 'Cluster' : undefined)
+  if (internal) lines.push(['Internal Traffic Policy', u(internal)])
+  const hc = field<number>(o, 'spec.healthCheckNodePort')
+  if (hc) lines.push(['HealthCheck NodePort', String(hc)])
+  const ranges = field<string[]>(o, 'spec.loadBalancerSourceRanges')
+  if (ranges?.length) lines.push(['LoadBalancer Source Ranges', u(ranges.join(','))])
+  return lines
+}
+
+/** Why a pod is not a ready endpoint, from its own status: the first reason that holds. */
+function notEndpointReason(p: KubeObject, state: State): string {
+  if (p.metadata.deletionTimestamp) return 'terminating'
+  const phase = field<string>(p, 'status.phase')
+  if (phase === 'Succeeded' || phase === 'Failed') return `finished (${phase})`
+  if (!field<string>(p, 'spec.nodeName')) {
+    const why = unschedulableMessage(p)
+    return `not scheduled${why ? `: ${why}` : ''}`
+  }
+  if (!podIP(p, state.nodes)) return 'no IP yet'
+  const status = podStatus(p)
+  if (status.startsWith('Init:')) return `not ready: ${status}`
+  const statuses = new Map(containerStatuses(p).map((c) => [c.name, c]))
+  const specs = field<Array<{name: string; readinessProbe?: unknown}>>(p, 'spec.containers') ?? []
+  const waiting = specs
+    .filter((c) => !statuses.get(c.name)?.ready)
+    .map((c) => {
+      const st = statuses.get(c.name)?.state
+      const t = st?.terminated
+      const why = st?.waiting ? (st.waiting.reason ?? 'waiting') : t ? (t.reason ?? `exit code ${t.exitCode}`) : st?.running ? (c.readinessProbe ? 'readiness probe failing' : 'running') : 'no status yet'
+      return `container ${c.name} not ready (${why})`
+    })
+  if (waiting.length) return `not ready: ${waiting.join(', ')}`
+  const cond = (field<Array<{type: string; status: string; reason?: string}>>(p, 'status.conditions') ?? []).find((c) => c.type === 'Ready')
+  if (!cond) return 'not ready: no Ready condition yet'
+  if (cond.status !== 'True') return `not ready: condition Ready is ${cond.status}${cond.reason ? ` (${cond.reason})` : ''}`
+  return 'ready, not in the Endpoints yet'
+}
+
+/**
+ * tsctl's addition to kubectl's describe service: every pod the selector
+ * matches, or the Endpoints list as not ready, that receives no traffic,
+ * with the reason. Undefined for a Service without a selector (its
+ * endpoints are not tsctl's to explain).
+ */
+function notEndpoints(svc: KubeObject, state: State): string | undefined {
+  const sel = field<Record<string, string>>(svc, 'spec.selector')
+  if (!sel || Object.keys(sel).length === 0) return undefined
+  const ns = svc.metadata.namespace ?? 'default'
+  const ep = state.objects[`Endpoints/${ns}/${svc.metadata.name}`]
+  const subsets = field<EndpointSubsetLike[]>(ep, 'subsets') ?? []
+  type Ref = {ip?: string; targetRef?: {name?: string; uid?: string}}
+  const ready = new Set<string>()
+  const listedNotReady = new Map<string, Ref>()
+  for (const ss of subsets) {
+    for (const a of (ss.addresses ?? []) as Ref[]) if (a.ip && a.targetRef?.name) ready.add(a.targetRef.name)
+    for (const a of (ss.notReadyAddresses ?? []) as Ref[]) if (a.targetRef?.name) listedNotReady.set(a.targetRef.name, a)
+  }
+  const pods = new Map<string, KubeObject>()
+  for (const p of objectsOfKind(state, 'Pod')) {
+    if ((p.metadata.namespace ?? 'default') !== ns) continue
+    if (listedNotReady.has(p.metadata.name) || Object.entries(sel).every(([k, v]) => p.metadata.labels?.[k] === v)) pods.set(p.metadata.name, p)
+  }
+  const rows: Array<[string, string]> = []
+  for (const name of new Set([...pods.keys(), ...listedNotReady.keys()])) {
+    if (ready.has(name) && !listedNotReady.has(name)) continue
+    const p = pods.get(name)
+    const ip = p ? podIP(p, state.nodes) : listedNotReady.get(name)?.ip
+    const reason = p ? notEndpointReason(p, state) : 'not ready (the pod is no longer in the state)'
+    rows.push([`${u(name)}${ip ? ` (${u(ip)})` : ''}`, listedNotReady.has(name) && reason.startsWith('ready') ? 'listed as not ready' : u(reason)])
+  }
+  rows.sort((a, b) => (a[0] < b[0] ? -1 : 1))
+  return rows.length ? 'Not endpoints:\n' + block(rows, '  ') : 'Not endpoints:  <none>'
+}
+
 /**
  * `tsctl describe KIND/NAME`: kubectl's layout (Name, Namespace, Labels,
  * Annotations, kind-specific parts, Events) from the state. Secrets show
@@ -138,7 +246,12 @@ export function renderDescribe(obj: KubeObject, state: State, now: number): stri
       const nodeObj = node ? state.objects[`Node/${node}`] : undefined
       head.push(['Node', node ? u(`${node}${nodeObj ? `/${field<string>(nodeObj, 'spec.address') ?? ''}` : ''}`) : '<none>'])
       head.push(['Status', u(podStatus(o))])
-      head.push(['IP', u(field<string>(o, 'status.podIP') ?? '<none>')])
+      // kubectl: `IP:` empty until the pod has one, then `IPs:` with one `IP:` line per address
+      const ip = podIP(o, state.nodes)
+      const ips = field<Array<{ip: string}>>(o, 'status.podIPs')?.map((x) => x.ip) ?? (ip ? [ip] : [])
+      head.push(['IP', u(ip ?? '')])
+      if (ips.length) head.push(['IPs', ''], ...ips.map((x) => `  IP:  ${u(x)}`))
+      else head.push(['IPs', '<none>'])
       const why = unschedulableMessage(o)
       if (why) head.push(['Reason', u(why)])
       const statuses = new Map(containerStatuses(o).map((c) => [c.name, c]))
@@ -183,13 +296,26 @@ export function renderDescribe(obj: KubeObject, state: State, now: number): stri
       break
     }
     case 'Service': {
-      head.push(['Selector', kv(field(o, 'spec.selector'))], ['Type', field<string>(o, 'spec.type') ?? 'ClusterIP'])
-      for (const p of field<Array<{name?: string; port: number; targetPort?: unknown; nodePort?: number; protocol?: string}>>(o, 'spec.ports') ?? []) {
-        head.push(['Port', `${u(p.name ?? '<unset>')}  ${p.port}/${p.protocol ?? 'TCP'}`], ['TargetPort', `${p.targetPort ?? p.port}/${p.protocol ?? 'TCP'}`])
-        if (p.nodePort) head.push(['NodePort', `${u(p.name ?? '<unset>')}  ${p.nodePort}/${p.protocol ?? 'TCP'}`])
-      }
-      const eps = field<string[]>(o, 'status.endpoints')
-      if (eps) head.push(['Endpoints', eps.map(u).join(',') || '<none>'])
+      head.push(...serviceLines(o, state))
+      const not = notEndpoints(o, state)
+      if (not) sections.push(not)
+      break
+    }
+    case 'Endpoints': {
+      // kubectl's describeEndpoints
+      const subsets = field<EndpointSubsetLike[]>(o, 'subsets') ?? []
+      const ipsOf = (as: Array<{ip?: string}> | undefined) => (as ?? []).map((a) => u(a.ip ?? '')).join(',') || '<none>'
+      sections.push(
+        'Subsets:' +
+          subsets
+            .map((ss) => {
+              const inner: Line[] = [['Addresses', ipsOf(ss.addresses)], ['NotReadyAddresses', ipsOf(ss.notReadyAddresses)]]
+              const ports = ss.ports ?? []
+              if (ports.length) inner.push('Ports:', ...indentAll(renderTable(['Name', 'Port', 'Protocol'], [['----', '----', '--------'], ...ports.map((p) => [u(p.name || '<unset>'), String(p.port), u(p.protocol ?? 'TCP')])]).trimEnd(), '  ').split('\n'))
+              return '\n' + block(inner, '  ') + '\n'
+            })
+            .join(''),
+      )
       break
     }
     case 'ConfigMap':
@@ -197,8 +323,11 @@ export function renderDescribe(obj: KubeObject, state: State, now: number): stri
       const data = {...(field<Record<string, string>>(obj, 'data') ?? {}), ...(field<Record<string, string>>(obj, 'stringData') ?? {})}
       if (o.kind === 'Secret') {
         head.push(['Type', field<string>(o, 'type') ?? 'Opaque'])
+        // a SOPS Secret is kept encrypted (docs/secrets.md): who can decrypt it instead of sizes
+        const sops = field<{age?: Array<{recipient?: string}>}>(obj, 'sops')
+        if (sops) head.push(['Encryption', u(`SOPS, age: ${(sops.age ?? []).map((a) => a.recipient).join(', ')}`)])
         // sizes, as kubectl does; the values never leave the state
-        sections.push('Data\n====\n' + (Object.keys(data).sort().map((k) => `${u(k)}:  ${Buffer.from(data[k] ?? '', 'base64').length} bytes`).join('\n') || '<none>'))
+        sections.push('Data\n====\n' + (Object.keys(data).sort().map((k) => `${u(k)}:  ${sops ? '(encrypted)' : `${Buffer.from(data[k] ?? '', 'base64').length} bytes`}`).join('\n') || '<none>'))
       } else {
         sections.push('Data\n====\n' + (Object.keys(data).sort().map((k) => `${u(k)}:\n----\n${escapeControlMultiline(data[k] ?? '')}`).join('\n\n') || '<none>'))
       }
@@ -215,6 +344,11 @@ export function renderDescribe(obj: KubeObject, state: State, now: number): stri
       head.push(['Taints', taints.length ? taints.map((t) => u(`${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`)).join('\n') : '<none>'])
       const cap = field<Record<string, string>>(o, 'spec.capacity') ?? rec?.capacity
       head.push(['Capacity', cap ? kv(cap as Record<string, string>, ': ') : '<unknown>'])
+      // reconcile writes the node's block of the pod range onto the Node (docs/networking.md)
+      const podCIDR = field<string>(o, 'spec.podCIDR') ?? rec?.podCIDR
+      const podCIDRs = field<string[]>(o, 'spec.podCIDRs') ?? (podCIDR ? [podCIDR] : [])
+      if (podCIDR) head.push(['PodCIDR', u(podCIDR)])
+      if (podCIDRs.length) head.push(['PodCIDRs', u(podCIDRs.join(','))])
       const pods = objectsOfKind(state, 'Pod').filter((p) => field(p, 'spec.nodeName') === m.name).sort(byNsName)
       sections.push(
         `Non-terminated Pods:  (${pods.length} in total)\n` +

@@ -1,4 +1,5 @@
 import type {Diagnostic} from '../errors.js'
+import {withoutAllocations} from '../reconcile/network.js'
 import type {CommitInfo, Desired} from '../manifests/desired.js'
 import {type KubeObject, keyOf} from '../manifests/object.js'
 import type {Plan} from '../reconcile/plan.js'
@@ -196,7 +197,7 @@ export function diffObjects(desired: Desired, before: State): ObjectDiff[] {
     const base = {key, kind: object.kind, ...(object.metadata.namespace ? {namespace: object.metadata.namespace} : {}), name: object.metadata.name, source: {file: source.file, line: source.line, col: source.col}}
     if (!old) out.push({...base, change: 'add', fields: []})
     else {
-      const fields = diffFields(old, object)
+      const fields = diffFields(withoutAllocations(old, object), object)
       if (fields.length) out.push({...base, change: 'change', fields})
     }
   }

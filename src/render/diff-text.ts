@@ -42,7 +42,7 @@ export function imagesLine(images: PinnedImage[]): string {
 
 const objSign = {add: '+', change: '~', remove: '-'} as const
 const podSign = {new: '+', replaced: '~', unchanged: '=', deleted: '-'} as const
-const actionSign: Record<string, string> = {create: '+', replace: '~', delete: '-', updateFiles: '~', deleteClaim: '-'}
+const actionSign: Record<string, string> = {create: '+', replace: '~', delete: '-', updateFiles: '~', deleteClaim: '-', network: '~'}
 
 /**
  * The terminal rendering of `tsctl diff`: header, object diff with field

@@ -1,5 +1,6 @@
 import type {KubeObject} from '../manifests/object.js'
 import {SENSITIVE, isSensitivePath} from './mask.js'
+import {secretsForDiff} from '../secrets/diff-view.js'
 
 /** One changed leaf (or subtree) of an object. Secret values are already masked. */
 /** One object's change between the state and the commit. */
@@ -52,7 +53,10 @@ export function comparable(o: KubeObject): Record<string, unknown> {
  */
 export function diffFields(before: KubeObject, after: KubeObject): FieldChange[] {
   const out: FieldChange[] = []
-  walk(comparable(before), comparable(after), '', out)
+  // SOPS Secrets: plaintext compared in memory with a key, ciphertexts and the MAC without (src/secrets/diff-view.ts)
+  const s = after.kind === 'Secret' ? secretsForDiff(before, after) : {before, after, reencrypted: false}
+  walk(comparable(s.before), comparable(s.after), '', out)
+  if (s.reencrypted) out.push({path: 'sops', op: 'change', before: 'encrypted', after: 're-encrypted, same values'})
   const kind = after.kind
   return out.map((c) => (isSensitivePath(kind, c.path) ? maskChange(c) : c))
 }

@@ -34,7 +34,7 @@ export function renderSyncSummary(r: SyncResult, p: Palette): string {
 export function renderDryRunPlan(r: SyncResult, p: Palette): string {
   const actions = r.plan?.actions ?? []
   if (!actions.length) return `No changes: ${u(r.commit.sha.slice(0, 7))} "${u(r.commit.subject)}" is what the hosts run.\n`
-  const sign = {create: p.add('+'), delete: p.remove('-'), replace: p.change('~'), updateFiles: p.change('~'), deleteClaim: p.remove('-')}
+  const sign = {create: p.add('+'), delete: p.remove('-'), replace: p.change('~'), updateFiles: p.change('~'), deleteClaim: p.remove('-'), network: p.change('~')}
   let out = `Plan (first step) for ${u(r.commit.sha.slice(0, 7))} "${u(r.commit.subject)}":\n`
   let node = ''
   for (const a of actions) {
@@ -43,6 +43,6 @@ export function renderDryRunPlan(r: SyncResult, p: Palette): string {
     out += `  ${sign[a.type]} ${a.type} ${u(a.target)}  ${p.dim(`(${u(a.reason)})`)}\n`
   }
   const count = (t: string) => actions.filter((a) => a.type === t).length
-  out += `Dry run: ${count('create')} to create, ${count('replace')} to replace, ${count('delete')} to delete, ${count('updateFiles')} to update in place; nothing was changed.\n`
+  out += `Dry run: ${count('create')} to create, ${count('replace')} to replace, ${count('delete')} to delete, ${count('updateFiles')} to update in place${count('network') ? `, ${count('network')} node network(s) to configure` : ''}; nothing was changed.\n`
   return out
 }

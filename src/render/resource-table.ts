@@ -34,7 +34,7 @@ const columns: Record<string, Column[]> = {
     {header: 'STATUS', cell: podStatus},
     {header: 'RESTARTS', cell: (o) => String(podRestarts(o))},
     AGE,
-    {header: 'IP', wide: true, cell: (o) => field<string>(o, 'status.podIP') ?? '<none>'},
+    {header: 'IP', wide: true, cell: (o, t) => podIP(o, t.nodes) ?? '<none>'},
     {header: 'NODE', wide: true, cell: (o) => field<string>(o, 'spec.nodeName') ?? '<none>'},
     // not in kubectl's pod table: the digest each pod runs, shortened, which a tag alone does not say
     {
@@ -116,18 +116,14 @@ const columns: Record<string, Column[]> = {
   ],
   Service: [
     {header: 'TYPE', cell: (o) => field<string>(o, 'spec.type') ?? 'ClusterIP'},
-    {header: 'CLUSTER-IP', cell: (o) => field<string>(o, 'spec.clusterIP') ?? '<none>'},
-    {header: 'EXTERNAL-IP', cell: (o) => (field<string[]>(o, 'spec.externalIPs') ?? []).join(',') || '<none>'},
-    {
-      header: 'PORT(S)',
-      cell: (o) =>
-        (field<Array<{port: number; nodePort?: number; protocol?: string}>>(o, 'spec.ports') ?? [])
-          .map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`)
-          .join(',') || '<none>',
-    },
+    // kubectl reads clusterIPs[0]: `None` for a headless Service, `<none>` while none is allocated
+    {header: 'CLUSTER-IP', cell: (o) => field<string[]>(o, 'spec.clusterIPs')?.[0] ?? field<string>(o, 'spec.clusterIP') ?? '<none>'},
+    {header: 'EXTERNAL-IP', cell: (o, t) => serviceExternalIP(o, t.wide)},
+    {header: 'PORT(S)', cell: (o) => servicePorts(o) || '<none>'},
     AGE,
     {header: 'SELECTOR', wide: true, cell: (o) => formatLabels(field(o, 'spec.selector'))},
   ],
+  Endpoints: [{header: 'ENDPOINTS', cell: (o) => formatEndpoints(o)}, AGE],
   ConfigMap: [{header: 'DATA', cell: (o) => String(Object.keys(field(o, 'data') ?? {}).length + Object.keys(field(o, 'binaryData') ?? {}).length)}, AGE],
   Secret: [
     {header: 'TYPE', cell: (o) => field<string>(o, 'type') ?? 'Opaque'},
@@ -145,6 +141,8 @@ const columns: Record<string, Column[]> = {
     },
     {header: 'ADDRESS', cell: (o) => field<string>(o, 'spec.address') ?? '<none>'},
     AGE,
+    // kubectl's first -o wide column; the IPv4 address reconcile routes the node's pods through (state.nodes)
+    {header: 'INTERNAL-IP', wide: true, cell: (o, t) => t.nodes?.[o.metadata.name]?.address ?? '<none>'},
     {header: 'CPU', wide: true, cell: (o, t) => field<string>(o, 'spec.capacity.cpu') ?? t.nodes?.[o.metadata.name]?.capacity?.cpu ?? '<unknown>'},
     {header: 'MEMORY', wide: true, cell: (o, t) => field<string>(o, 'spec.capacity.memory') ?? t.nodes?.[o.metadata.name]?.capacity?.memory ?? '<unknown>'},
     {header: 'LABELS', wide: true, cell: (o) => formatLabels(o.metadata.labels)},
@@ -165,6 +163,88 @@ const columns: Record<string, Column[]> = {
   ],
   Namespace: [{header: 'STATUS', cell: (o) => field<string>(o, 'status.phase') ?? 'Active'}, AGE],
   ControllerRevision: [{header: 'CONTROLLER', cell: (o) => o.metadata.ownerReferences?.[0] ? `${o.metadata.ownerReferences[0].kind.toLowerCase()}.apps/${o.metadata.ownerReferences[0].name}` : '<none>'}, {header: 'REVISION', cell: (o) => num(field(o, 'revision'))}, AGE],
+}
+
+/**
+ * A pod's IP: what its host reports (status.podIP, kubectl's source), else
+ * the address reconcile allocated at binding (`tsctl.io/pod-ip`, which the
+ * host then configures), else for a hostNetwork pod its node's address: the
+ * same order the Endpoints controller reads, so `get pods -o wide` and
+ * `get endpoints` agree before the host has reported.
+ */
+export function podIP(o: KubeObject, nodes?: Record<string, NodeRecord>): string | undefined {
+  const hostNetwork = field<boolean>(o, 'spec.hostNetwork') ? nodes?.[field<string>(o, 'spec.nodeName') ?? '']?.address : undefined
+  return field<string>(o, 'status.podIP') ?? o.metadata.annotations?.[A.podIP] ?? hostNetwork
+}
+
+type ServicePortLike = {name?: string; port: number; nodePort?: number; protocol?: string}
+type EndpointAddressLike = {ip?: string}
+/** core/v1 EndpointSubset as the Endpoints controller writes it (src/reconcile/controllers/endpoints.ts). */
+export interface EndpointSubsetLike {
+  addresses?: EndpointAddressLike[]
+  notReadyAddresses?: EndpointAddressLike[]
+  ports?: Array<{name?: string; port: number; protocol?: string}>
+}
+
+/** kubectl's loadBalancerWidth: the LoadBalancer ingress list is clipped to it outside -o wide. */
+const LOAD_BALANCER_WIDTH = 16
+
+/** kubectl's getServiceExternalIP. tsctl has no cloud load balancer, so a LoadBalancer stays `<pending>` unless its status says otherwise. */
+function serviceExternalIP(o: KubeObject, wide: boolean): string {
+  const external = field<string[]>(o, 'spec.externalIPs') ?? []
+  switch (field<string>(o, 'spec.type') ?? 'ClusterIP') {
+    case 'ClusterIP':
+    case 'NodePort':
+      return external.join(',') || '<none>'
+    case 'LoadBalancer': {
+      const ingress = field<Array<{ip?: string; hostname?: string}>>(o, 'status.loadBalancer.ingress') ?? []
+      let lb = [...new Set(ingress.map((i) => i.ip || i.hostname || '').filter(Boolean))].sort().join(',')
+      if (!wide && lb.length > LOAD_BALANCER_WIDTH) lb = lb.slice(0, LOAD_BALANCER_WIDTH - 3) + '...'
+      return [...(lb ? lb.split(',') : []), ...external].join(',') || '<pending>'
+    }
+    case 'ExternalName':
+      return field<string>(o, 'spec.externalName') ?? ''
+    default:
+      return '<unknown>'
+  }
+}
+
+/** kubectl's makePortString: `80/TCP`, `80:30080/TCP` with a node port, comma-separated. */
+export function servicePorts(o: KubeObject): string {
+  return (field<ServicePortLike[]>(o, 'spec.ports') ?? []).map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(',')
+}
+
+/** net.JoinHostPort: an IPv6 address in brackets. */
+const hostPort = (ip: string, port: number) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`)
+
+/**
+ * kubectl's formatEndpoints: the ready addresses as `ip:port` for every port
+ * (only the ports named in PORTS when given; `""` is an unnamed port), at
+ * most 3, then ` + N more...`; `<none>` without subsets, empty when no
+ * address is ready. A subset without ports (headless) lists bare IPs.
+ * Deviation: an address without an IP (the pod has none yet) is left out
+ * rather than printed as `:80`.
+ */
+export function formatEndpoints(ep: KubeObject, ports?: ReadonlySet<string>): string {
+  const subsets = field<EndpointSubsetLike[]>(ep, 'subsets') ?? []
+  if (subsets.length === 0) return '<none>'
+  const max = 3
+  const list: string[] = []
+  let count = 0
+  for (const ss of subsets) {
+    const ips = (ss.addresses ?? []).map((a) => a.ip).filter((ip): ip is string => !!ip)
+    if (!ss.ports?.length) {
+      count += ips.length
+      for (const ip of ips) if (list.length < max) list.push(ip)
+      continue
+    }
+    for (const port of ss.ports) {
+      if (ports && !ports.has(port.name ?? '')) continue
+      count += ips.length
+      for (const ip of ips) if (list.length < max) list.push(hostPort(ip, port.port))
+    }
+  }
+  return count > max ? `${list.join(',')} + ${count - max} more...` : list.join(',')
 }
 
 /** The `tsctl get` table for objects of one kind (already filtered and sorted). */

@@ -26,7 +26,7 @@ type Workload = DeploymentObject | StatefulSetObject | DaemonSetObject
 /** Every status field a rollout verb reads, of whichever workload kind. */
 type AnyWorkloadStatus = Partial<DeploymentStatus & StatefulSetStatus & DaemonSetStatus>
 /** What `tsctl.io/config-snapshot` holds per ConfigMap/Secret (spec-hash.ts configSnapshot). */
-type ConfigContent = Record<'data' | 'binaryData' | 'stringData', unknown>
+type ConfigContent = Record<'data' | 'binaryData' | 'stringData' | 'sops', unknown>
 
 export interface RevisionInfo {
   revision: number
@@ -121,7 +121,8 @@ export function rolloutUndo(state: State, key: string, toRevision?: number): Rol
       const ckey = objectKey(k, nw.metadata.namespace, name)
       const c = next.objects[ckey]
       if (!c) continue
-      for (const f of ['data', 'binaryData', 'stringData'] as const) {
+      // a SOPS Secret comes back encrypted, with its own sops: block (re-decrypted when its pods are compiled)
+      for (const f of ['data', 'binaryData', 'stringData', 'sops'] as const) {
         if (content[f] === null || content[f] === undefined) delete c[f]
         else c[f] = content[f]
       }

@@ -2,7 +2,7 @@ import {readFile} from 'node:fs/promises'
 import {UserError} from '../errors.js'
 import {type SavedPlan, planHash, savedPlanApiVersion} from './saved-plan.js'
 
-const actionTypes = new Set(['create', 'delete', 'replace', 'updateFiles', 'deleteClaim'])
+const actionTypes = new Set(['create', 'delete', 'replace', 'updateFiles', 'deleteClaim', 'network'])
 
 /**
  * Reads a plan written by `tsctl diff --out`. Throws UserError (exit 2) when

@@ -13,12 +13,26 @@ export interface LockInfo {
   id: string
   /** ISO; after it the lock may be taken over (git backend: renewed while held) */
   expires?: string
-  /** the manifests commit the operation is applying, when known (git backend) */
+  /** the manifests commit the operation is applying, when known (git and etcd backends) */
   commit?: string
+  /** etcd backend: the TTL of the lease the lock lives on (renewed while held; a dead holder's lock frees after it) */
+  ttlSeconds?: number
 }
 
 /**
- * Where the state lives: `file` (default), `git` (a ref of the manifests repo), later `etcd`.
+ * What a caller knows about a write (the etcd backend uses it; file and git
+ * write the whole state anyway and ignore it). `changed`: the objectKeys of
+ * the objects that may differ from the last state read or written through
+ * this backend object; every other object present in both is promised
+ * unchanged, so it is not even serialised. Without a hint every object is
+ * compared.
+ */
+export interface WriteHint {
+  changed?: string[]
+}
+
+/**
+ * Where the state lives: `file` (default), `git` (a ref of the manifests repo), `etcd` (keys under a prefix).
  * Writes are atomic (a reader sees the old state or the new, never half)
  * and refuse to go backwards (a serial not newer, another lineage).
  */
@@ -27,10 +41,11 @@ export interface StateBackend {
   describe(): string
   /** null when no state exists yet */
   read(): Promise<State | null>
-  write(state: State): Promise<void>
+  /** `hint` lets a delta-writing backend (etcd) skip objects the caller did not touch; others ignore it. */
+  write(state: State, hint?: WriteHint): Promise<void>
   /**
    * Takes the exclusive lock or throws LockedError naming the holder.
-   * `opts.commit` (the commit being applied) is recorded where the backend keeps it (git).
+   * `opts.commit` (the commit being applied) is recorded where the backend keeps it (git, etcd).
    */
   lock(operation: string, opts?: {commit?: string}): Promise<LockInfo>
   /** Releases our lock; `force` removes anyone's (`tsctl state unlock`). */

@@ -43,6 +43,12 @@ export interface NodeRecord {
   /** detected from the host when the Node manifest gives none */
   capacity?: {cpu: string; memory: string; pods: string}
   info?: Record<string, string>
+  /** the node's block of the cluster pod range (docs/networking.md); stable while the node is in git */
+  podCIDR?: string
+  /** the node's IPv4 address other nodes route its pods through: spec.address when an IP, else what the host reported */
+  address?: string
+  /** hash of the network files the host last reported (or was last given): what `diff --offline` compares */
+  netHash?: string
 }
 
 /** Kubernetes-style event, as `tsctl describe` shows it. */

@@ -2,7 +2,7 @@ import {HostError} from '../errors.js'
 import type {KubeObject} from '../manifests/object.js'
 import type {Observed, ObservedNode} from '../reconcile/observed.js'
 import type {Hosts} from './executor/hosts.js'
-import {hostCapacity, parseStatus} from '../host/status-lines.js'
+import {hostCapacity, parseArch, parseNodeNet, parseStatus} from '../host/status-lines.js'
 import {isLocalNode} from '../transport/index.js'
 
 export type NodeCapacity = NonNullable<ObservedNode['capacity']>
@@ -73,7 +73,9 @@ export async function observe(nodes: KubeObject[], opts: ObserveOptions): Promis
         let r = await client.transport.exec([client.runtimePath, '--root', client.root, 'status'], {timeoutMs})
         if (r.code === 127 || r.code === 126) r = await client.run(['status'], {timeoutMs})
         if (r.code !== 0) throw new HostError(name, `tsctl-runtime status failed (exit ${r.code}): ${r.stderr.trim()}`)
-        const pods = parseStatus(r.stdout.toString())
+        const text = r.stdout.toString()
+        const pods = parseStatus(text)
+        const arch = parseArch(text)
         // Unknown = its supervisor is gone: the last "ready" the host recorded is stale.
         for (const p of pods) {
           if (p.phase !== 'Unknown') continue
@@ -85,7 +87,7 @@ export async function observe(nodes: KubeObject[], opts: ObserveOptions): Promis
           capacity = capacityFromInfo(await client.info())
           if (capacity) caps.set(name, capacity)
         }
-        return {name, reachable: true, observedAt: now(), pods, ...(capacity ? {capacity} : {})}
+        return {name, reachable: true, observedAt: now(), pods, ...(capacity ? {capacity} : {}), ...(arch ? {arch} : {}), ...parseNodeNet(text)}
       }
       return await withTimeout(work(), timeoutMs, 'install, status')
     } catch (e) {

@@ -23,7 +23,7 @@ export function recordOutcome(state: State, a: Action, outcome: ActionOutcome, n
   const time = new Date(now).toISOString()
   const add = (type: StateEvent['type'], reason: string, message: string) => event(state, {time, type, reason, object: a.target, message})
   if (!outcome.ok) {
-    const reason = {create: 'FailedCreate', replace: 'FailedCreate', delete: 'FailedKill', updateFiles: 'FailedUpdate', deleteClaim: 'FailedDelete'}[a.type]
+    const reason = {create: 'FailedCreate', replace: 'FailedCreate', delete: 'FailedKill', updateFiles: 'FailedUpdate', deleteClaim: 'FailedDelete', network: 'FailedConfigureNetwork'}[a.type]
     add('Warning', reason, `${a.node}: ${outcome.error ?? 'failed'}`)
     return
   }
@@ -54,6 +54,10 @@ export function recordOutcome(state: State, a: Action, outcome: ActionOutcome, n
       break
     case 'deleteClaim':
       add('Normal', 'Deleted', `claim directory removed from ${a.node}`)
+      break
+    case 'network':
+      add('Normal', 'NetworkConfigured', `pod network files ${a.hash.slice(0, 8)} applied on ${a.node}`)
+      if (state.nodes[a.node]) state.nodes[a.node].netHash = a.hash
       break
   }
 }

@@ -190,7 +190,7 @@ export async function sync(opts: SyncOptions): Promise<SyncResult> {
   try {
     const {loadDesired} = await import('../manifests/load.js')
     const {reconcile} = await import('../reconcile/reconcile.js')
-    const desired = await loadDesired({repo: opts.repo, ref: opts.ref})
+    const desired = await loadDesired({repo: opts.repo, ref: opts.ref, secrets: dryRun ? 'optional' : 'require'})
     const stored = await backend.read()
     const writer = new StateWriter(backend, stored ?? emptyState(randomUUID()), stored)
     // the commit's Nodes and those leaving it that must first be drained
@@ -378,6 +378,7 @@ export async function sync(opts: SyncOptions): Promise<SyncResult> {
         hosts,
         state: () => writer.state,
         images,
+        ...(desired.network ? {network: desired.network} : {}),
         layers,
         concurrency: opts.concurrency,
         skipNodes: failedNodes,

@@ -31,9 +31,12 @@ export default class NodesCheck extends TsctlCommand {
     const {TransportPool, sshOptionsFromEnv} = await import('../../transport/index.js')
     const local: KubeObject = {apiVersion: 'v1', kind: 'Node', metadata: {name: 'local'}, spec: {address: 'local'}}
     let nodes: KubeObject[] = [local]
+    // `local` alone asks no repo: whether the pod network is on is unknown (its parts are warnings)
+    let network: boolean | undefined
     if (args.node !== 'local') {
       const {loadDesired} = await import('../../manifests/load.js')
       const desired = await loadDesired({repo: flags.repo, ref: flags.ref})
+      network = desired.network !== undefined
       const all = desired.objects.map((o) => o.object).filter((o) => o.kind === 'Node')
       nodes = args.node ? all.filter((n) => n.metadata.name === args.node) : all
       if (args.node && nodes.length === 0) throw new UserError(`no Node named ${args.node} in the manifests at ${flags.ref}`, ExitCode.invalid, [], `known nodes: ${all.map((n) => n.metadata.name).join(', ') || 'none'}; \`local\` checks this machine`)
@@ -45,7 +48,7 @@ export default class NodesCheck extends TsctlCommand {
     const results = await Promise.all(nodes.map(async (n) => {
       const transport = pool.get(n) // an unsafe spec.ssh is the user's error (exit 2), not an unreachable host
       try {
-        return await checkNode(new RuntimeClient(transport, {root: flags.root}))
+        return await checkNode(new RuntimeClient(transport, {root: flags.root}), network === undefined ? {} : {network})
       } catch (e) {
         return {node: n.metadata.name, ok: false, problems: [`unreachable: ${(e as Error).message}`], warnings: [], facts: {}}
       }

@@ -8,9 +8,11 @@ export default class StateShow extends TsctlCommand {
   static examples = [
     {description: 'Summary of the state beside the manifests', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'The whole state of another file, as JSON', command: '<%= config.bin %> <%= command.id %> --state /var/lib/fleet/state.json -o json'},
+    {description: 'The state on an etcd prefix (any backend: file:PATH, git:REMOTE#REF, etcd://HOST:PORT/PREFIX)', command: '<%= config.bin %> <%= command.id %> --from etcd://127.0.0.1:2379/tsctl/prod'},
   ]
   static flags = {
     output: Flags.option({char: 'o', description: 'output format', options: ['text', 'json', 'yaml'] as const, default: 'text' as const})(),
+    from: Flags.string({description: 'read this state instead: file:PATH, git[:REMOTE][#REF] or etcd://HOST:PORT/PREFIX (as state migrate names them)'}),
   }
 
   async run(): Promise<void> {
@@ -18,7 +20,11 @@ export default class StateShow extends TsctlCommand {
     this.outputFormat = flags.output
     const {readState} = await import('../../cli/context.js')
     const {maskState} = await import('../../render/mask.js')
-    const {backend, state} = await readState(flags, (m) => this.warnLine(m))
+    const warn = (m: string) => this.warnLine(m)
+    const {backend, state} = flags.from ? await (async () => {
+      const b = (await import('../../state/address.js')).openStateAddress(flags.from!, {repo: flags.repo, warn})
+      return {backend: b, state: await b.read()}
+    })() : await readState(flags, warn)
     const lock = await backend.lockInfo()
     const masked = state ? maskState(state) : null
     if (flags.output !== 'text') {

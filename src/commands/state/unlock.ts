@@ -4,11 +4,12 @@ import {TsctlCommand} from '../../cli/base.js'
 /** `tsctl state unlock`: remove a stale lock, or anyone's with --force. */
 export default class StateUnlock extends TsctlCommand {
   static summary = 'Remove the state lock: a stale one (its process is gone) by default, anyone\'s with --force.'
-  static description = 'Without --force the lock is removed only when its holder ran on this host and that process no longer exists, or (git backend) when it is past its expiry; otherwise the command names the holder and exits 3. --force removes any lock: make sure its holder is really gone first.'
+  static description = 'Without --force the lock is removed only when its holder ran on this host and that process no longer exists, or (git backend) when it is past its expiry; with the etcd backend the lock of a dead holder disappears by itself when its lease TTL runs out; otherwise the command names the holder and exits 3. --force removes any lock: make sure its holder is really gone first.'
   static examples = [
     {description: 'Clear a lock left by a killed tsctl on this machine', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'Clear a lock left by a CI runner that disappeared', command: '<%= config.bin %> <%= command.id %> --force'},
     {description: 'The same for the state on refs/tsctl/state of origin (docs/ci.md)', command: '<%= config.bin %> <%= command.id %> --state-backend git --force'},
+    {description: 'The lease lock of the etcd backend (it also frees itself when its holder\'s lease runs out)', command: 'TSCTL_STATE_BACKEND=etcd <%= config.bin %> <%= command.id %> --force'},
   ]
   static flags = {
     force: Flags.boolean({description: 'remove the lock whoever holds it', default: false}),

@@ -7,6 +7,7 @@ import {DEFAULT_PROFILE} from './seccomp/default-profile.js'
 import {parseProfile, SeccompProfileError} from './seccomp/profile.js'
 import {LOCALHOST_PROFILES_ANNOTATION} from '../../manifests/seccomp-localhost.js'
 import type {Container, DownwardItem, KeyToPath, PodSpec, Probe, ResourceFieldRef, Volume} from './pod-spec.js'
+import {isSopsSecret, plainSecret} from '../../secrets/secret-values.js'
 
 /**
  * A pod bundle: relative path → file content. Plain files only (argv and env
@@ -40,6 +41,10 @@ export interface SecretData {
   /** base64, as in the Secret object */
   data?: Record<string, string>
   stringData?: Record<string, string>
+  /** a SOPS Secret's `sops:` block: its values are `ENC[…]`, decrypted here in memory (src/secrets/) */
+  sops?: unknown
+  /** `namespace/name`, for messages about a SOPS Secret that does not decrypt */
+  name?: string
 }
 
 export interface BundleInputs {
@@ -60,6 +65,22 @@ export interface BundleInputs {
   volumeHashes?: Record<string, string>
   /** TEST ONLY: base restart backoff in seconds instead of 10 (written to meta/backoff) */
   testBackoffSeconds?: number
+  /** the pod network (docs/networking.md); absent: loopback only, as before `network:` */
+  network?: PodNetwork
+}
+
+/** What the pod network gives one pod, computed by the caller from the state (src/net/). */
+export interface PodNetwork {
+  /** the pod's own IP: `meta/net/ip`, the runtime's CNI ADD asks host-local for it; absent for hostNetwork */
+  ip?: string
+  /** the node's address: status.hostIP, and status.podIP of a hostNetwork pod */
+  hostIP?: string
+  /** the pod's resolv.conf (dnsPolicy); absent: the host's */
+  resolvConf?: string
+  /** Kubernetes' service variables (enableServiceLinks), under the container's own env */
+  serviceEnv: {name: string; value: string}[]
+  /** the portmap plugin's runtimeConfig.portMappings JSON, when a container has a hostPort */
+  portMappings?: string
 }
 
 /** Thrown when a pod cannot be compiled (missing key, bad port name); a user error upstream. */
@@ -99,6 +120,13 @@ export function sharesToWeight(shares: number): number {
 
 function decodeSecret(s: SecretData): Map<string, Buffer> {
   const out = new Map<string, Buffer>()
+  if (isSopsSecret(s)) {
+    try {
+      s = plainSecret(s.name ?? '(unnamed)', s)
+    } catch (e) {
+      throw new BundleError((e as Error).message)
+    }
+  }
   for (const [k, v] of Object.entries(s.data ?? {})) out.set(k, Buffer.from(v, 'base64'))
   for (const [k, v] of Object.entries(s.stringData ?? {})) out.set(k, Buffer.from(v))
   return out
@@ -119,7 +147,7 @@ function checkRelPath(p: string, what: string): string {
   return p
 }
 
-function fieldValue(pod: KubeObject, fieldPath: string): string {
+function fieldValue(pod: KubeObject, fieldPath: string, net?: PodNetwork): string {
   const m = pod.metadata
   switch (fieldPath) {
     case 'metadata.name': return m.name
@@ -127,8 +155,8 @@ function fieldValue(pod: KubeObject, fieldPath: string): string {
     case 'metadata.uid': return m.uid ?? ''
     case 'spec.nodeName': return String((pod.spec as Record<string, unknown>)?.nodeName ?? '')
     case 'spec.serviceAccountName': return String((pod.spec as Record<string, unknown>)?.serviceAccountName ?? 'default')
-    case 'status.podIP': return '127.0.0.1'
-    case 'status.hostIP': return ''
+    case 'status.podIP': return net?.ip ?? (net && (pod.spec as {hostNetwork?: boolean})?.hostNetwork ? net.hostIP ?? '' : '127.0.0.1')
+    case 'status.hostIP': return net?.hostIP ?? ''
     case 'metadata.labels':
       return Object.entries(m.labels ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`).sort().join('\n')
     case 'metadata.annotations':
@@ -187,7 +215,11 @@ export function buildPodBundle(inp: BundleInputs): BundleTree {
   let hosts = `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.0.1\t${hostname}\n`
   for (const a of spec.hostAliases ?? []) hosts += `# Entries added by HostAliases.\n${a.ip}\t${(a.hostnames ?? []).join('\t')}\n`
   t.set('etc/hosts', Buffer.from(hosts))
-  if (spec.dnsConfig) {
+  if (inp.network) {
+    if (inp.network.resolvConf !== undefined) t.set('etc/resolv.conf', Buffer.from(inp.network.resolvConf))
+    if (inp.network.ip && !spec.hostNetwork) t.set('meta/net/ip', line(inp.network.ip))
+    if (inp.network.portMappings && !spec.hostNetwork) t.set('meta/net/portmappings', Buffer.from(inp.network.portMappings))
+  } else if (spec.dnsConfig) {
     const d = spec.dnsConfig
     let r = (d.nameservers ?? []).map((n) => `nameserver ${n}\n`).join('')
     if (d.searches?.length) r += `search ${d.searches.join(' ')}\n`
@@ -205,12 +237,14 @@ export function buildPodBundle(inp: BundleInputs): BundleTree {
     t.set(`${dir}/name`, line(encodeURIComponent(c.name)))
     const img = inp.image(c.image)
     t.set(`${dir}/layers`, Buffer.from([...img.layers].reverse().map((l) => `${l}\n`).join('')))
-    // Environment: image env, then envFrom, then env (later wins), with $(VAR) expansion.
+    // Environment: image env, then the Services' variables (the kubelet's base map), then
+    // envFrom, then env (later wins), with $(VAR) expansion.
     const env = new Map<string, string>()
     for (const e of img.env ?? []) {
       const i = e.indexOf('=')
       if (i > 0) env.set(e.slice(0, i), e.slice(i + 1))
     }
+    for (const e of inp.network?.serviceEnv ?? []) env.set(e.name, e.value)
     for (const ef of c.envFrom ?? []) {
       const prefix = ef.prefix ?? ''
       if (ef.configMapRef) for (const [k, v] of configMapFiles(need(inp.configMaps, ef.configMapRef.name, 'ConfigMap'))) env.set(prefix + k, v.toString())
@@ -228,7 +262,7 @@ export function buildPodBundle(inp: BundleInputs): BundleTree {
         if (v === undefined && !r.optional) throw new BundleError(`env ${e.name}: Secret ${r.name} has no key ${r.key}`)
         if (v !== undefined) env.set(e.name, v.toString())
       } else if (e.valueFrom?.fieldRef) {
-        env.set(e.name, fieldValue(pod, e.valueFrom.fieldRef.fieldPath))
+        env.set(e.name, fieldValue(pod, e.valueFrom.fieldRef.fieldPath, inp.network))
       } else if (e.valueFrom?.resourceFieldRef) {
         const v = resourceValue(pod, c.name, e.valueFrom.resourceFieldRef)
         if (v !== undefined) env.set(e.name, v)
@@ -396,10 +430,10 @@ function pickItems(src: Map<string, Buffer>, items: KeyToPath[] | undefined, wha
   return out
 }
 
-function downward(pod: KubeObject, items: DownwardItem[] | undefined): Map<string, Buffer> {
+function downward(pod: KubeObject, items: DownwardItem[] | undefined, net?: PodNetwork): Map<string, Buffer> {
   const out = new Map<string, Buffer>()
   for (const it of items ?? []) {
-    if (it.fieldRef) out.set(checkRelPath(it.path, 'downwardAPI'), Buffer.from(fieldValue(pod, it.fieldRef.fieldPath)))
+    if (it.fieldRef) out.set(checkRelPath(it.path, 'downwardAPI'), Buffer.from(fieldValue(pod, it.fieldRef.fieldPath, net)))
     else if (it.resourceFieldRef) {
       // a volume item must name its container (validation, as Kubernetes)
       const v = resourceValue(pod, undefined, it.resourceFieldRef)
@@ -414,7 +448,7 @@ function downward(pod: KubeObject, items: DownwardItem[] | undefined): Map<strin
  * whether it must live on tmpfs; undefined for other volume kinds. Exported so
  * the executor can compute an updateFiles payload with the same rules.
  */
-export function volumeFiles(v: Volume, inp: Pick<BundleInputs, 'pod' | 'configMaps' | 'secrets'>): {files: Map<string, Buffer>; mode: number; secret: boolean} | undefined {
+export function volumeFiles(v: Volume, inp: Pick<BundleInputs, 'pod' | 'configMaps' | 'secrets' | 'network'>): {files: Map<string, Buffer>; mode: number; secret: boolean} | undefined {
   if (v.configMap) {
     const cm = inp.configMaps?.[v.configMap.name]
     if (!cm && !v.configMap.optional) throw new BundleError(`volume ${v.name}: ConfigMap ${v.configMap.name} not found`)
@@ -425,7 +459,7 @@ export function volumeFiles(v: Volume, inp: Pick<BundleInputs, 'pod' | 'configMa
     if (!s && !v.secret.optional) throw new BundleError(`volume ${v.name}: Secret ${v.secret.secretName} not found`)
     return {files: pickItems(s ? decodeSecret(s) : new Map(), v.secret.items, `Secret ${v.secret.secretName}`, v.secret.optional), mode: v.secret.defaultMode ?? 0o644, secret: true}
   }
-  if (v.downwardAPI) return {files: downward(inp.pod, v.downwardAPI.items), mode: v.downwardAPI.defaultMode ?? 0o644, secret: false}
+  if (v.downwardAPI) return {files: downward(inp.pod, v.downwardAPI.items, inp.network), mode: v.downwardAPI.defaultMode ?? 0o644, secret: false}
   if (v.projected) {
     const files = new Map<string, Buffer>()
     let secret = false
@@ -436,7 +470,7 @@ export function volumeFiles(v: Volume, inp: Pick<BundleInputs, 'pod' | 'configMa
         secret = true
         part = pickItems(decodeSecret(need(inp.secrets, s.secret.name, 'Secret')), s.secret.items, `Secret ${s.secret.name}`)
       }
-      if (s.downwardAPI) part = downward(inp.pod, s.downwardAPI.items)
+      if (s.downwardAPI) part = downward(inp.pod, s.downwardAPI.items, inp.network)
       for (const [k, b] of part) files.set(k, b)
     }
     return {files, mode: v.projected.defaultMode ?? 0o644, secret}

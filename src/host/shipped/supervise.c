@@ -13,6 +13,13 @@
  * per pod (mostly libc pages), this ~0.1 MiB. It sleeps in sigtimedwait, so
  * a container exit (SIGCHLD) or a stop request (SIGUSR1) wakes it at once.
  *
+ * The pod network (docs/networking.md) is the runtime's shell next to this
+ * binary: `tsctl-runtime net-pod-add UID INFRAPID` (CNI ADD) once the infra
+ * process runs, before the first container, retried with the backoff while
+ * it fails (containers wait with reason NetworkNotReady); and a detached
+ * `tsctl-runtime net-refresh` whenever the pod's readiness changes, so the
+ * Service rules follow it within one probe period.
+ *
  * File formats (read by `tsctl-runtime status`, src/host/protocol.md):
  *   pods/UID/phase          PHASE READY READYSINCE STARTEDAT
  *   pods/UID/ctr/ID/status  STATE REASON EXIT RESTARTS READY STARTED FINISHED LASTREASON LASTEXIT
@@ -74,6 +81,10 @@ static int backoff_base = 10;
 static long long started_at;
 static long long log_max = 10 * 1024 * 1024;
 static sigset_t wake_set;
+static char runtime_sh[4352]; /* ROOT/runtime/<hash>/tsctl-runtime, beside this binary */
+static int last_ready = -1;
+
+static void net_refresh(void);
 
 /*
  * Path join into a ring of static buffers: the supervisor runs for months,
@@ -113,6 +124,56 @@ static void set_phase(const char *phase, int ready, long long ready_since) {
 	if (!strcmp(line, last_phase)) return;
 	strcpy(last_phase, line);
 	write_atomic(pj(pod, "phase"), line);
+	/* After the write: the refresh reads readiness from the phase file. */
+	if (ready != last_ready) {
+		int was = last_ready;
+		last_ready = ready;
+		if (was != -1 || ready) net_refresh();
+	}
+}
+
+static int exec_prog(int argc, char **argv) {
+	(void)argc;
+	execv(argv[0], argv);
+	return 127;
+}
+
+static void find_runtime(void) {
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	errno = 0;
+	if (n <= 0) return;
+	exe[n] = 0;
+	char *slash = strrchr(exe, '/');
+	if (!slash) return;
+	*slash = 0;
+	fmt(runtime_sh, sizeof runtime_sh, "%s/tsctl-runtime", exe);
+	if (access(runtime_sh, R_OK) != 0) runtime_sh[0] = 0;
+	errno = 0;
+}
+
+/*
+ * `tsctl-runtime net-refresh`, detached (double fork: the probe loop never
+ * waits for it, and it is reaped by init). Bursts coalesce in the runtime:
+ * while one refresh waits for the lock, further ones return at once.
+ */
+static void net_refresh(void) {
+	if (!runtime_sh[0] || access(pj(root, "net/applied"), F_OK) != 0) { errno = 0; return; }
+	pid_t p = fork();
+	if (p == 0) {
+		if (fork() == 0) {
+			sigprocmask(SIG_UNBLOCK, &wake_set, NULL);
+			setsid();
+			int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+			if (fd >= 0) dup2(fd, 0);
+			char *args[] = {"/bin/sh", runtime_sh, "--root", root, "net-refresh", NULL};
+			execv(args[0], args);
+			_exit(127);
+		}
+		_exit(0);
+	}
+	if (p > 0) waitpid(p, NULL, 0);
+	errno = 0;
 }
 
 static int read_int(const char *path, int dflt) {
@@ -420,6 +481,8 @@ static const char *final_phase(void) {
 /* The stop sequence: preStop hooks, SIGTERM, the grace period, SIGKILL. Never returns. */
 static void do_stop(void) {
 	int grace = read_int(pj(pod, "stop"), 30);
+	/* A terminating pod leaves the Service rotation first, as in Kubernetes. */
+	if (last_ready == 1) set_phase("Running", 0, 0);
 	char *log;
 	for (int i = 0; i < nctr; i++) {
 		struct ctr *c = &ctrs[i];
@@ -529,6 +592,41 @@ static void start_infra(const char *flags) {
 	if (has_word(flags, "hostPID")) strncat(nslist, " hostpid", sizeof nslist - strlen(nslist) - 1);
 }
 
+/*
+ * CNI ADD for the pod's IP (meta/net/ip), against the infra's network
+ * namespace, before any container starts. While it fails (the runtime
+ * undoes a half ADD and logs why in supervisor.log), every container waits
+ * with reason NetworkNotReady and it is retried with the restart backoff.
+ */
+static void net_setup(const char *flags) {
+	if (has_word(flags, "hostNetwork") || access(pj(bundle, "meta/net/ip"), F_OK) != 0) { errno = 0; return; }
+	int wait_s = backoff_base > 0 ? backoff_base : 1, failed = 0;
+	char log[4352];
+	fmt(log, sizeof log, "%s/supervisor.log", pod);
+	for (;;) {
+		if (stop_requested()) do_stop();
+		char *args[] = {"/bin/sh", runtime_sh, "--root", root, "net-pod-add", uid, nspid, NULL};
+		if (runtime_sh[0] && run_child(exec_prog, 7, args, 120, log) == 0) break;
+		if (!runtime_sh[0]) fprintf(stderr, "tsctl-init supervise: tsctl-runtime not found beside this binary\n");
+		failed = 1;
+		for (int i = 0; i < nctr; i++) {
+			strcpy(ctrs[i].reason, "NetworkNotReady");
+			save(&ctrs[i]);
+		}
+		long long until = now_ms() + (long long)wait_s * 1000;
+		while (now_ms() < until) {
+			if (stop_requested()) do_stop();
+			nap(until - now_ms() < 1000 ? until - now_ms() + 1 : 1000);
+		}
+		wait_s = wait_s * 2 > 300 ? 300 : wait_s * 2;
+	}
+	if (!failed) return;
+	for (int i = 0; i < nctr; i++) {
+		strcpy(ctrs[i].reason, "ContainerCreating");
+		save(&ctrs[i]);
+	}
+}
+
 int cmd_supervise(int argc, char **argv) {
 	if (argc != 4) die("usage: supervise ROOT UID");
 	root = argv[2];
@@ -555,7 +653,9 @@ int cmd_supervise(int argc, char **argv) {
 	started_at = now_ms();
 	load_containers();
 	set_phase("Pending", 0, 0);
+	find_runtime();
 	start_infra(flags);
+	net_setup(flags);
 
 	for (int i = 0; i < nctr; i++) {
 		struct ctr *c = &ctrs[i];

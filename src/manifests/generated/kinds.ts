@@ -889,6 +889,10 @@ export interface NodeSpec {
    * An IP address or host name reached over SSH, or `local` for this machine (no SSH).
    */
   address: string
+  /**
+   * This node's block of network.pods (Kubernetes' Node spec.podCIDR); allocated when absent (docs/networking.md).
+   */
+  podCIDR?: string
   ssh?: NodeSSH
   capacity?: NodeCapacity
   taints?: Taint[]

@@ -42,9 +42,13 @@ export interface LockInfo {
    */
   expires?: string
   /**
-   * the manifests commit the holder is applying (git backend)
+   * the manifests commit the holder is applying (git and etcd backends)
    */
   commit?: string
+  /**
+   * etcd backend: TTL of the lease the lock lives on (kept alive while held)
+   */
+  ttlSeconds?: number
 }
 /**
  * a state as a plan was made from it
@@ -136,7 +140,7 @@ export interface DiffOutput {
    * the first plan, in order per node
    */
   actions: {
-    type: 'create' | 'delete' | 'replace' | 'updateFiles' | 'deleteClaim'
+    type: 'create' | 'delete' | 'replace' | 'updateFiles' | 'deleteClaim' | 'network'
     node: string
     target: string
     reason: string
@@ -421,7 +425,7 @@ export interface SavedPlanOutput {
      * the first plan exactly as reconcile made it (src/reconcile/plan.ts Action: create and replace carry the whole pod)
      */
     actions: {
-      type: 'create' | 'delete' | 'replace' | 'updateFiles' | 'deleteClaim'
+      type: 'create' | 'delete' | 'replace' | 'updateFiles' | 'deleteClaim' | 'network'
       node: string
       target: string
       reason: string
@@ -432,6 +436,27 @@ export interface SavedPlanOutput {
    * sha256 of the canonical JSON (keys sorted) of {from, plan}
    */
   hash: string
+}
+/**
+ * A state copied from one backend to another with its serial and lineage (src/commands/state/migrate.ts).
+ */
+export interface StateMigrateOutput {
+  apiVersion: 'tsctl.io/v1'
+  kind: 'StateMigrate'
+  /**
+   * the source backend, as describe() names it
+   */
+  from: string
+  /**
+   * the target backend
+   */
+  to: string
+  serial: number
+  lineage: string
+  /**
+   * objects in the state
+   */
+  objects: number
 }
 /**
  * The whole state (src/state/model.ts), every Secret value replaced by "(sensitive)"; null before the first sync.
@@ -508,7 +533,7 @@ export interface SyncOutput {
    * dry runs: the actions a sync would execute first
    */
   plan?: {
-    type: 'create' | 'delete' | 'replace' | 'updateFiles' | 'deleteClaim'
+    type: 'create' | 'delete' | 'replace' | 'updateFiles' | 'deleteClaim' | 'network'
     node: string
     target: string
     reason: string
@@ -546,6 +571,9 @@ export interface WatchRecordOutput {
    */
   time: string
   level: 'info' | 'warn' | 'error'
+  /**
+   * standby/leader/leadership.lost: several watchers of one etcd state (docs/state-etcd.md)
+   */
   event:
     | 'watch.start'
     | 'commit'
@@ -558,6 +586,9 @@ export interface WatchRecordOutput {
     | 'git.error'
     | 'fetch.error'
     | 'watch.stop'
+    | 'standby'
+    | 'leader'
+    | 'leadership.lost'
   message: string
   commit?: string
   subject?: string
@@ -583,4 +614,11 @@ export interface WatchRecordOutput {
    * the sync event
    */
   detail?: {}
+  /**
+   * event standby: the watcher that leads (and reconciles) now
+   */
+  leader?: {
+    host: string
+    pid: number
+  }
 }

@@ -69,7 +69,9 @@ export function syncEndpoints(ctx: Ctx, svc0: KubeObject): void {
     const k = stableStringify(ports)
     if (!subsets.has(k)) subsets.set(k, {addresses: [], notReadyAddresses: [], ports})
     const addr: EndpointAddress = {nodeName: p.spec.nodeName, targetRef: {kind: 'Pod', namespace: ns, name: p.metadata.name, uid: p.metadata.uid}}
-    if (p.status?.podIP) addr.ip = p.status.podIP
+    // the host's word, else the IP reconcile gave it (network.ts), else the node's own for hostNetwork
+    const ip = p.status?.podIP ?? ann(p, A.podIP) ?? (p.spec?.hostNetwork ? ctx.state.nodes[p.spec.nodeName ?? '']?.address : undefined)
+    if (ip) addr.ip = ip
     subsets.get(k)![isReady(p) ? 'addresses' : 'notReadyAddresses'].push(addr)
   }
   const out = [...subsets.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, s]) => {

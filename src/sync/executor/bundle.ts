@@ -1,7 +1,15 @@
 import type {KubeObject} from '../../manifests/object.js'
 import {podVolumeHashes} from '../../reconcile/spec-hash.js'
 import type {State} from '../../state/model.js'
-import {buildPodBundle, type BundleTree, type ConfigMapData, type SecretData} from '../../host/bundle/pod-bundle.js'
+import {buildPodBundle, type BundleTree, type ConfigMapData, type PodNetwork, type SecretData} from '../../host/bundle/pod-bundle.js'
+import {A} from '../../manifests/annotations.js'
+import type {NetworkConfig} from '../../net/config.js'
+import {portMappings} from '../../net/cni-config.js'
+import {podResolvConf} from '../../net/resolv-conf.js'
+import {serviceEnv} from '../../net/service-env.js'
+import {nodeGateway} from '../../reconcile/network.js'
+import type {PodObject} from '../../reconcile/status.js'
+import {ann} from '../../reconcile/util.js'
 import type {ImageResolver} from './images.js'
 
 /** The ConfigMaps and Secrets of NAMESPACE in the state, by name, as the bundle compiler takes them. */
@@ -16,24 +24,52 @@ export function configSources(objects: State['objects'], namespace: string): {co
       configMaps[o.metadata.name] = {data: o.data, binaryData: o.binaryData}
     } else if (key.startsWith(sec)) {
       const o = objects[key] as KubeObject & SecretData
-      secrets[o.metadata.name] = {data: o.data, stringData: o.stringData}
+      secrets[o.metadata.name] = {data: o.data, stringData: o.stringData, ...(o.sops ? {sops: o.sops, name: `${namespace}/${o.metadata.name}`} : {})}
     }
   }
   return {configMaps, secrets}
 }
 
 /**
- * Compiles the pod of a create/replace action: images already resolved,
- * ConfigMap/Secret contents from the state the plan was made with, and the
- * volume hashes reconcile compares with what the host reports back.
+ * What the pod network gives POD on NODE (docs/networking.md): its IP from
+ * reconcile, the node's resolver in resolv.conf, the Services of its
+ * namespace as environment variables (those in the state now: Kubernetes
+ * sets the ones that exist when the pod starts), its hostPort mappings.
  */
-export function compilePod(pod: KubeObject, node: string, specHash: string, objects: State['objects'], images: ImageResolver): BundleTree {
+export function podNetwork(pod: KubeObject, node: string, state: State, config: NetworkConfig): PodNetwork {
+  const p = pod as PodObject
   const ns = pod.metadata.namespace ?? 'default'
+  const gateway = nodeGateway(state, node)
+  const hostIP = state.nodes[node]?.address
+  const services = Object.values(state.objects).filter((o) => o.kind === 'Service' && (o.metadata.namespace ?? 'default') === ns)
+  const resolvConf = gateway
+    ? podResolvConf({config, gateway, namespace: ns, dnsPolicy: p.spec?.dnsPolicy, dnsConfig: p.spec?.dnsConfig, hostNetwork: p.spec?.hostNetwork === true})
+    : undefined
+  const out: PodNetwork = {serviceEnv: p.spec?.enableServiceLinks === false ? [] : serviceEnv(services, ns)}
+  const ip = ann(pod, A.podIP)
+  if (ip) out.ip = ip
+  if (hostIP) out.hostIP = hostIP
+  if (resolvConf !== undefined) out.resolvConf = resolvConf
+  const pm = portMappings(pod)
+  if (pm) out.portMappings = pm
+  return out
+}
+
+/**
+ * Compiles the pod of a create/replace action: images already resolved,
+ * ConfigMap/Secret contents from the state the plan was made with, the
+ * volume hashes reconcile compares with what the host reports back, and
+ * with `network:` the pod's network.
+ */
+export function compilePod(pod: KubeObject, node: string, specHash: string, state: State, images: ImageResolver, network?: NetworkConfig): BundleTree {
+  const ns = pod.metadata.namespace ?? 'default'
+  const objects = state.objects
   return buildPodBundle({
     pod,
     specHash,
     image: (ref) => images.config(pod, node, ref),
     ...configSources(objects, ns),
     volumeHashes: podVolumeHashes(pod, objects),
+    ...(network ? {network: podNetwork(pod, node, state, network)} : {}),
   })
 }

@@ -9,6 +9,7 @@ import {ensureLayers, LayerCache} from '../../images/ensure-layers.js'
 import {compilePod, configSources} from './bundle.js'
 import type {RuntimeClient} from '../../host/runtime-client.js'
 import type {ImageResolver} from './images.js'
+import type {NetworkConfig} from '../../net/config.js'
 
 /** What became of one action. */
 export interface ActionOutcome {
@@ -42,6 +43,8 @@ export interface ExecuteOptions {
   /** the state the plan was made with (read at each action: ConfigMaps, Secrets, pods) */
   state: () => State
   images: ImageResolver
+  /** `network:` of the commit: pods get their IP, resolver and Service variables (docs/networking.md) */
+  network?: NetworkConfig
   /** opened layer streams shared by all hosts (and rounds) of the run */
   layers?: LayerCache
   /** nodes worked on at once (default 32) */
@@ -108,6 +111,7 @@ function errorText(e: unknown, node: string): string {
  * - delete: `remove` (preStop, SIGTERM, grace, SIGKILL, then files).
  * - updateFiles: the volume's files from the state, atomic swap on the host.
  * - deleteClaim: `remove-claim`.
+ * - network: `net-apply` with the node's network files (docs/networking.md).
  */
 export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<ExecuteResult> {
   const layers = opts.layers ?? new LayerCache()
@@ -149,12 +153,14 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
   }
 
   const concurrency = opts.concurrency ?? 32
-  // Phase 1: every delete; phase 2: the rest, each node in plan order.
+  // Phase 1: network files (a stopping pod leaves the Service rules before it stops) and
+  // every delete; phase 2: the rest, each node in plan order.
+  const first = (a: Action) => a.type === 'network' || a.type === 'delete'
   await bounded(nodes, concurrency, async (n) => {
-    for (const a of byNode.get(n)!) if (a.type === 'delete') await runOne(a)
+    for (const a of byNode.get(n)!) if (first(a)) await runOne(a)
   })
   await bounded(nodes, concurrency, async (n) => {
-    for (const a of byNode.get(n)!) if (a.type !== 'delete') await runOne(a)
+    for (const a of byNode.get(n)!) if (!first(a)) await runOne(a)
   })
   return {outcomes, failedNodes, stopped}
 }
@@ -169,7 +175,7 @@ async function runAction(a: Action, opts: ExecuteOptions, layers: LayerCache): P
         sent.push(...(await ensureLayers(client, img, layers, (s) => opts.onEvent?.({type: 'layer-sent', action: a, image: img.ref, ...s}))))
       }
       const state = opts.state()
-      const tar = await bundleTar(compilePod(a.pod, a.node, a.specHash, state.objects, opts.images))
+      const tar = await bundleTar(compilePod(a.pod, a.node, a.specHash, state, opts.images, opts.network))
       if (a.type === 'replace' && a.oldUid !== a.pod.metadata.uid) await client.remove(a.oldUid, a.gracePeriodSeconds)
       const result = await client.apply(a.pod.metadata.uid!, tar)
       return {result, layersSent: sent}
@@ -194,5 +200,8 @@ async function runAction(a: Action, opts: ExecuteOptions, layers: LayerCache): P
       await client.removeClaim(claimDirName(ns, a.claim))
       return {result: 'done'}
     }
+    case 'network':
+      await client.netApply(a.hash, new Map(Object.entries(a.files)))
+      return {result: 'done'}
   }
 }
