@@ -10,16 +10,17 @@
 #
 #   run:  git and gcc/musl build the static tsctl-init helper; busybox-static
 #         is the example image's only binary; util-linux, iproute2, tar and
-#         coreutils are what the host runtime calls on the local host.
+#         coreutils are what the host runtime calls on the local host; the
+#         CNI plugins, nftables, iptables (portmap) and dnsmasq-base are the
+#         example's pod network (network: in tsctl.yaml).
 #   test: run + real sshd hosts (openssh-server), the runtimes the runtime
 #         is compared with (crun, runc), shellcheck for the host scripts,
 #         arm64 cross tools and qemu for the arm64 helper, hyperfine for the
 #         benchmarks, file, skopeo for image interop, docker-registry (and
 #         apache2-utils for its htpasswd, openssl for its TLS and token
-#         certificates) for registry pulls; the pod network's parts
-#         (containernetworking-plugins, nftables, iptables, dnsmasq-base) and
-#         wrk for its benchmark; etcd-server for the etcd state backend; age
-#         for SOPS-encrypted Secrets.
+#         certificates) for registry pulls; wrk for the pod network's
+#         benchmark; etcd-server for the etcd state backend; age for
+#         SOPS-encrypted Secrets.
 #
 # Then `npm ci` when node_modules is missing or older than package-lock.json.
 # Environment: TSCTL_SETUP_SKIP_APT=1 skips the system packages (a machine
@@ -27,10 +28,11 @@
 set -eu
 
 profile=${1:-}
-run_pkgs="git gcc libc6-dev musl-tools busybox-static util-linux iproute2 tar gzip coreutils"
+run_pkgs="git gcc libc6-dev musl-tools busybox-static util-linux iproute2 tar gzip coreutils
+  containernetworking-plugins nftables iptables dnsmasq-base"
 test_pkgs="$run_pkgs openssh-server openssh-client crun runc shellcheck gcc-aarch64-linux-gnu
   libc6-dev-arm64-cross qemu-user-static hyperfine file skopeo docker-registry apache2-utils openssl
-  containernetworking-plugins nftables iptables dnsmasq-base wrk etcd-server age"
+  wrk etcd-server age"
 case $profile in
   run) pkgs=$run_pkgs ;;
   test) pkgs=$test_pkgs ;;

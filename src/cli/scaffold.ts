@@ -14,6 +14,10 @@ podSecurity:
   default: baseline
   # host directories a hostPath volume may mount at all, e.g. [/srv/data, /var/log]
   # hostPaths: []
+# The pod network: each pod an IP, Services with cluster IPs, node ports and
+# names (docs/networking.md). Defaults: pods 10.244.0.0/16 (a /24 per node),
+# services 10.96.0.0/12, node ports 30000-32767, backend host-gw.
+network: {}
 `,
   '.gitignore': `# tsctl's state and lock (mode 0600, may hold Secret data): never commit them.
 .tsctl/
