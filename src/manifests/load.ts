@@ -94,6 +94,16 @@ export async function loadDesired(opts: LoadOptions): Promise<Desired> {
   const desired = desiredFromFiles(files, reader.commit, diagnostics, podSecurity, opts.secrets)
   if (registries && Object.keys(registries).length) desired.registries = registries
   if (network) desired.network = network
+  else {
+    const svc = desired.objects.find((d) => d.object.kind === 'Service')
+    if (svc) {
+      desired.warnings.push({
+        severity: 'warning', file: svc.source.file, line: svc.source.line, col: svc.source.col, object: keyOf(svc.object),
+        message: 'Services have no effect: tsctl.yaml has no network: section, so pods have loopback only and no cluster IP or node port answers',
+        hint: 'add `network: {}` to tsctl.yaml for the pod network with its defaults (docs/networking.md)',
+      })
+    }
+  }
   const netProblems = network ? validateNetwork(desired.objects, network) : []
   const problems = netProblems.length ? netProblems : await inlineLocalhostProfiles(desired.objects, async (paths) => {
     const found = paths.map((p) => byPath.get(p)).filter((e): e is NonNullable<typeof e> => e !== undefined)
