@@ -10,8 +10,12 @@ export interface HookConfig {
   repo: string
   /** the branch to roll out, e.g. main */
   branch: string
-  /** absolute path of the state file */
-  state: string
+  /**
+   * absolute path of the state file; absent: `hook run` resolves the state as
+   * every command does (flags, TSCTL_STATE_*, tsctl.yaml's `state:`, then
+   * REPO/.tsctl/state.json), so a team's etcd or git backend is used
+   */
+  state?: string
   /** extra environment for tsctl (e.g. TSCTL_ROOT) */
   env?: Record<string, string>
 }
@@ -42,8 +46,8 @@ TSCTL_NODE=${shellQuote(c.node)}
 TSCTL_BIN=${shellQuote(c.tsctl)}
 TSCTL_REPO=${shellQuote(c.repo)}
 TSCTL_BRANCH=${shellQuote(c.branch)}
-TSCTL_STATE=${shellQuote(c.state)}
-${env}# git sets these for the hook; tsctl names the repository itself
+${c.state !== undefined ? `TSCTL_STATE=${shellQuote(c.state)}
+` : ''}${env}# git sets these for the hook; tsctl names the repository itself
 unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_PREFIX
 want="refs/heads/$TSCTL_BRANCH"
 sha=""
@@ -64,7 +68,7 @@ case $sha in
   *[!0]*) ;;
   *) echo "tsctl: $want was deleted; nothing rolled out" >&2; exit 0 ;;
 esac
-"$TSCTL_NODE" "$TSCTL_BIN" hook run --repo "$TSCTL_REPO" --branch "$TSCTL_BRANCH" --state "$TSCTL_STATE" --sha "$sha"
+"$TSCTL_NODE" "$TSCTL_BIN" hook run --repo "$TSCTL_REPO" --branch "$TSCTL_BRANCH"${c.state !== undefined ? ' --state "$TSCTL_STATE"' : ''} --sha "$sha"
 status=$?
 if [ "$status" -ne 0 ]; then
   echo "tsctl: rollout of $sha FAILED (exit $status); the push itself was accepted" >&2

@@ -48,6 +48,9 @@ The state lives in --work DIR (DIR/.tsctl/state.json) or at --state; the node an
     }
     if (bare !== 'true') throw new UserError(`--repo ${flags.repo} is not a bare repository`, undefined, [], 'a push into a work tree\'s checked-out branch is refused by git; use a bare repository as the remote')
     const state = flags.state ? resolve(flags.state) : resolve(flags.work ?? gitDir, defaultStatePath)
+    // Without --state/--work the hook names no state: `hook run` resolves it as every command
+    // does, so a tsctl.yaml `state:` (etcd, git) is honoured; the file default is this same path.
+    const explicit = flags.state !== undefined || flags.work !== undefined
     const hooks = join(gitDir, 'hooks')
     const path = join(hooks, 'post-receive')
     if (existsSync(path) && !readFileSync(path, 'utf8').includes(HOOK_MARKER) && !flags.force) {
@@ -59,7 +62,7 @@ The state lives in --work DIR (DIR/.tsctl/state.json) or at --state; the node an
       tsctl: realpathSync(process.argv[1]),
       repo: gitDir,
       branch: flags.branch,
-      state,
+      ...(explicit ? {state} : {}),
       env: root ? {TSCTL_ROOT: resolve(root)} : {},
     })
     const {mkdir} = await import('node:fs/promises')
@@ -72,6 +75,6 @@ The state lives in --work DIR (DIR/.tsctl/state.json) or at --state; the node an
       this.printJson({apiVersion: 'tsctl.io/v1', kind: 'HookInstall', hook: path, repo: gitDir, branch: flags.branch, state, ...(root ? {root: resolve(root)} : {})})
       return
     }
-    this.print(`post-receive hook installed: ${path}\npushes to ${flags.branch} roll out (state: ${state})\n`)
+    this.print(`post-receive hook installed: ${path}\npushes to ${flags.branch} roll out (state: ${state}${explicit ? '' : ", unless tsctl.yaml's state: names another backend"})\n`)
   }
 }

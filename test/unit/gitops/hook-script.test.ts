@@ -14,14 +14,14 @@ const dirs: string[] = []
 test.after(() => { for (const d of dirs) rmSync(d, {recursive: true, force: true}) })
 
 /** A hook whose "node" is a stub writing its argv, one per line, to OUT. */
-function setup(branch = 'main', repo = "/srv/it's a \"repo\" $(touch pwned)") {
+function setup(branch = 'main', repo = "/srv/it's a \"repo\" $(touch pwned)", withState = true) {
   const d = mkdtempSync(join(tmpdir(), 'tsctl-hook-'))
   dirs.push(d)
   const stub = join(d, 'node stub')
   writeFileSync(stub, `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a"; done > "$OUT"\necho "progress line" >&2\nexit "\${STUB_EXIT:-0}"\n`)
   chmodSync(stub, 0o755)
   const hook = join(d, 'post-receive')
-  writeFileSync(hook, hookScript({node: stub, tsctl: '/opt/ts ctl/bin/run.js', repo, branch, state: join(d, 'state.json'), env: {TSCTL_ROOT: "/tmp/r o'ot"}}))
+  writeFileSync(hook, hookScript({node: stub, tsctl: '/opt/ts ctl/bin/run.js', repo, branch, ...(withState ? {state: join(d, 'state.json')} : {}), env: {TSCTL_ROOT: "/tmp/r o'ot"}}))
   chmodSync(hook, 0o755)
   const run = (stdin: string, env: Record<string, string> = {}) => {
     const r = spawnSync('sh', [hook], {cwd: d, input: stdin, encoding: 'utf8', env: {PATH: process.env.PATH!, OUT: join(d, 'out'), ...env}})
@@ -41,6 +41,11 @@ test('the tracked branch runs tsctl hook run with the pushed sha, every argument
   assert.equal(r.code, 0)
   assert.equal(r.argv, ['/opt/ts ctl/bin/run.js', 'hook', 'run', '--repo', "/srv/it's a \"repo\" $(touch pwned)", '--branch', 'main', '--state', join(d, 'state.json'), '--sha', B])
   assert.not.ok(existsSync(join(d, 'pwned')))
+})
+
+test('without a state path the hook passes no --state: hook run resolves it (tsctl.yaml `state:`, e.g. etcd)', () => {
+  const {run} = setup('main', '/srv/fleet.git', false)
+  assert.equal(run(`${A} ${B} refs/heads/main\n`).argv, ['/opt/ts ctl/bin/run.js', 'hook', 'run', '--repo', '/srv/fleet.git', '--branch', 'main', '--sha', B])
 })
 
 test('other refs, deletions and hostile pushed data run nothing', () => {
