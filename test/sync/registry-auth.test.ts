@@ -20,6 +20,7 @@ import {testUnless} from '../fixtures/skip.js'
 import {registryMissing, startFaultProxy, startRegistry, stopRegistriesAfter, type RunningRegistry} from '../fixtures/registry.js'
 import {localSite, localSkipReason, nodeYaml, type LocalSite} from './_local.js'
 import {buildApp, literal, pullSecretYaml, runAsync, webDeployment, type AsyncRun} from './_registry-app.js'
+import {ageKeygen, keyEnv} from '../secrets/_secrets.js'
 
 const skip = localSkipReason() ?? registryMissing()
 const maybe = testUnless(skip, 'registry credentials and faults')
@@ -105,6 +106,28 @@ maybe('basic auth: the Deployment\'s imagePullSecrets Secret lets sync pull; a w
   }
   assert.not.match(bad.stderr, /\n\s+at /, 'no stack trace')
   await nothingApplied(before)
+  await reg.stop()
+})
+
+maybe('a SOPS-encrypted pull Secret (tsctl secret encrypt) is decrypted in memory for the registry: sync pulls, the password is in no output and not in the state', async () => {
+  const password = 'carol-Sops-Pw-5521'
+  const reg = await startRegistry({auth: 'basic', users: {carol: password}})
+  await reg.push('team/app', '1', await app('sops-1'))
+  const key = ageKeygen(tmp, 'pull')
+  const plainFile = join(tmp, 'regcred.yaml')
+  writeFileSync(plainFile, pullSecretYaml('regcred', reg.host, 'carol', password))
+  const enc = await ts(['secret', 'encrypt', '--age', key.recipient, plainFile], keyEnv())
+  assert.is(enc.code, 0, out(enc))
+  assert.not.ok(enc.stdout.includes(password) || enc.stdout.includes(Buffer.from(`carol:${password}`).toString('base64')), 'encrypted')
+  site.repo.commit('sops pull secret', {'secret.yaml': enc.stdout, 'app.yaml': webDeployment(`${reg.host}/team/app:1`, {pullSecrets: ['regcred']})})
+  const ok = await sync(keyEnv(key))
+  assert.is(ok.code, 0, out(ok))
+  assert.equal(await versions(), ['sops-1'])
+  const state = readFileSync(join(site.repo.dir, '.tsctl', 'state.json'), 'utf8')
+  for (const secret of [password, Buffer.from(`carol:${password}`).toString('base64')]) {
+    assert.not.ok(out(ok).includes(secret), 'not printed')
+    assert.not.ok(state.includes(secret), 'not in the state')
+  }
   await reg.stop()
 })
 

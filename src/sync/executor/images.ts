@@ -1,4 +1,5 @@
 import type {KubeObject} from '../../manifests/object.js'
+import {isSopsSecret, plainSecret, SecretDecryptError, type SecretContent} from '../../secrets/secret-values.js'
 import type {Plan} from '../../reconcile/plan.js'
 import type {RegistryConfig} from '../../manifests/config-registries.js'
 import {A} from '../../manifests/annotations.js'
@@ -97,6 +98,23 @@ export interface ImageResolverOptions {
  * time a host lacks it); every blob verified. A failed resolution is not
  * cached, so `watch` can retry after the user fixes it.
  */
+/**
+ * A pull Secret with its values in clear: a SOPS one decrypted in memory
+ * (src/secrets); undefined when it cannot be (no key, as in a `diff` without
+ * one): the registry then sees the other credentials, and its refusal names them.
+ */
+function plainPullSecret(o: KubeObject): KubeObject | undefined {
+  const s = o as KubeObject & SecretContent
+  if (!isSopsSecret(s)) return o
+  try {
+    const {sops: _sops, ...rest} = s
+    return {...rest, ...plainSecret(o.metadata.name, s)} as KubeObject
+  } catch (e) {
+    if (e instanceof SecretDecryptError) return undefined
+    throw e
+  }
+}
+
 export class ImageResolver {
   readonly #cache = new Map<string, Promise<ResolvedImage>>()
   readonly #done = new Map<string, ResolvedImage>()
@@ -138,7 +156,11 @@ export class ImageResolver {
     if (!c) {
       const docker = (this.#docker ??= this.opts.dockerConfig ?? dockerConfigCredentials())
       const objects = this.opts.objects?.() ?? {}
-      const found = secrets.map((k) => this.#commitSecrets.get(k) ?? objects[`Secret/${k}`]).filter((o): o is KubeObject => o !== undefined) as unknown as PullSecret[]
+      const found = secrets
+        .map((k) => this.#commitSecrets.get(k) ?? objects[`Secret/${k}`])
+        .filter((o): o is KubeObject => o !== undefined)
+        .map(plainPullSecret)
+        .filter((o): o is KubeObject => o !== undefined) as unknown as PullSecret[]
       const credentials = found.length ? chainCredentials(secretCredentials(found), docker) : docker
       const r = this.opts.registries?.[registry]
       c = new RegistryClient({
