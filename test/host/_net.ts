@@ -125,7 +125,13 @@ export async function netHost(netns: string, serverAddr: string): Promise<NetHos
         console.error('cleanup:', e)
       }
       stopDnsmasq(root)
-      const left = leftovers(root, cgroupParent)
+      let left = leftovers(root, cgroupParent)
+      // a killed dnsmasq can take a moment to leave its cgroup on a loaded machine: gc again, bounded
+      for (let i = 0; i < 10 && left.some((l) => l.startsWith('cgroup:')); i++) {
+        await sleep(200)
+        await client.gc().catch(() => {})
+        left = leftovers(root, cgroupParent)
+      }
       const ipam = reservations(root)
       if (ipam.length) left.push(`ipam reservations: ${ipam.join(' ')}`)
       rmSync(root, {recursive: true, force: true})
