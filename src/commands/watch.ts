@@ -11,6 +11,7 @@ export default class Watch extends TsctlCommand {
   static description = `For a local repository (--repo DIR, a work tree or a bare repo) the branch's ref files are watched (the loose ref and packed-refs); for a remote URL (--repo https://…, ssh://…, git@host:path) the branch is fetched into a mirror every --interval.
 Every new commit gets its own sync pass, in first-parent order (a merge is one pass); none is skipped unless --coalesce. A newer commit arriving while a rollout waits for readiness supersedes it after the current step. With no new commit for --resync, the last commit is synced again: that heals drift, notices failed nodes and fires CronJobs.
 SIGINT/SIGTERM stop after the step in flight, with the state written; a second signal quits at once. Logs go to stdout, one line per event (-o json: one JSON object per line).
+Between commits, every --endpoints-interval, the hosts' Service rules follow pod readiness across hosts: every host is observed (one status call each) and only the network files that changed are re-applied, taking the state lock only then; pods are never started or stopped by it (docs/networking.md, "Readiness across hosts").
 With the etcd state backend several watchers may run at once: they elect a leader on an etcd lease and only the leader reconciles; the others print "standby (leader: host/pid)" and take over within the lease TTL when it dies, at the next commit it had not finished (docs/state-etcd.md).`
   static examples = [
     {description: 'Watch main of the repo in the current directory (as root for the local transport)', command: 'sudo <%= config.bin %> <%= command.id %>'},
@@ -23,6 +24,7 @@ With the etcd state backend several watchers may run at once: they elect a leade
     coalesce: Flags.boolean({description: 'when several commits are waiting, apply only the newest', default: false}),
     interval: Flags.string({description: 'remote repositories: how often to git fetch', default: '10s'}),
     resync: Flags.string({description: 'sync the last commit again after this long without a new one (0: never)', default: '30s'}),
+    'endpoints-interval': Flags.string({description: 'between commits, refresh the Service rules of every host from pod readiness this often (0: never)', default: '2s'}),
     mirror: Flags.string({description: 'remote repositories: where the fetched mirror lives (default .tsctl/mirrors/<hash>.git)'}),
     output: Flags.option({char: 'o', description: 'log format', options: ['text', 'json'] as const, default: 'text' as const})(),
     prune: Flags.boolean({description: 'stop the pods of objects removed from git', default: true, allowNo: true}),
@@ -54,6 +56,7 @@ With the etcd state backend several watchers may run at once: they elect a leade
       throw new UserError(`--branch: ${(e as Error).message}`)
     }
     const resyncMs = parseDuration(flags.resync, 'resync')
+    const endpointsMs = parseDuration(flags['endpoints-interval'], 'endpoints-interval')
     const intervalMs = Math.max(1000, parseDuration(flags.interval, 'interval'))
     const remote = isRemote(flags.repo)
     const warn = (m: string) => this.warnLine(m)
@@ -81,6 +84,13 @@ With the etcd state backend several watchers may run at once: they elect a leade
       leadership = new EtcdLeadership(backend, {warn})
     }
 
+    const nodeGraceMs = parseDuration(flags['node-grace'], 'node-grace')
+    let refresh
+    if (endpointsMs > 0) {
+      const {EndpointsRefresh} = await import('../sync/endpoints-refresh.js')
+      refresh = new EndpointsRefresh({repo: source.repo, backend, root: flags.root, concurrency: flags.concurrency, prune: flags.prune, nodeGraceMs, operation: 'tsctl watch (endpoints refresh)'})
+    }
+
     const p = palette(shouldColor(process.stdout))
     const json = flags.output === 'json'
     const ac = new AbortController()
@@ -104,13 +114,14 @@ With the etcd state backend several watchers may run at once: they elect a leade
           prune: flags.prune,
           timeoutMs: parseDuration(flags.timeout, 'timeout'),
           concurrency: flags.concurrency,
-          nodeGraceMs: parseDuration(flags['node-grace'], 'node-grace'),
+          nodeGraceMs,
           lockTimeoutMs: parseDuration(flags['lock-timeout'], 'lock-timeout'),
           root: flags.root,
           operation: 'tsctl watch',
         },
         signal: ac.signal,
         leadership,
+        ...(refresh ? {endpoints: {everyMs: endpointsMs, refresh}} : {}),
         emit: (r) => {
           if (json) return void process.stdout.write(jsonLine(r) + '\n')
           const line = formatRecord(r, p)
@@ -119,6 +130,7 @@ With the etcd state backend several watchers may run at once: they elect a leade
       })
       if (!json) process.stderr.write(`watch stopped after ${res.passes} pass(es)\n`)
     } finally {
+      await refresh?.close()
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
     }

@@ -37,6 +37,23 @@ export interface WatchLoopOptions {
    * leader finished), so no commit is applied twice or skipped.
    */
   leadership?: Leadership
+  /**
+   * The endpoints-only refresh between passes (docs/networking.md,
+   * "Readiness across hosts"): every `everyMs` while idle, for the last
+   * valid commit, by the leader only, never while a pass runs. 0 or absent:
+   * none.
+   */
+  endpoints?: {everyMs: number; refresh: EndpointsRefreshPort}
+}
+
+/**
+ * The part of the endpoints refresh (src/sync/endpoints-refresh.ts) the loop
+ * uses, structurally, so the loop is unit-tested with a recording fake:
+ * `run` observes the hosts and re-applies only network files that changed,
+ * taking the state lock only then; it never throws for a host problem.
+ */
+export interface EndpointsRefreshPort {
+  run(o: {ref: string; shouldStop: () => boolean}): Promise<{changed: {node: string}[]; failed: {node: string; error: string}[]; ms: number; skipped?: string}>
 }
 
 export interface WatchLoopResult {
@@ -55,6 +72,9 @@ const RETRY_CODES = new Set([3])
  * failure, CronJobs). A pass is superseded — sync's `shouldStop` turns true
  * so it returns after the step in flight — as soon as the branch tip is
  * another commit than the one being applied, or the signal aborts.
+ * Between passes, `endpoints` refreshes the hosts' Service rules from a
+ * fresh observation (readiness across hosts); it runs in this loop's turn,
+ * so never beside a pass.
  *
  * Bounded: no queue is kept (the next commit is asked of git each time),
  * one pass runs at a time, retries back off up to `retryMs.max`, and each
@@ -74,6 +94,14 @@ export async function watchLoop(o: WatchLoopOptions): Promise<WatchLoopResult> {
   let backoff = retry.min
   let reportedError: string | undefined
   const gate = o.leadership
+  // Deadlines on the monotonic clock (o.now only stamps records). The resync deadline starts
+  // again on every wait but one that follows a refresh, so refreshes do not postpone resyncs.
+  const refreshEvery = o.endpoints && o.endpoints.everyMs > 0 ? o.endpoints.everyMs : 0
+  let refreshDue = 0
+  let resyncDue = 0
+  let afterRefresh = false
+  /** the last refresh problem reported (error text or failed nodes), so a lasting one is one record */
+  let refreshReported: string | undefined
 
   const wake = new Waker()
   const refreshTip = async () => {
@@ -131,15 +159,26 @@ export async function watchLoop(o: WatchLoopOptions): Promise<WatchLoopResult> {
         if (r.exitCode !== 2) resyncRef = next.sha
         continue
       }
-      // idle: wait for a change, the resync tick or the stop signal
-      const woke = await wake.wait(o.resyncMs > 0 ? o.resyncMs : undefined, o.signal)
-      if (!woke && !o.signal.aborted && resyncRef) {
-        // before resyncing, make sure no commit arrived unnoticed
-        knownTip = await o.source.tip().catch(() => knownTip)
-        if (knownTip && knownTip !== last) continue
-        const r = await pass(resyncRef, await o.order.subject(resyncRef).catch(() => ''), 'resync')
-        if (r === 'retry') backoff = Math.min(backoff * 2, retry.max)
+      // idle: wait for a change, the resync tick, the endpoints tick or the stop signal
+      const t = performance.now()
+      if (!afterRefresh) resyncDue = t + o.resyncMs
+      afterRefresh = false
+      const untilResync = o.resyncMs > 0 ? Math.max(0, resyncDue - t) : undefined
+      const untilRefresh = refreshEvery && resyncRef ? Math.max(0, refreshDue - t) : undefined
+      const refreshNext = untilRefresh !== undefined && (untilResync === undefined || untilRefresh < untilResync)
+      const woke = await wake.wait(refreshNext ? untilRefresh : untilResync, o.signal)
+      if (woke || o.signal.aborted || !resyncRef) continue
+      if (refreshNext) {
+        if (gate && !gate.isLeader()) continue
+        await refresh(resyncRef)
+        afterRefresh = true
+        continue
       }
+      // before resyncing, make sure no commit arrived unnoticed
+      knownTip = await o.source.tip().catch(() => knownTip)
+      if (knownTip && knownTip !== last) continue
+      const r = await pass(resyncRef, await o.order.subject(resyncRef).catch(() => ''), 'resync')
+      if (r === 'retry') backoff = Math.min(backoff * 2, retry.max)
     }
     emit({level: 'info', event: 'watch.stop', message: `stopped after ${passes} pass${passes === 1 ? '' : 'es'}`, ...(last ? {commit: last} : {})})
     return {passes, last}
@@ -174,6 +213,7 @@ export async function watchLoop(o: WatchLoopOptions): Promise<WatchLoopResult> {
     passes++
     const n = passes
     inFlight = sha
+    afterRefresh = false
     let superseded = false
     emit({level: 'info', event: 'pass.start', pass: n, reason, commit: sha, subject, message: `pass ${n}: ${reason} ${short(sha)} ${JSON.stringify(subject)}`})
     try {
@@ -221,6 +261,34 @@ export async function watchLoop(o: WatchLoopOptions): Promise<WatchLoopResult> {
       return {exitCode, converged: false, commit: null}
     } finally {
       inFlight = null
+      refreshDue = performance.now() + refreshEvery
+    }
+  }
+
+  /** One endpoints refresh of REF: a record when it changed a host's rules (or a new problem), none otherwise. */
+  async function refresh(ref: string): Promise<void> {
+    try {
+      const r = await o.endpoints!.refresh.run({ref, shouldStop: () => o.signal.aborted || (gate !== undefined && !gate.isLeader())})
+      const failed = r.failed.map((f) => `${f.node}: ${f.error}`).join('; ')
+      const newFailure = failed !== '' && failed !== refreshReported
+      refreshReported = failed || undefined
+      if (r.changed.length === 0 && !newFailure) return
+      const nodes = r.changed.map((c) => c.node)
+      emit({
+        level: failed ? 'warn' : 'info',
+        event: 'endpoints',
+        commit: ref,
+        nodes,
+        ms: r.ms,
+        ...(r.failed.length ? {failedNodes: r.failed} : {}),
+        message: `endpoints: ${nodes.length ? `rules updated on ${nodes.join(', ')} in ${r.ms} ms` : 'no rules updated'}${failed ? `; failed on ${failed}` : ''}`,
+      })
+    } catch (e) {
+      const m = `endpoints refresh of ${short(ref)} failed: ${errText(e)}`
+      if (m !== refreshReported) emit({level: 'warn', event: 'endpoints', commit: ref, nodes: [], message: m})
+      refreshReported = m
+    } finally {
+      refreshDue = performance.now() + refreshEvery
     }
   }
 }

@@ -572,7 +572,7 @@ export interface WatchRecordOutput {
   time: string
   level: 'info' | 'warn' | 'error'
   /**
-   * standby/leader/leadership.lost: several watchers of one etcd state (docs/state-etcd.md)
+   * standby/leader/leadership.lost: several watchers of one etcd state (docs/state-etcd.md); endpoints: an endpoints-only refresh between passes changed hosts' Service rules, or failed (docs/networking.md, Readiness across hosts)
    */
   event:
     | 'watch.start'
@@ -589,6 +589,7 @@ export interface WatchRecordOutput {
     | 'standby'
     | 'leader'
     | 'leadership.lost'
+    | 'endpoints'
   message: string
   commit?: string
   subject?: string
@@ -621,4 +622,19 @@ export interface WatchRecordOutput {
     host: string
     pid: number
   }
+  /**
+   * event endpoints: the nodes whose Service rules (network files) the refresh replaced
+   */
+  nodes?: string[]
+  /**
+   * event endpoints: from the refresh's first status call to the last rules applied
+   */
+  ms?: number
+  /**
+   * event endpoints: nodes whose net-apply failed
+   */
+  failedNodes?: {
+    node: string
+    error: string
+  }[]
 }
