@@ -5,7 +5,7 @@
 // must change nothing and exit 0. A private runtime ROOT (TSCTL_ROOT) keeps
 // it away from /var/lib/tsctl; every pod, mount and cgroup is removed after.
 import {execFileSync, spawnSync} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
@@ -36,6 +36,12 @@ test.before(() => {
   clone = mkdtempSync('/tmp/tss-quickstart-')
   root = mkdtempSync('/tmp/tss-qsroot-')
   execFileSync('git', ['clone', '-q', repoRoot, clone])
+  // The example turns the pod network on; here it would put a bridge, NAT rules and a
+  // dnsmasq into this machine's own network namespace, which tests never touch. The clone
+  // drops `network:` (the example's network is tested in namespaces: e2e/network, host/net).
+  const cfg = join(clone, 'tsctl.yaml')
+  writeFileSync(cfg, readFileSync(cfg, 'utf8').replace(/^network:.*$/m, ''))
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@tsctl.test', '-c', 'commit.gpgsign=false', 'commit', '-qam', 'test: no pod network in the root namespace'], {cwd: clone})
   client = new RuntimeClient(new LocalTransport(), {root})
 })
 
