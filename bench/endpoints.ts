@@ -19,27 +19,14 @@
 // against the same fleet and state, SSH masters warm), the median of 10:
 //   bench endpoints refresh_noop_ms=… refresh_noop_cold_ms=…
 // Env: BENCH_ENDPOINTS_ROUNDS (default 5), BENCH_ENDPOINTS_INTERVAL (default 2s).
-import {accessSync} from 'node:fs'
 import {fleetUp, type Fleet, type FleetHost} from '../test/fleet/fleet.js'
-import {AppRepo, NsenterTransport, e2eSkipReason, sleep, tearDownFleet, tsctl, tsctlEnv, tsctlSpawn} from '../test/e2e/_fleet-app.js'
+import {AppRepo, NsenterTransport, sleep, tearDownFleet, tsctl, tsctlEnv, tsctlSpawn} from '../test/e2e/_fleet-app.js'
+import {inRotation, netConfig, netSkipReason, webDeploymentYaml} from '../test/e2e/_net-app.js'
 import {parseDuration} from '../src/sync/duration.js'
 import {EndpointsRefresh} from '../src/sync/endpoints-refresh.js'
 import {openStateBackend} from '../src/state/open-backend.js'
 
-function skipReason(): string | undefined {
-  const r = e2eSkipReason()
-  if (r) return r
-  for (const tool of ['/usr/lib/cni/bridge', '/usr/sbin/nft', '/usr/sbin/dnsmasq']) {
-    try {
-      accessSync(tool)
-    } catch {
-      return `${tool} is missing (apt-get install containernetworking-plugins nftables dnsmasq-base)`
-    }
-  }
-  return undefined
-}
-
-const skip = skipReason()
+const skip = netSkipReason()
 if (skip) {
   console.log(`SKIP: ${skip}`)
   process.exit(0)
@@ -50,29 +37,8 @@ const INTERVAL_MS = parseDuration(INTERVAL, 'BENCH_ENDPOINTS_INTERVAL')
 const PROBE_PERIOD_MS = 1000
 
 const files = {
-  'tsctl.yaml': 'manifests:\n  - manifests/\nnetwork:\n  pods: 198.19.0.0/17\n  services: 198.18.128.0/17\n',
-  'manifests/web.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 3
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      terminationGracePeriodSeconds: 1
-      topologySpreadConstraints:
-        - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: web}}}
-      containers:
-        - name: web
-          image: oci:images/busybox
-          command: [sh, -c, 'mkdir -p /w && echo ok > /w/index.html && echo ok > /w/ready && exec httpd -f -p 8080 -h /w']
-          ports: [{name: http, containerPort: 8080}]
-          readinessProbe: {httpGet: {path: /ready, port: http}, periodSeconds: ${PROBE_PERIOD_MS / 1000}, failureThreshold: 1}
----
+  'tsctl.yaml': netConfig(),
+  'manifests/web.yaml': `${webDeploymentYaml({body: 'ok', periodMs: PROBE_PERIOD_MS})}---
 apiVersion: v1
 kind: Service
 metadata:
@@ -81,12 +47,6 @@ spec:
   selector: {app: web}
   ports: [{name: http, port: 80, targetPort: http}]
 `,
-}
-
-/** Whether a host's load-balancing rules (the runtime's `numgen … vmap` lines) send traffic to IP. */
-function inRotation(table: string, ip: string): boolean {
-  const seps = table.split(/\n\s*chain /).filter((c) => c.includes(`dnat to ${ip}:`)).map((c) => c.split(/\s/)[0])
-  return table.split('\n').some((l) => l.includes('numgen') && seps.some((sep) => l.includes(`goto ${sep}`)))
 }
 
 /** ms from T0 until WANT(host's rules send traffic to IP) holds, polling every 50 ms; throws after 60 s. */

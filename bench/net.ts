@@ -14,25 +14,12 @@
 // three hosts and wrk share 2 cores, so the service paths are bound by CPU,
 // not by the rules; the ratio is what the rules cost on top of that.
 // Env: BENCH_NET_SECONDS (default 5), BENCH_NET_CONNECTIONS (default 16).
-import {accessSync} from 'node:fs'
 import {spawnSync} from 'node:child_process'
 import {fleetUp} from '../test/fleet/fleet.js'
-import {AppRepo, e2eSkipReason, tearDownFleet, tsctl, tsctlEnv} from '../test/e2e/_fleet-app.js'
+import {AppRepo, tearDownFleet, tsctl, tsctlEnv} from '../test/e2e/_fleet-app.js'
+import {netConfig, netSkipReason, webDeploymentYaml} from '../test/e2e/_net-app.js'
 
-function skipReason(): string | undefined {
-  const r = e2eSkipReason()
-  if (r) return r
-  for (const tool of ['/usr/bin/wrk', '/usr/lib/cni/bridge', '/usr/sbin/nft', '/usr/sbin/dnsmasq']) {
-    try {
-      accessSync(tool)
-    } catch {
-      return `${tool} is missing (apt-get install wrk containernetworking-plugins nftables dnsmasq-base)`
-    }
-  }
-  return undefined
-}
-
-const skip = skipReason()
+const skip = netSkipReason({'/usr/bin/wrk': 'wrk'})
 if (skip) {
   console.log(`SKIP: ${skip}`)
   process.exit(0)
@@ -41,29 +28,8 @@ const SECONDS = Number(process.env.BENCH_NET_SECONDS ?? 5)
 const CONNECTIONS = Number(process.env.BENCH_NET_CONNECTIONS ?? 16)
 
 const files = {
-  'tsctl.yaml': 'manifests:\n  - manifests/\nnetwork:\n  pods: 198.19.0.0/17\n  services: 198.18.128.0/17\n',
-  'manifests/web.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 3
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      terminationGracePeriodSeconds: 1
-      topologySpreadConstraints:
-        - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: web}}}
-      containers:
-        - name: web
-          image: oci:images/busybox
-          command: [sh, -c, 'mkdir -p /w && echo ok > /w/index.html && exec httpd -f -p 8080 -h /w']
-          ports: [{containerPort: 8080}]
-          readinessProbe: {tcpSocket: {port: 8080}, periodSeconds: 1}
----
+  'tsctl.yaml': netConfig(),
+  'manifests/web.yaml': `${webDeploymentYaml({body: 'ok'})}---
 apiVersion: v1
 kind: Service
 metadata:

@@ -98,6 +98,9 @@ export function refreshPods(ctx: Ctx): void {
     if (o && sameIncarnation(pod, o)) {
       const prev = p.status
       p.status = statusFrom(o, prev, ctx.nowIso)
+      // the kubelet reports a hostNetwork pod's IP as its node's (the host has none to report)
+      const nodeIP = ctx.desired.network && p.spec.hostNetwork ? ctx.state.nodes[node]?.address : undefined
+      if (nodeIP && !p.status.podIP) p.status.podIP = nodeIP
       podStatusEvents(ctx, pod, prev, p.status, node)
     }
     else if (!o && isTerminal(pod) && (p.spec.restartPolicy ?? 'Always') !== 'Always') continue

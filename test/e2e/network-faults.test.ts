@@ -7,29 +7,16 @@
 // bridge and `tsctl` table (a reboot); `kill -9` of tsctl mid-sync leaves no
 // stray IP reservation or veth. Every address is inside 198.18.0.0/15:
 // hosts 198.19.25x.0/24, pods 198.19.0.0/17, services 198.18.128.0/17.
-import {accessSync} from 'node:fs'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import type {Fleet, FleetHost} from '../fleet/fleet.js'
 import {fleetUp} from '../fleet/fleet.js'
 import {testUnless} from '../fixtures/skip.js'
-import {AppRepo, NsenterTransport, cgroupLeftovers, e2eSkipReason, sleep, tearDownFleet, tsctl, tsctlEnv, tsctlSpawn, until} from './_fleet-app.js'
+import {AppRepo, cgroupLeftovers, sleep, tearDownFleet, tsctl, tsctlEnv, tsctlSpawn, until} from './_fleet-app.js'
+import {netConfig, netSkipReason, onHost} from './_net-app.js'
 import {contains, parseCidr, parseIp} from '../../src/net/cidr.js'
 
-function skipReason(): string | undefined {
-  const r = e2eSkipReason()
-  if (r) return r
-  for (const tool of ['/usr/lib/cni/bridge', '/usr/lib/cni/host-local', '/usr/lib/cni/portmap', '/usr/sbin/nft', '/usr/sbin/dnsmasq']) {
-    try {
-      accessSync(tool)
-    } catch {
-      return `${tool} is missing (apt-get install containernetworking-plugins nftables dnsmasq-base)`
-    }
-  }
-  return undefined
-}
-
-const skip = skipReason()
+const skip = netSkipReason()
 const maybe = testUnless(skip, 'network-faults')
 
 let fleet: Fleet
@@ -37,15 +24,10 @@ let repo: AppRepo
 let env: NodeJS.ProcessEnv
 const run = (...args: string[]) => tsctl(args, repo.dir, env)
 
-const config = `manifests:
-  - manifests/
-network:
-  pods: 198.19.0.0/17
-  services: 198.18.128.0/17
-# hostNetwork and hostPort pods (baseline refuses both)
+const config = netConfig(`# hostNetwork and hostPort pods (baseline refuses both)
 podSecurity:
   default: privileged
-`
+`)
 
 const HTTPD = 'mkdir -p /w && hostname > /w/index.html && exec httpd -f -p 8080 -h /w'
 
@@ -227,25 +209,15 @@ async function resolve(from: string, name: string): Promise<string> {
   return new RegExp(`^PING ${name.replace(/\./g, '\\.')} \\(([0-9.]+)\\)`, 'm').exec(r.stdout)?.[1] ?? ''
 }
 
-async function onHost(h: FleetHost, argv: string[]): Promise<string> {
-  const t = new NsenterTransport(fleet, h)
-  try {
-    const r = await t.exec(argv)
-    return r.stdout.toString()
-  } finally {
-    await t.close()
-  }
-}
-
 /** host-local's reservations on a host: IP → the container id (pod uid) it names. */
 async function reservations(h: FleetHost): Promise<Map<string, string>> {
-  const out = await onHost(h, ['sh', '-c', 'cd /var/lib/tsctl/net/ipam/tsctl 2>/dev/null || exit 0; for f in *; do case $f in [0-9]*) printf "%s %s\\n" "$f" "$(head -n1 "$f" | tr -d "\\r")" ;; esac; done'])
+  const out = await onHost(fleet, h, ['sh', '-c', 'cd /var/lib/tsctl/net/ipam/tsctl 2>/dev/null || exit 0; for f in *; do case $f in [0-9]*) printf "%s %s\\n" "$f" "$(head -n1 "$f" | tr -d "\\r")" ;; esac; done'])
   return new Map(out.split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string]))
 }
 
 async function vethCount(h: FleetHost): Promise<number> {
   // the host's own eth0 is a veth too (its link to the fleet's bridge)
-  return (await onHost(h, ['ip', '-o', 'link', 'show', 'type', 'veth'])).split('\n').filter((l) => l && !/^\d+: eth0@/.test(l)).length
+  return (await onHost(fleet, h, ['ip', '-o', 'link', 'show', 'type', 'veth'])).split('\n').filter((l) => l && !/^\d+: eth0@/.test(l)).length
 }
 
 /**
@@ -345,6 +317,7 @@ maybe('a pod started after Service web exists has WEB_SERVICE_HOST/PORT; enableS
   assert.not.ok(hostnet.metadata.annotations?.['tsctl.io/pod-ip'], 'no pod IP allocated')
   const wide = (await run('get', 'pods', 'hostnet', '-o', 'wide')).stdout
   assert.match(wide, ` ${h3.address} `, `shown with its node's address: ${wide}`)
+  assert.is(hostnet.status?.podIP, h3.address, 'status.podIP is the node\'s address, as the kubelet reports it')
   const r = await fetch(`http://${h3.address}:18081/`, {signal: AbortSignal.timeout(3000)})
   assert.is((await r.text()).trim(), 'hostnet')
   assert.not.ok([...(await reservations(h3)).values()].includes(hostnet.metadata.uid), 'no IP reserved for the hostNetwork pod')
@@ -384,7 +357,7 @@ ${pinned(taken)}  containers:
   const res = await fetch(`http://${fleet.hosts.find((h) => h.name === taken)!.address}:18080/`, {signal: AbortSignal.timeout(3000)})
   assert.is((await res.text()).trim(), hp[0].metadata.name, 'the port still reaches the pod that holds it')
   for (const h of fleet.hosts) {
-    const st = await onHost(h, ['sh', '-c', 'cat /var/lib/tsctl/pods/*/bundle/meta/name 2>/dev/null; echo'])
+    const st = await onHost(fleet, h, ['sh', '-c', 'cat /var/lib/tsctl/pods/*/bundle/meta/name 2>/dev/null; echo'])
     assert.not.match(st, 'hp-extra', `${h.name} has nothing of hp-extra`)
   }
   await assertNetExact('hostNetwork and hostPort')
@@ -448,14 +421,14 @@ maybe('a host that lost its bridge and tsctl table (a reboot) gets its network a
   await inNs(['nft', 'delete', 'table', 'ip', 'tsctl'])
   assert.not.match(await inNs(['ip', '-o', 'link']), 'tsctl0', 'the bridge is gone')
   await fleet.restart()
-  const st = await onHost(h2, ['sh', '-c', 'for r in /var/lib/tsctl/runtime/*/tsctl-runtime; do TSCTL_CGROUP_PARENT=tsctl-' + h2.name + ' sh "$r" status; break; done'])
+  const st = await onHost(fleet, h2, ['sh', '-c', 'for r in /var/lib/tsctl/runtime/*/tsctl-runtime; do TSCTL_CGROUP_PARENT=tsctl-' + h2.name + ' sh "$r" status; break; done'])
   assert.not.match(st, /^net /m, 'no `net` status line without the bridge and the table')
   const dry = await run('sync', '--dry-run', '-o', 'json')
   const plan = (JSON.parse(dry.stdout) as {plan?: {type: string; node?: string}[]}).plan ?? []
   assert.ok(plan.some((a) => a.type === 'network' && a.node === h2.name), `a network action for ${h2.name}: ${JSON.stringify(plan)}`)
   await sync('after the reboot')
-  assert.match(await onHost(h2, ['ip', '-o', 'link']), 'tsctl0', 'the bridge is back')
-  assert.match(await onHost(h2, ['nft', 'list', 'table', 'ip', 'tsctl']), 'service-ips', 'the table is back')
+  assert.match(await onHost(fleet, h2, ['ip', '-o', 'link']), 'tsctl0', 'the bridge is back')
+  assert.match(await onHost(fleet, h2, ['nft', 'list', 'table', 'ip', 'tsctl']), 'service-ips', 'the table is back')
   await assertReconverged(h2, 'after a reboot')
 })
 

@@ -5,29 +5,16 @@
 // through watch's endpoints-only refresh; a refresh with nothing to change
 // writes no state. Every address is inside 198.18.0.0/15: hosts
 // 198.19.25x.0/24, pods 198.19.0.0/17, services 198.18.128.0/17.
-import {accessSync} from 'node:fs'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import type {Fleet, FleetHost} from '../fleet/fleet.js'
+import type {Fleet} from '../fleet/fleet.js'
 import {fleetUp} from '../fleet/fleet.js'
 import {testUnless} from '../fixtures/skip.js'
 import {assertOutput} from '../cli/helpers/output-schema.js'
-import {AppRepo, NsenterTransport, cgroupLeftovers, e2eSkipReason, sleep, tearDownFleet, tsctl, tsctlEnv, tsctlSpawn, until} from './_fleet-app.js'
+import {AppRepo, cgroupLeftovers, sleep, tearDownFleet, tsctl, tsctlEnv, tsctlSpawn, until} from './_fleet-app.js'
+import {inRotation, netConfig, netSkipReason, tsctlTable, webDeploymentYaml} from './_net-app.js'
 
-function skipReason(): string | undefined {
-  const r = e2eSkipReason()
-  if (r) return r
-  for (const tool of ['/usr/lib/cni/bridge', '/usr/lib/cni/host-local', '/usr/lib/cni/portmap', '/usr/sbin/nft', '/usr/sbin/dnsmasq']) {
-    try {
-      accessSync(tool)
-    } catch {
-      return `${tool} is missing (apt-get install containernetworking-plugins nftables dnsmasq-base)`
-    }
-  }
-  return undefined
-}
-
-const skip = skipReason()
+const skip = netSkipReason()
 const maybe = testUnless(skip, 'network-watch')
 
 let fleet: Fleet
@@ -38,39 +25,7 @@ const run = (...args: string[]) => tsctl(args, repo.dir, env)
 /** the refresh interval the watch runs with; the bound asserted below is a few of them */
 const INTERVAL_MS = 1000
 
-const config = `manifests:
-  - manifests/
-network:
-  pods: 198.19.0.0/17
-  services: 198.18.128.0/17
-`
-
-const webYaml = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 3
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      terminationGracePeriodSeconds: 1
-      topologySpreadConstraints:
-        - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: web}}}
-      containers:
-        - name: web
-          image: oci:images/busybox
-          command: [sh, -c, 'mkdir -p /w && hostname > /w/index.html && echo ok > /w/ready && exec httpd -f -p 8080 -h /w']
-          ports:
-            - {name: http, containerPort: 8080}
-          readinessProbe:
-            httpGet: {path: /ready, port: http}
-            periodSeconds: 1
-            failureThreshold: 1
----
+const webYaml = `${webDeploymentYaml()}---
 apiVersion: v1
 kind: Service
 metadata:
@@ -81,26 +36,11 @@ spec:
     - {name: http, port: 80, targetPort: http}
 `
 
-async function tsctlTable(h: FleetHost): Promise<string> {
-  const t = new NsenterTransport(fleet, h)
-  try {
-    return (await t.exec(['nft', 'list', 'table', 'ip', 'tsctl'])).stdout.toString()
-  } finally {
-    await t.close()
-  }
-}
-
-/** Whether a host's load-balancing rules (the `numgen … vmap` lines the runtime renders) send traffic to IP. */
-function inRotation(table: string, ip: string): boolean {
-  const seps = table.split(/\n\s*chain /).filter((c) => c.includes(`dnat to ${ip}:`)).map((c) => c.split(/\s/)[0])
-  return table.split('\n').some((l) => l.includes('numgen') && seps.some((sep) => l.includes(`goto ${sep}`)))
-}
-
 test.before(async () => {
   if (skip) return
   fleet = await fleetUp(3, 'tsnw')
   repo = new AppRepo('network-watch')
-  await repo.init(fleet, {'tsctl.yaml': config, 'manifests/web.yaml': webYaml})
+  await repo.init(fleet, {'tsctl.yaml': netConfig(), 'manifests/web.yaml': webYaml})
   env = tsctlEnv(fleet)
 })
 
@@ -119,7 +59,7 @@ maybe('watch, no commit: a pod failing readiness on host 2 leaves host 1\'s rota
   const pod = pods.find((p) => p.spec.nodeName === h2.name)
   assert.ok(pod?.status?.podIP, `a web pod with an IP on ${h2.name}`)
   const ip = pod!.status!.podIP!
-  assert.ok(inRotation(await tsctlTable(h1), ip), `${h1.name} balances to ${ip} while it is ready`)
+  assert.ok(inRotation(await tsctlTable(fleet, h1), ip), `${h1.name} balances to ${ip} while it is ready`)
 
   // the state is at the commit: watch resumes after it and runs no pass (asserted at the end)
   const w = tsctlSpawn(['watch', '-o', 'json', '--resync', '0', '--endpoints-interval', `${INTERVAL_MS}ms`], repo.dir, env)
@@ -135,9 +75,9 @@ maybe('watch, no commit: a pod failing readiness on host 2 leaves host 1\'s rota
     const t0 = Date.now()
     // one probe period, one refresh interval, one refresh (observe + net-apply), with room for a slow CI host
     const bound = 1000 + INTERVAL_MS + 8000
-    await until(async () => !inRotation(await tsctlTable(h1), ip), bound, `${h1.name} to drop the unready pod within ${bound} ms`)
+    await until(async () => !inRotation(await tsctlTable(fleet, h1), ip), bound, `${h1.name} to drop the unready pod within ${bound} ms`)
     const leftMs = Date.now() - t0
-    await until(async () => !inRotation(await tsctlTable(h3), ip), 3000, `${h3.name} to drop it too`)
+    await until(async () => !inRotation(await tsctlTable(fleet, h3), ip), 3000, `${h3.name} to drop it too`)
     await until(async () => refreshes().length >= 1, 5000, 'the endpoints record')
     const gone = refreshes()[0]
     assert.is(gone.level, 'info')
@@ -155,7 +95,7 @@ maybe('watch, no commit: a pod failing readiness on host 2 leaves host 1\'s rota
 
     const back = await run('exec', pod!.metadata.name, '--', 'sh', '-c', 'echo ok > /w/ready')
     assert.is(back.code, 0, back.stderr)
-    await until(async () => inRotation(await tsctlTable(h1), ip), bound, `${h1.name} to take the pod back within ${bound} ms`)
+    await until(async () => inRotation(await tsctlTable(fleet, h1), ip), bound, `${h1.name} to take the pod back within ${bound} ms`)
     await until(async () => refreshes().length >= 2, 5000, 'the second endpoints record')
     assert.ok(repo.state().serial > serial1, 'the return is recorded too')
 

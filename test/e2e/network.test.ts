@@ -7,77 +7,22 @@
 // removes its veth and IP reservation. Every address is inside
 // 198.18.0.0/15: hosts 198.19.25x.0/24, pods 198.19.0.0/17, services
 // 198.18.128.0/17.
-import {accessSync} from 'node:fs'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import type {Fleet, FleetHost} from '../fleet/fleet.js'
+import type {Fleet} from '../fleet/fleet.js'
 import {fleetUp} from '../fleet/fleet.js'
 import {testUnless} from '../fixtures/skip.js'
-import {AppRepo, NsenterTransport, cgroupLeftovers, e2eSkipReason, tearDownFleet, tsctl, tsctlEnv, until} from './_fleet-app.js'
+import {AppRepo, cgroupLeftovers, tearDownFleet, tsctl, tsctlEnv, until} from './_fleet-app.js'
+import {inRotation, netConfig, netSkipReason, onHost, tsctlTable, webDeploymentYaml} from './_net-app.js'
 import {contains, parseCidr, parseIp} from '../../src/net/cidr.js'
 
-function skipReason(): string | undefined {
-  const r = e2eSkipReason()
-  if (r) return r
-  for (const tool of ['/usr/lib/cni/bridge', '/usr/lib/cni/host-local', '/usr/lib/cni/portmap', '/usr/sbin/nft', '/usr/sbin/dnsmasq']) {
-    try {
-      accessSync(tool)
-    } catch {
-      return `${tool} is missing (apt-get install containernetworking-plugins nftables dnsmasq-base)`
-    }
-  }
-  return undefined
-}
-
-const skip = skipReason()
+const skip = netSkipReason()
 const maybe = testUnless(skip, 'network')
 
 let fleet: Fleet
 let repo: AppRepo
 let env: NodeJS.ProcessEnv
 const run = (...args: string[]) => tsctl(args, repo.dir, env)
-
-const config = `manifests:
-  - manifests/
-network:
-  pods: 198.19.0.0/17
-  services: 198.18.128.0/17
-`
-
-function webYaml(replicas: number): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: ${replicas}
-  selector:
-    matchLabels: {app: web}
-  strategy:
-    rollingUpdate: {maxSurge: 1, maxUnavailable: 0}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      terminationGracePeriodSeconds: 1
-      topologySpreadConstraints:
-        - maxSkew: 1
-          topologyKey: kubernetes.io/hostname
-          whenUnsatisfiable: DoNotSchedule
-          labelSelector:
-            matchLabels: {app: web}
-      containers:
-        - name: web
-          image: oci:images/busybox
-          command: [sh, -c, 'mkdir -p /w && hostname > /w/index.html && echo ok > /w/ready && exec httpd -f -p 8080 -h /w']
-          ports:
-            - {name: http, containerPort: 8080}
-          readinessProbe:
-            httpGet: {path: /ready, port: http}
-            periodSeconds: 1
-            failureThreshold: 1
-`
-}
 
 const serviceYaml = `apiVersion: v1
 kind: Service
@@ -133,40 +78,16 @@ async function fromClient(...argv: string[]): Promise<{code: number; out: string
   return {code: r.code, out: r.stdout.trim()}
 }
 
-async function onHost(h: FleetHost, argv: string[]): Promise<string> {
-  const t = new NsenterTransport(fleet, h)
-  try {
-    const r = await t.exec(argv)
-    return r.stdout.toString()
-  } finally {
-    await t.close()
-  }
-}
-
-/**
- * Whether the load-balancing rules of a host's `tsctl` table send traffic to IP: the endpoint
- * chains that DNAT to it stay defined while the pod is not ready; only the `numgen … vmap`
- * rules (what the runtime renders from its `#lb` lines) leave them out.
- */
-function inRotation(table: string, ip: string): boolean {
-  const seps = table.split(/\n\s*chain /).filter((c) => c.includes(`dnat to ${ip}:`)).map((c) => c.split(/\s/)[0])
-  return table.split('\n').some((l) => l.includes('numgen') && seps.some((sep) => l.includes(`goto ${sep}`)))
-}
-
-async function tsctlTable(h: FleetHost): Promise<string> {
-  return onHost(h, ['nft', 'list', 'table', 'ip', 'tsctl'])
-}
-
 /** Every host's whole nftables rule set (the `tsctl` table and whatever the CNI plugins made). */
 async function rulesets(): Promise<string[]> {
-  return Promise.all(fleet.hosts.map((h) => onHost(h, ['nft', 'list', 'ruleset'])))
+  return Promise.all(fleet.hosts.map((h) => onHost(fleet, h, ['nft', 'list', 'ruleset'])))
 }
 
 test.before(async () => {
   if (skip) return
   fleet = await fleetUp(3, 'tsnet')
   repo = new AppRepo('network')
-  await repo.init(fleet, {'tsctl.yaml': config, 'manifests/web.yaml': webYaml(3), 'manifests/svc.yaml': serviceYaml, 'manifests/client.yaml': clientYaml(fleet.hosts[0].name)})
+  await repo.init(fleet, {'tsctl.yaml': netConfig(), 'manifests/web.yaml': webDeploymentYaml({replicas: 3}), 'manifests/svc.yaml': serviceYaml, 'manifests/client.yaml': clientYaml(fleet.hosts[0].name)})
   env = tsctlEnv(fleet)
 })
 
@@ -227,8 +148,8 @@ maybe('a pod failing readiness gets no traffic while another serves', async () =
   assert.is(rm.code, 0, rm.stderr)
   // its own host drops it within a probe period plus one rule update, no tsctl run needed
   const ip = local!.status!.podIP!
-  assert.ok(inRotation(await tsctlTable(fleet.hosts[0]), ip), 'in the rotation while ready')
-  await until(async () => !inRotation(await tsctlTable(fleet.hosts[0]), ip), 10_000, 'the local rules to drop the unready pod')
+  assert.ok(inRotation(await tsctlTable(fleet, fleet.hosts[0]), ip), 'in the rotation while ready')
+  await until(async () => !inRotation(await tsctlTable(fleet, fleet.hosts[0]), ip), 10_000, 'the local rules to drop the unready pod')
   for (let i = 0; i < 12; i++) {
     const r = await fromClient('timeout', '3', 'wget', '-qO-', 'http://web/')
     assert.is(r.code, 0)
@@ -237,25 +158,25 @@ maybe('a pod failing readiness gets no traffic while another serves', async () =
   // the other hosts at the next pass (which then waits for the pod's readiness: cut short, exit 5)
   const s = await run('sync', '--timeout', '8s')
   assert.ok([0, 5].includes(s.code), s.stderr)
-  for (const h of fleet.hosts.slice(1)) assert.not.ok(inRotation(await tsctlTable(h), ip), `${h.name} dropped it`)
+  for (const h of fleet.hosts.slice(1)) assert.not.ok(inRotation(await tsctlTable(fleet, h), ip), `${h.name} dropped it`)
   await run('exec', local!.metadata.name, '--', 'sh', '-c', 'echo ok > /w/ready')
-  await until(async () => inRotation(await tsctlTable(fleet.hosts[0]), ip), 10_000, 'the pod to come back on its own host')
+  await until(async () => inRotation(await tsctlTable(fleet, fleet.hosts[0]), ip), 10_000, 'the pod to come back on its own host')
   const back = await run('sync', '--timeout', '1m')
   assert.is(back.code, 0, back.stderr)
-  for (const h of fleet.hosts.slice(1)) assert.ok(inRotation(await tsctlTable(h), ip), `${h.name} has it back`)
+  for (const h of fleet.hosts.slice(1)) assert.ok(inRotation(await tsctlTable(fleet, h), ip), `${h.name} has it back`)
 })
 
 maybe('scaling changes the endpoints in one pass; removing a pod removes its veth and its IP reservation', async () => {
-  repo.write({'manifests/web.yaml': webYaml(5)})
+  repo.write({'manifests/web.yaml': webDeploymentYaml({replicas: 5})})
   repo.commit('web: 5')
   const s = await run('sync', '--timeout', '2m')
   assert.is(s.code, 0, s.stderr + s.stdout)
   const ep = JSON.parse((await run('get', 'endpoints', 'web', '-o', 'json')).stdout) as {subsets: {addresses?: unknown[]}[]}
   assert.is(ep.subsets.flatMap((x) => x.addresses ?? []).length, 5)
-  const veths = async () => Promise.all(fleet.hosts.map(async (h) => (await onHost(h, ['ip', '-o', 'link', 'show', 'type', 'veth'])).split('\n').filter(Boolean).length))
-  const reservations = async () => Promise.all(fleet.hosts.map(async (h) => (await onHost(h, ['sh', '-c', 'ls /var/lib/tsctl/net/ipam/tsctl 2>/dev/null | grep -c "^[0-9]" || true'])).trim()))
+  const veths = async () => Promise.all(fleet.hosts.map(async (h) => (await onHost(fleet, h, ['ip', '-o', 'link', 'show', 'type', 'veth'])).split('\n').filter(Boolean).length))
+  const reservations = async () => Promise.all(fleet.hosts.map(async (h) => (await onHost(fleet, h, ['sh', '-c', 'ls /var/lib/tsctl/net/ipam/tsctl 2>/dev/null | grep -c "^[0-9]" || true'])).trim()))
   const before = await veths()
-  repo.write({'manifests/web.yaml': webYaml(3)})
+  repo.write({'manifests/web.yaml': webDeploymentYaml({replicas: 3})})
   repo.commit('web: 3')
   const s2 = await run('sync', '--timeout', '2m')
   assert.is(s2.code, 0, s2.stderr + s2.stdout)
