@@ -242,6 +242,57 @@ for (const mode of ['write', 'write-raw']) test(`kill -9 during writes never lea
   for (const f of readdirSync(d)) assert.ok(f === 'log' || f.startsWith('.state.json.tmp-'), f)
 })
 
+test('the file is JSON.stringify(state, null, 2) + newline, also when a hint lets unchanged objects keep their cached text', async () => {
+  const p = join(tmp(), 'state.json')
+  const b = new FileStateBackend(p)
+  const s = emptyState('L')
+  s.serial = 1
+  for (const n of ['a', 'b']) s.objects[`Pod/default/${n}`] = {apiVersion: 'v1', kind: 'Pod', metadata: {name: n, namespace: 'default'}, status: {phase: 'Pending'}}
+  await b.write(s)
+  assert.is(readFileSync(p, 'utf8'), JSON.stringify(s, null, 2) + '\n')
+  // in place, as recordOutcome does, and named in the hint
+  ;(s.objects['Pod/default/a'] as unknown as {status: {phase: string}}).status.phase = 'Running'
+  s.events.push({time: 't', type: 'Normal', reason: 'Started', object: 'Pod/default/a', message: 'm'})
+  await b.write({...s, serial: 2}, {changed: ['Pod/default/a']})
+  assert.is(readFileSync(p, 'utf8'), JSON.stringify({...s, serial: 2}, null, 2) + '\n')
+  assert.equal(await b.read(), {...s, serial: 2})
+})
+
+async function refused(write: Promise<void>, message: RegExp): Promise<void> {
+  try {
+    await write
+    assert.unreachable('write should be refused')
+  } catch (err) {
+    assert.instance(err, UserError)
+    assert.match((err as Error).message, message)
+  }
+}
+
+test('a second writer between two writes is seen: another process, another backend object, or an edit in place', async () => {
+  const p = join(tmp(), 'state.json')
+  const b = new FileStateBackend(p)
+  await b.write({...emptyState('L'), serial: 1})
+  // another backend object (another process's): a new file over ours
+  await new FileStateBackend(p).write({...emptyState('L'), serial: 5})
+  await refused(b.write({...emptyState('L'), serial: 2}), /serial 2 is not newer than the stored serial 5/)
+  await b.write({...emptyState('L'), serial: 6})
+  // in place, the same size, at once (likely the same timestamp tick): the head tells
+  writeFileSync(p, readFileSync(p, 'utf8').replace('"serial": 6', '"serial": 8'))
+  await refused(b.write({...emptyState('L'), serial: 7}), /serial 7 is not newer than the stored serial 8/)
+  // another lineage, and damage: refused as without the cache
+  await b.write({...emptyState('L'), serial: 9})
+  writeFileSync(p, readFileSync(p, 'utf8').replace('"lineage": "L"', '"lineage": "M"'))
+  await refused(b.write({...emptyState('L'), serial: 10}), /belongs to lineage M/)
+  writeFileSync(p, JSON.stringify({...emptyState('L'), serial: 9}, null, 2) + '\n')
+  await b.write({...emptyState('L'), serial: 10})
+  writeFileSync(p, readFileSync(p, 'utf8').slice(0, -3))
+  await refused(b.write({...emptyState('L'), serial: 11}), /not valid JSON/)
+  // and removed: written afresh, as before
+  rmSync(p)
+  await b.write({...emptyState('L'), serial: 1})
+  assert.is(JSON.parse(readFileSync(p, 'utf8')).serial, 1)
+})
+
 // Deterministic where the test above is a race: the writer is killed while
 // its one big write is on disk but unfinished (seen growing), so a writer
 // that overwrote the state in place would leave a half file here.
