@@ -142,7 +142,8 @@ export class EndpointsRefresh {
             this.#failedBefore.set(a.node, key)
           }
           recordOutcome(writer.state, a, outcome, now())
-          await writer.write()
+          // recordOutcome changes no object but the action's target (events and nodes are always written)
+          await writer.write([a.target])
           wrote = true
         },
       })

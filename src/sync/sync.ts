@@ -404,7 +404,8 @@ export async function sync(opts: SyncOptions): Promise<SyncResult> {
           else if (a.type === 'replace') s.replaced++
           else if (a.type === 'delete') s.deleted++
           recordOutcome(writer.state, a, outcome, now())
-          await writer.write()
+          // recordOutcome changes no object but the action's target (events and nodes are always written)
+          await writer.write([a.target])
         },
       })
       lastWritten = ''

@@ -51,6 +51,43 @@ test('StateWriter: serials rise by one per write; requests made while one waits 
   assert.is(w.serial, 4)
 })
 
+test('StateWriter hints: the keys named since the last write, none after set(), a bare write() or a failure', async () => {
+  const hints: (string[] | undefined)[] = []
+  let fail = false
+  const b: StateBackend = {
+    describe: () => 'recording',
+    read: async () => null,
+    write: async (_s, hint) => {
+      hints.push(hint?.changed && [...hint.changed].sort())
+      await new Promise((r) => setTimeout(r, 5))
+      if (fail) throw new Error('refused')
+    },
+    lock: async () => { throw new Error('unused') },
+    unlock: async () => null,
+    lockInfo: async () => null,
+  }
+  const w = new StateWriter(b, emptyState('l'), null)
+  await w.write(['Pod/default/a'])
+  assert.equal(hints, [undefined], 'the first write: the backend has not seen these objects')
+  await w.write(['Pod/default/a'])
+  const second = w.write(['Pod/default/b'])
+  await new Promise((r) => setTimeout(r, 1))
+  // named while the second is in flight: all go to the third
+  await Promise.all([w.write(['Pod/default/c']), w.write(['Pod/default/d', 'Pod/default/c']), second])
+  assert.equal(hints.slice(1), [['Pod/default/a'], ['Pod/default/b'], ['Pod/default/c', 'Pod/default/d']])
+  w.set({...w.state})
+  await w.write(['Pod/default/e'])
+  await w.write([])
+  await w.write()
+  assert.equal(hints.slice(4), [undefined, [], undefined])
+  fail = true
+  await w.write(['Pod/default/f']).then(() => assert.unreachable('refused'), () => {})
+  fail = false
+  await w.write(['Pod/default/g'])
+  await w.write(['Pod/default/h'])
+  assert.equal(hints.slice(7), [['Pod/default/f'], undefined, ['Pod/default/h']])
+})
+
 test('parseDuration: seconds, units, sums; a UserError otherwise', () => {
   assert.is(parseDuration('90', 'timeout'), 90_000)
   assert.is(parseDuration('500ms', 'timeout'), 500)
