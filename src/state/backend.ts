@@ -20,8 +20,8 @@ export interface LockInfo {
 }
 
 /**
- * What a caller knows about a write (the etcd backend uses it; file and git
- * write the whole state anyway and ignore it). `changed`: the objectKeys of
+ * What a caller knows about a write (etcd writes only these objects, the
+ * file backend re-serialises only these; git ignores it). `changed`: the objectKeys of
  * the objects that may differ from the last state read or written through
  * this backend object; every other object present in both is promised
  * unchanged, so it is not even serialised. Without a hint every object is
@@ -41,7 +41,7 @@ export interface StateBackend {
   describe(): string
   /** null when no state exists yet */
   read(): Promise<State | null>
-  /** `hint` lets a delta-writing backend (etcd) skip objects the caller did not touch; others ignore it. */
+  /** `hint` lets a backend skip objects the caller did not touch (etcd: not sent; file: cached text); a wrong hint loses writes. */
   write(state: State, hint?: WriteHint): Promise<void>
   /**
    * Takes the exclusive lock or throws LockedError naming the holder.
