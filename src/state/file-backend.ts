@@ -34,6 +34,7 @@ export class FileStateBackend implements StateBackend {
   readonly #text = new StateText()
   /** what our last successful write put on disk */
   #last?: Written
+  #writing: Promise<void> = Promise.resolve()
 
   constructor(readonly path: string, opts: FileLockOptions = {}) {
     this.lockFile = new FileLock(path + '.lock', opts)
@@ -62,7 +63,14 @@ export class FileStateBackend implements StateBackend {
     return upgradeState(raw, this.path)
   }
 
-  async write(state: State, hint?: WriteHint): Promise<void> {
+  write(state: State, hint?: WriteHint): Promise<void> {
+    // one at a time: the text cache's output buffer is reused, and #last describes one write
+    const p = this.#writing.catch(() => {}).then(() => this.#write(state, hint))
+    this.#writing = p
+    return p
+  }
+
+  async #write(state: State, hint?: WriteHint): Promise<void> {
     const holder = await this.lockFile.read()
     if (holder && holder !== 'unreadable' && holder.id !== this.lockFile.heldId) {
       throw new StateConflictError(`refusing to write ${this.path}: the state is locked by ${describeHolder(holder)}`)

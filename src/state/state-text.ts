@@ -15,17 +15,23 @@ import type {State} from './model.js'
  * serialised again, and the cache refreshed.
  */
 export class StateText {
-  /** objectKey → the object last rendered and its member text (`    "key": {…}`, at the depth of state.objects) */
-  #members = new Map<string, {object: unknown; text: string}>()
+  /** objectKey → the object last rendered and its member bytes (`    "key": {…}`, at the depth of state.objects) */
+  #members = new Map<string, {object: unknown; bytes: Buffer}>()
+  /** the output buffer, reused: a new 25 MB one per write is memory the GC frees late */
+  #out?: Buffer
 
+  /**
+   * The bytes, valid until the next render (the buffer is reused): write
+   * them before rendering again.
+   */
   render(state: State, unchanged?: (key: string) => boolean): Buffer {
     const objects = state.objects as unknown
     if (typeof (state as {toJSON?: unknown}).toJSON === 'function' || !isPlainRecord(objects)) {
       this.#members.clear()
       return Buffer.from(JSON.stringify(state, null, 2) + '\n')
     }
-    // pieces, never joined: the one copy of the whole text is the Buffer
-    const pieces: string[] = []
+    // pieces, never joined: the one copy of the whole text is the output buffer
+    const pieces: (string | Buffer)[] = []
     for (const k of Object.keys(state)) {
       if (k === 'objects') {
         pieces.push(pieces.length ? ',\n' : '{\n', `  ${JSON.stringify(k)}: `)
@@ -36,16 +42,18 @@ export class StateText {
       if (m !== undefined) pieces.push(pieces.length ? ',\n' : '{\n', m)
     }
     pieces.push(pieces.length ? '\n}\n' : '{}\n')
-    let bytes = 0
-    for (const t of pieces) bytes += Buffer.byteLength(t)
-    const out = Buffer.allocUnsafeSlow(bytes)
+    let size = 0
+    for (const p of pieces) size += typeof p === 'string' ? Buffer.byteLength(p) : p.length
+    // grown with room to spare, so a state growing by a few objects does not reallocate every write
+    if (!this.#out || this.#out.length < size) this.#out = Buffer.allocUnsafeSlow(Math.ceil(size * 1.25))
+    const out = this.#out
     let off = 0
-    for (const t of pieces) off += out.write(t, off)
-    return out
+    for (const p of pieces) off += typeof p === 'string' ? out.write(p, off) : p.copy(out, off)
+    return out.subarray(0, off)
   }
 
-  #objects(objects: Record<string, unknown>, unchanged: ((key: string) => boolean) | undefined, pieces: string[]): void {
-    const next = new Map<string, {object: unknown; text: string}>()
+  #objects(objects: Record<string, unknown>, unchanged: ((key: string) => boolean) | undefined, pieces: (string | Buffer)[]): void {
+    const next = new Map<string, {object: unknown; bytes: Buffer}>()
     for (const key of Object.keys(objects)) {
       const object = objects[key]
       let m = this.#members.get(key)
@@ -53,9 +61,11 @@ export class StateText {
         const one = member(key, object)
         if (one === undefined) continue
         // JSON strings never hold a raw newline, so every newline starts a line to indent
-        m = {object, text: '  ' + one.replaceAll('\n', '\n  ')}
+        // Buffer.from slices Node's shared pool (fast); a kept slice keeps its 8 KiB slab, at most
+        // a few objects' worth, and every reconcile's full write replaces all of them
+        m = {object, bytes: Buffer.from('  ' + one.replaceAll('\n', '\n  '))}
       }
-      pieces.push(next.size ? ',\n' : '{\n', m.text)
+      pieces.push(next.size ? ',\n' : '{\n', m.bytes)
       next.set(key, m)
     }
     pieces.push(next.size ? '\n  }' : '{}')

@@ -268,6 +268,19 @@ async function refused(write: Promise<void>, message: RegExp): Promise<void> {
   }
 }
 
+test('overlapping writes on one backend object each write their own state (the output buffer is reused)', async () => {
+  const p = join(tmp(), 'state.json')
+  const b = new FileStateBackend(p)
+  const big = (serial: number, fill: string) => {
+    const s = {...emptyState('L'), serial}
+    for (let i = 0; i < 200; i++) s.objects[`ConfigMap/default/c-${i}`] = {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: `c-${i}`, namespace: 'default'}, data: {v: fill.repeat(1000)}}
+    return s
+  }
+  const [one, two] = [big(1, 'a'), big(2, 'b')]
+  await Promise.all([b.write(one), b.write(two)])
+  assert.is(readFileSync(p, 'utf8'), JSON.stringify(two, null, 2) + '\n')
+})
+
 test('a second writer between two writes is seen: another process, another backend object, or an edit in place', async () => {
   const p = join(tmp(), 'state.json')
   const b = new FileStateBackend(p)
