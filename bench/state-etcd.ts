@@ -6,11 +6,13 @@
 //   bench failover ttl_ms=… takeover_ms=… (median of ROUNDS kills; max too)
 // write: the whole state (etcd: into an empty prefix, every key, split into
 // transactions under etcd's limits). delta_write: the write after one action
-// (one pod's status changed, one event added); file and git write the whole
-// state anyway. etcd's delta_write_ms is with the write hint naming the
-// changed object (StateBackend.write(state, {changed})); delta_write_nohint_ms
-// is the same write without it (every object serialised and compared; what
-// sync's StateWriter costs until it passes the hint). git: the bare repo
+// (one pod's status changed, one event added), with the write hint naming the
+// changed object (StateBackend.write(state, {changed})), as sync's StateWriter
+// passes it: git writes the whole state anyway; file writes the whole file
+// but re-serialises only that object and does not re-read its own file;
+// etcd sends only the changed keys. delta_write_nohint_ms: etcd's same write
+// without the hint (every object serialised and compared; what a write after
+// a reconcile costs). git: the bare repo
 // itself (update-ref), as bench:state-git's where=local.
 // failover: two watcher processes (EtcdLeadership + the lease lock + a state
 // write every 100 ms, as a rollout's actions); the leader is kill -9'ed;
