@@ -141,9 +141,7 @@ export class EndpointsRefresh {
             if (this.#failedBefore.get(a.node) === key) return
             this.#failedBefore.set(a.node, key)
           }
-          recordOutcome(writer.state, a, outcome, now())
-          // recordOutcome changes no object but the action's target (events and nodes are always written)
-          await writer.write([a.target])
+          await writer.write(recordOutcome(writer.state, a, outcome, now()))
           wrote = true
         },
       })

@@ -18,8 +18,17 @@ function event(state: State, e: StateEvent): void {
  * and phase Pending until the next observation brings the host's status.
  * Observed status stays the truth: the next round's observation overwrites
  * what is recorded here.
+ *
+ * Returns the keys of the objects it may have changed, for StateWriter's
+ * hint: only the action's target (events and nodes are not objects and are
+ * written whole every time).
  */
-export function recordOutcome(state: State, a: Action, outcome: ActionOutcome, now: number): void {
+export function recordOutcome(state: State, a: Action, outcome: ActionOutcome, now: number): readonly string[] {
+  record(state, a, outcome, now)
+  return [a.target]
+}
+
+function record(state: State, a: Action, outcome: ActionOutcome, now: number): void {
   const time = new Date(now).toISOString()
   const add = (type: StateEvent['type'], reason: string, message: string) => event(state, {time, type, reason, object: a.target, message})
   if (!outcome.ok) {

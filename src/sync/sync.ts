@@ -403,9 +403,7 @@ export async function sync(opts: SyncOptions): Promise<SyncResult> {
           else if (a.type === 'create' && outcome.result === 'started') s.created++
           else if (a.type === 'replace') s.replaced++
           else if (a.type === 'delete') s.deleted++
-          recordOutcome(writer.state, a, outcome, now())
-          // recordOutcome changes no object but the action's target (events and nodes are always written)
-          await writer.write([a.target])
+          await writer.write(recordOutcome(writer.state, a, outcome, now()))
         },
       })
       lastWritten = ''
