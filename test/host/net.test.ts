@@ -26,6 +26,12 @@ let hosts2: NetHost[] = []
 
 const base = () => netFiles({podCIDR: CIDR, gateway: GW, nodeIP: NODE, routes: ['198.19.8.0/24 198.18.0.2', '198.19.9.0/24 198.18.0.3'], rules: rulesTable(CIDR), hosts: '198.18.128.10 web.default.svc.cluster.local\n'})
 const table = () => host.ns(['nft', 'list', 'table', 'ip', 'tsctl'])
+/** tsctl0's MAC and addr_assign_type (3: set, so the kernel never recalculates it from the ports). */
+// (/sys shows the netns it was mounted in: read from a private mount made inside the host's netns)
+const bridgeMac = () => {
+  const [mac, assign] = host.ns(['unshare', '-m', 'sh', '-c', 'mount -t sysfs sysfs /sys && cat /sys/class/net/tsctl0/address /sys/class/net/tsctl0/addr_assign_type']).trim().split('\n')
+  return {mac, assign}
+}
 const running = (p: {phase: string; containers: {state: string}[]}) => p.phase === 'Running' && p.containers.every((c) => c.state === 'running')
 
 // An httpd answering with the pod's hostname; ready while /tmp/ready exists.
@@ -54,6 +60,7 @@ test('net-apply makes the bridge, routes, the table and dnsmasq; status reports 
   host.ns(['ip', 'route', 'add', '198.19.10.0/24', 'via', '198.18.0.4'])
   await host.client.netApply('n1', base())
   assert.match(host.ns(['ip', '-o', '-4', 'addr', 'show', 'dev', 'tsctl0']), `inet ${GW}/24`)
+  assert.is(bridgeMac().assign, '3', "the bridge's MAC is set: the kernel never takes a port's")
   assert.is(host.ns(['cat', '/proc/sys/net/ipv4/ip_forward']).trim(), '1')
   assert.is(host.ns(['cat', '/proc/sys/net/bridge/bridge-nf-call-iptables']).trim(), '1')
   assert.equal(host.ns(['ip', '-4', 'route', 'show', 'proto', '77']).trim().split('\n').map((l) => l.trim()), ['198.18.128.0/17 dev tsctl0 scope link', '198.19.8.0/24 via 198.18.0.2 dev uplink', '198.19.9.0/24 via 198.18.0.3 dev uplink'], 'the other nodes\' pod CIDRs, and the service range through the bridge')
@@ -84,6 +91,16 @@ test('net-apply makes the bridge, routes, the table and dnsmasq; status reports 
   assert.is((await host.client.observe(4)).netHash, undefined)
   await host.client.netApply('n1', base())
   assert.is((await host.client.observe(5)).netHash, 'n1')
+
+  // a bridge an older runtime made (its MAC not set): pinned to the MAC it has
+  host.ns(['ip', 'link', 'del', 'tsctl0'])
+  host.ns(['ip', 'link', 'add', 'tsctl0', 'type', 'bridge'])
+  const inherited = bridgeMac().mac
+  assert.is.not(bridgeMac().assign, '3')
+  await host.client.netApply('n1', base())
+  assert.equal(bridgeMac(), {mac: inherited, assign: '3'}, 'an existing bridge keeps its MAC, now set')
+  host.ns(['ip', 'link', 'del', 'tsctl0'])
+  await host.client.netApply('n1', base())
 
   // a dead dnsmasq: no net line either; net-apply starts a new one
   process.kill(Number(readFileSync(join(host.root, 'net', 'dnsmasq.pid'), 'utf8').trim()), 'SIGKILL')
@@ -279,8 +296,10 @@ test('remove releases the IP and deletes the veth', async () => {
   const veths = () => host.ns(['ip', '-o', 'link', 'show', 'type', 'veth']).split('\n').filter((l) => / veth[0-9a-f]+@/.test(l)).length
   const n = veths()
   assert.is(n, 3, 'one veth per running pod')
+  const mac = bridgeMac()
   await host.client.remove(uids.b, 0)
   assert.is(veths(), 2)
+  assert.equal(bridgeMac(), mac, "the bridge's MAC stays when a port goes")
   assert.not.ok(reservations(host.root).some((r) => r.startsWith('198.19.7.11=')), 'no reservation for web-b')
   // the same IP again for a new pod: re-ADD works
   uids.b = await host.applyNet(server('web-b2'), '198.19.7.11')
