@@ -6,7 +6,8 @@
 // crash and restart reconverges the network, also when the host lost its
 // bridge and `tsctl` table (a reboot); `kill -9` of tsctl mid-sync leaves no
 // stray IP reservation or veth, and host 1 reaches every web pod by pod IP
-// after each (a bridge MAC that changed under its pods once broke that). Every address is inside 198.18.0.0/15:
+// after each (a bridge MAC that changed under its pods once broke that).
+// Every address is inside 198.18.0.0/15:
 // hosts 198.19.25x.0/24, pods 198.19.0.0/17, services 198.18.128.0/17.
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'

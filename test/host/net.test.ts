@@ -26,8 +26,10 @@ let hosts2: NetHost[] = []
 
 const base = () => netFiles({podCIDR: CIDR, gateway: GW, nodeIP: NODE, routes: ['198.19.8.0/24 198.18.0.2', '198.19.9.0/24 198.18.0.3'], rules: rulesTable(CIDR), hosts: '198.18.128.10 web.default.svc.cluster.local\n'})
 const table = () => host.ns(['nft', 'list', 'table', 'ip', 'tsctl'])
-/** tsctl0's MAC and addr_assign_type (3: set, so the kernel never recalculates it from the ports). */
-// (/sys shows the netns it was mounted in: read from a private mount made inside the host's netns)
+/**
+ * tsctl0's MAC and addr_assign_type (3: set, so the kernel never recalculates it from the ports),
+ * from a private sysfs mount inside the host's netns (/sys shows the netns it was mounted in).
+ */
 const bridgeMac = () => {
   const [mac, assign] = host.ns(['unshare', '-m', 'sh', '-c', 'mount -t sysfs sysfs /sys && cat /sys/class/net/tsctl0/address /sys/class/net/tsctl0/addr_assign_type']).trim().split('\n')
   return {mac, assign}
@@ -296,7 +298,13 @@ test('remove releases the IP and deletes the veth', async () => {
   const veths = () => host.ns(['ip', '-o', 'link', 'show', 'type', 'veth']).split('\n').filter((l) => / veth[0-9a-f]+@/.test(l)).length
   const n = veths()
   assert.is(n, 3, 'one veth per running pod')
+  // web-b's veth takes the lowest MAC: a bridge whose MAC is not set would take it, then change on remove
+  const peer = (await sh(host, uids.b, 'web', 'cat /sys/class/net/eth0/iflink')).trim()
+  const veth = /^\d+: (veth[0-9a-f]+)@/m.exec(host.ns(['ip', '-o', 'link', 'show', 'type', 'veth']).split('\n').filter((l) => l.startsWith(`${peer}: `)).join('\n'))?.[1]
+  assert.ok(veth, `web-b's host-side veth (ifindex ${peer})`)
+  host.ns(['ip', 'link', 'set', 'dev', veth!, 'address', '02:00:00:00:00:01'])
   const mac = bridgeMac()
+  assert.is.not(mac.mac, '02:00:00:00:00:01', 'the bridge did not take the lowest port MAC')
   await host.client.remove(uids.b, 0)
   assert.is(veths(), 2)
   assert.equal(bridgeMac(), mac, "the bridge's MAC stays when a port goes")
