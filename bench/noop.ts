@@ -8,7 +8,7 @@
 // loading) and from there to its end.
 // Needs root, openssh-server, busybox-static. Env: BENCH_RUNS (default 5), BENCH_FLEET_PREFIX (default tsog).
 import {fleetUp} from '../test/fleet/fleet.js'
-import {AppRepo, cgroupParentOf, clearHosts, e2eSkipReason, hostClients, hostPods, live, removeCgroupParent, tsctl, tsctlEnv} from '../test/e2e/_fleet-app.js'
+import {AppRepo, cgroupParentOf, clearHosts, e2eSkipReason, hostClients, hostPods, live, removeCgroupParent, sharedMasters, tsctl, tsctlEnv} from '../test/e2e/_fleet-app.js'
 
 const skip = e2eSkipReason()
 if (skip) {
@@ -80,7 +80,25 @@ try {
     const first = Date.parse(r.stderr.split('\n')[0].split(' ')[0])
     inside.push(t + r.ms - first)
   }
-  console.log(`bench noop hosts=${HOSTS} pods=${total} ms=${median(times)} (runs: ${times.join(', ')})`)
+  // The same no-op with SSH masters shared across runs (the CLI's default,
+  // TSCTL_SSH_PERSIST): the first run makes them, the timed ones reuse them.
+  const shared = sharedMasters()
+  const sharedTimes: number[] = []
+  try {
+    const senv = tsctlEnv(fleet, shared.env)
+    const warm = await tsctl(['sync'], repo.dir, senv)
+    if (warm.code !== 0) throw new Error(`no-op sync (shared masters): ${warm.code} ${warm.stderr}`)
+    for (let i = 0; i < RUNS; i++) {
+      const r = await tsctl(['sync', '-o', 'json'], repo.dir, senv)
+      if (r.code !== 0) throw new Error(`no-op sync (shared masters): ${r.code} ${r.stderr}`)
+      sharedTimes.push(r.ms)
+    }
+    if (shared.masters().length !== HOSTS) throw new Error(`${shared.masters().length} shared masters, not ${HOSTS}`)
+  } finally {
+    shared.close()
+  }
+  console.log(`bench noop hosts=${HOSTS} pods=${total} ms=${median(times)} (runs: ${times.join(', ')}; TSCTL_SSH_PERSIST=0: each run connects)`)
+  console.log(`bench noop hosts=${HOSTS} pods=${total} shared_masters_ms=${median(sharedTimes)} (runs: ${sharedTimes.join(', ')}; masters of an earlier run reused, the default) vs_fresh=${(median(sharedTimes) / median(times)).toFixed(2)}`)
   console.log(`bench noop hosts=${HOSTS} pods=${total} after_startup_ms=${median(inside)} (from sync's first progress line to exit: observe 20 hosts, reconcile; the rest is node + oclif + loading the commit)`)
 } finally {
   await clearHosts(fleet).catch((e) => console.error(e))

@@ -35,7 +35,9 @@ function runFile(file) {
     const started = Date.now()
     const child = spawn(process.execPath, ['--enable-source-maps', '--import', hooks, file], {
       cwd: root,
-      env: {...process.env, NO_COLOR: '1', FORCE_COLOR: '0'},
+      // SSH masters shared across runs (src/transport/README.md) are off for the suite: fleets come and go
+      // at the same addresses; the tests of sharing turn it on for themselves.
+      env: {TSCTL_SSH_PERSIST: '0', ...process.env, NO_COLOR: '1', FORCE_COLOR: '0'},
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let out = ''

@@ -1,4 +1,4 @@
-import {Command} from '@oclif/core'
+import {Command, type Interfaces} from '@oclif/core'
 import {palette, shouldColor} from '../render/color.js'
 import {escapeControl, terminalJson} from '../render/untrusted.js'
 import {commonFlags} from './flags.js'
@@ -15,6 +15,18 @@ import {renderError} from './render-error.js'
  */
 export abstract class TsctlCommand extends Command {
   static baseFlags = commonFlags
+
+  /**
+   * Parses as oclif does; `--ssh-persist` is then put in the environment,
+   * where every transport of the run reads it (sshOptionsFromEnv), so one
+   * setting holds for sync, watch, exec, logs and nodes check alike.
+   */
+  protected async parse<F extends Interfaces.OutputFlags<Interfaces.FlagInput>, B extends Interfaces.OutputFlags<Interfaces.FlagInput>, A extends Interfaces.OutputArgs<Interfaces.ArgInput>>(options?: Interfaces.Input<F, B, A>, argv?: string[]): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const out = await super.parse(options, argv)
+    const persist = (out.flags as {'ssh-persist'?: number})['ssh-persist']
+    if (persist !== undefined) process.env.TSCTL_SSH_PERSIST = String(persist)
+    return out
+  }
 
   /** set by subclasses after parsing, so errors can be rendered as JSON */
   protected outputFormat: string | undefined

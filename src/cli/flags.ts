@@ -13,5 +13,6 @@ export const commonFlags = {
   'state-ref': Flags.string({description: 'git backend: the state ref (default: refs/tsctl/state; its lock: refs/tsctl/lock)', helpGroup: 'GLOBAL', env: 'TSCTL_STATE_REF'}),
   namespace: Flags.string({char: 'n', description: 'namespace (default: default)', helpGroup: 'GLOBAL'}),
   'all-namespaces': Flags.boolean({char: 'A', description: 'every namespace', default: false, helpGroup: 'GLOBAL'}),
+  'ssh-persist': Flags.integer({description: 'seconds an idle SSH connection to a host stays open for the next tsctl run (default 60; 0: each run opens and closes its own; src/transport/README.md)', min: 0, helpGroup: 'GLOBAL', env: 'TSCTL_SSH_PERSIST'}),
 }
 

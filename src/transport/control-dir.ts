@@ -8,8 +8,12 @@
  * subdirectories of processes that died without closing (kill -9) are swept
  * by the next tsctl run of that user. A master of a dead run ends on its
  * own after ControlPersist (60 s by default).
+ *
+ * Shared masters (ssh.ts, `TSCTL_SSH_PERSIST`) live in `m-<key>`, one per
+ * connection setting, so that the next run of that user finds them; their
+ * empty directories (the master ended after ControlPersist) are swept.
  */
-import {lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync} from 'node:fs'
+import {existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {UserError} from '../errors.js'
 import {pidAlive} from '../pid-alive.js'
@@ -31,6 +35,13 @@ export function sweepControlRoot(root: string): string[] {
     return gone
   }
   for (const n of names) {
+    if (/^m-[0-9a-f]{16}$/.test(n)) {
+      if (staleShared(join(root, n))) {
+        rmSync(join(root, n), {recursive: true, force: true})
+        gone.push(n)
+      }
+      continue
+    }
     const pid = Number(/^(\d+)-/.exec(n)?.[1])
     if (!pid || pid === process.pid || pidAlive(pid)) continue
     rmSync(join(root, n), {recursive: true, force: true})
@@ -39,8 +50,30 @@ export function sweepControlRoot(root: string): string[] {
   return gone
 }
 
+// A shared master's directory with no socket and untouched for 10 minutes:
+// its master ended (ControlPersist) and no run has used it since.
+function staleShared(dir: string): boolean {
+  try {
+    return !existsSync(join(dir, 'cm')) && Date.now() - statSync(dir).mtimeMs > 10 * 60_000
+  } catch {
+    return false
+  }
+}
+
 /** A fresh private directory for one transport, under the checked per-user root. */
 export function newControlDir(env: NodeJS.ProcessEnv = process.env): string {
+  return mkdtempSync(join(checkedControlRoot(env), `${process.pid}-`))
+}
+
+/** The shared directory of one connection setting (`m-` + 16 hex digits of KEY), under the checked per-user root. */
+export function sharedControlDir(key: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (!/^[0-9a-f]{16}$/.test(key)) throw new TypeError(`bad shared control key ${key}`)
+  const dir = join(checkedControlRoot(env), `m-${key}`)
+  mkdirSync(dir, {mode: 0o700, recursive: true})
+  return dir
+}
+
+function checkedControlRoot(env: NodeJS.ProcessEnv): string {
   const root = controlRoot(env)
   try {
     mkdirSync(root, {mode: 0o700})
@@ -61,5 +94,5 @@ export function newControlDir(env: NodeJS.ProcessEnv = process.env): string {
     swept = root
     sweepControlRoot(root)
   }
-  return mkdtempSync(join(root, `${process.pid}-`))
+  return root
 }

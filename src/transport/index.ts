@@ -1,3 +1,4 @@
+import {UserError} from '../errors.js'
 import type {KubeObject} from '../manifests/object.js'
 import type {Transport} from './transport.js'
 import {Limiter} from './limiter.js'
@@ -22,13 +23,28 @@ export function isLocalNode(node: KubeObject): boolean {
   return (node.spec as {address?: unknown} | undefined)?.address === 'local'
 }
 
+/** The default idle time of a shared SSH master, Ansible's `ControlPersist=60s`. */
+export const DEFAULT_SSH_PERSIST_S = 60
+
+/**
+ * `TSCTL_SSH_PERSIST` (also `--ssh-persist`): seconds a shared master
+ * outlives its run; unset: 60; `0`: no sharing, each run closes its masters.
+ */
+function persistFromEnv(env: NodeJS.ProcessEnv): Pick<SshTransportOptions, 'persist' | 'controlPersistS'> {
+  const v = env.TSCTL_SSH_PERSIST
+  if (v === undefined || v === '') return {persist: true, controlPersistS: DEFAULT_SSH_PERSIST_S}
+  if (!/^\d{1,6}$/.test(v)) throw new UserError(`TSCTL_SSH_PERSIST=${JSON.stringify(v).slice(0, 40)} is not a number of seconds`, undefined, [], 'set it to 0 (no shared SSH connections) or to the idle seconds, e.g. 60')
+  const s = Number(v)
+  return s === 0 ? {persist: false} : {persist: true, controlPersistS: s}
+}
+
 /**
  * SSH options from the environment, for runs that must not read the user's
  * ~/.ssh (tests, CI): `TSCTL_SSH_CONFIG` is `ssh -F`, `TSCTL_SSH_KNOWN_HOSTS`
  * a known_hosts file (ignored for Nodes that pin `spec.ssh.hostKey`).
  */
 export function sshOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Omit<SshTransportOptions, 'limiter'> {
-  const o: Omit<SshTransportOptions, 'limiter'> = {}
+  const o: Omit<SshTransportOptions, 'limiter'> = {...persistFromEnv(env)}
   if (env.TSCTL_SSH_CONFIG) o.configFile = env.TSCTL_SSH_CONFIG
   if (env.TSCTL_SSH_KNOWN_HOSTS) o.knownHostsFile = env.TSCTL_SSH_KNOWN_HOSTS
   return o

@@ -1,10 +1,11 @@
 import {spawn} from 'node:child_process'
-import {existsSync, readFileSync, rmSync, unlinkSync, writeFileSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {closeSync, existsSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync} from 'node:fs'
 import {join} from 'node:path'
 import {Readable} from 'node:stream'
 import {HostError} from '../errors.js'
 import type {RunOptions, RunResult, Transport} from './transport.js'
-import {newControlDir} from './control-dir.js'
+import {newControlDir, sharedControlDir} from './control-dir.js'
 import {defaultLimiter, Limiter} from './limiter.js'
 import {shJoin} from './quote.js'
 import {checkSshTarget, type SshTarget} from './ssh-target.js'
@@ -30,6 +31,14 @@ export interface SshTransportOptions {
   serverAliveCountMax?: number
   /** how long an idle master outlives its last command (also bounds a leak after a crash); default 60 */
   controlPersistS?: number
+  /**
+   * share the master with later tsctl runs of this user (Ansible's
+   * ControlPersist): it lives in the per-user control directory under a
+   * name made of the connection settings, outlives close() by
+   * controlPersistS idle, and is adopted by the next transport with the
+   * same settings; default false (the CLI's default comes from TSCTL_SSH_PERSIST)
+   */
+  persist?: boolean
   /** a known_hosts file to use instead of the user's (a test fleet's); ignored when the Node pins `hostKey` */
   knownHostsFile?: string
   /** 'yes' (default) refuses unknown hosts; 'accept-new' records them on first contact */
@@ -102,6 +111,14 @@ export class SshTransport implements Transport {
   /** bumped by every master start, so a stale failure cannot take down a newer master */
   private generation = 0
   private starting?: Promise<void>
+  /** the master is the shared one (persist), until a failure on it sends this transport to a private one */
+  private shared: boolean
+  /** set when a command could not start over the shared master: it is checked before it is used again */
+  private sharedFailed = false
+  /** the shared master was found, not made, and no command has started over it yet */
+  private adopted = false
+  /** the adopted master answered nothing within connectTimeoutMs: it hangs for every run (a dead TCP peer) */
+  private adoptedHung = false
 
   /** Throws UserError (exit 2) when the Node's address or spec.ssh is unsafe or malformed. */
   constructor(target: SshTarget, options: SshTransportOptions = {}) {
@@ -119,6 +136,7 @@ export class SshTransport implements Transport {
       serverAliveIntervalS: options.serverAliveIntervalS ?? 5,
       serverAliveCountMax: options.serverAliveCountMax ?? 3,
       controlPersistS: options.controlPersistS ?? 60,
+      persist: options.persist ?? false,
       strictHostKeyChecking: options.strictHostKeyChecking ?? 'yes',
       sshPath: options.sshPath ?? 'ssh',
       knownHostsFile: options.knownHostsFile,
@@ -127,6 +145,19 @@ export class SshTransport implements Transport {
     for (const f of [options.knownHostsFile, options.configFile]) {
       if (f !== undefined && !/^[^\s"'\\%]+$/.test(f)) throw new TypeError(`unsupported characters in path ${JSON.stringify(f)}`)
     }
+    this.shared = this.opts.persist && this.opts.controlPersistS > 0
+  }
+
+  /**
+   * The shared master's name: a hash of everything that decides where the
+   * connection goes and what it trusts (address, spec.ssh with a pinned key,
+   * ssh_config, known_hosts, host key policy, the ssh client), so a Node
+   * whose settings changed never reuses a master made under the old ones.
+   */
+  private sharedKey(): string {
+    const o = this.opts
+    const what = [this.target.address, this.target.ssh ?? {}, o.configFile ?? '', o.knownHostsFile ?? '', o.strictHostKeyChecking, o.sshPath, o.connectTimeoutMs]
+    return createHash('sha256').update(JSON.stringify(what)).digest('hex').slice(0, 16)
   }
 
   /** The control socket; exists while a master runs. */
@@ -180,7 +211,10 @@ export class SshTransport implements Transport {
           }
           // Only the master this attempt used is declared gone: a
           // concurrent exec may already have replaced it with a good one.
-          if (generation === this.generation) this.masterUp = false
+          if (generation === this.generation) {
+            this.masterUp = false
+            if (this.shared) this.sharedFailed = true
+          }
           if (wasUp && freeReconnect) {
             freeReconnect = false
             attempt--
@@ -211,6 +245,8 @@ export class SshTransport implements Transport {
     // A master being set up finishes first (and is then ended below).
     await this.starting?.catch(() => {})
     this.masterUp = false
+    // A shared master stays for the next run; it ends after ControlPersist idle.
+    if (this.shared) return
     if (existsSync(join(dir, 'cm'))) {
       // `-O check` (for the master's pid), then `-O exit`, run by one `sh`:
       // every spawn from node forks the whole node process on the main
@@ -236,20 +272,28 @@ export class SshTransport implements Transport {
   /** One master per transport; concurrent callers share the one being set up. */
   private async ensureMaster(deadline: number): Promise<void> {
     if (this.masterUp) return
+    if (this.shared && !this.dir && this.adoptShared()) return
     this.starting ??= this.limiter.connect(() => this.startMaster(deadline)).finally(() => (this.starting = undefined))
     await this.starting
   }
 
+  /** A shared master of an earlier run is there: use it (the first command tells whether it still works). */
+  private adoptShared(): boolean {
+    this.dir = sharedControlDir(this.sharedKey())
+    if (!existsSync(join(this.dir, 'cm'))) return false
+    this.masterUp = true
+    this.adopted = true
+    this.generation++
+    return true
+  }
+
   private async startMaster(deadline: number): Promise<void> {
     if (this.masterUp) return
+    if (this.shared && (await this.startShared(deadline))) return
     if (!this.dir) {
       // the per-user control directory (control-dir.ts): one place, swept of dead runs
       this.dir = newControlDir()
-      const keys = this.target.ssh?.hostKey
-      if (keys !== undefined) {
-        const lines = (Array.isArray(keys) ? keys : [keys]).map((k) => `${PINNED_ALIAS} ${k.trim()}\n`)
-        writeFileSync(join(this.dir, 'known_hosts'), lines.join(''), {mode: 0o600})
-      }
+      this.writePinnedKeys(this.dir)
     }
     const sock = join(this.dir, 'cm')
     if (existsSync(sock)) {
@@ -260,6 +304,87 @@ export class SshTransport implements Transport {
       await run(this.opts.sshPath, [...this.base(sock), '-O', 'exit', '--', this.target.address], 2_000)
       try { unlinkSync(sock) } catch { /* gone with its master */ }
     }
+    await this.spawnMaster(sock, deadline)
+  }
+
+  /**
+   * The shared master: made under a lock file (two runs starting at once
+   * must not make two: the second's socket would be refused and its
+   * connection would never end), unless one is there. After a command
+   * could not start over it, it is asked whether it still runs: a dead one
+   * is replaced, one that hangs is told to exit and replaced, and a live one
+   * (say the host refused one more session) is left to the runs using it
+   * while this transport goes on with a private master of its own.
+   * Returns false when this transport should take the private path.
+   */
+  private async startShared(deadline: number): Promise<boolean> {
+    if (!this.dir) this.adoptShared()
+    const dir = this.dir!
+    const sock = join(dir, 'cm')
+    const release = await this.lockShared(dir, deadline)
+    try {
+      if (existsSync(sock)) {
+        const up = !this.adoptedHung && (await run(this.opts.sshPath, [...this.base(sock), '-O', 'check', '--', this.target.address], 2_000)).code === 0
+        if (up && !this.sharedFailed) {
+          // another run made it while this one waited for the lock
+          this.masterUp = true
+          this.generation++
+          return true
+        }
+        if (up) {
+          this.shared = false
+          this.dir = undefined
+          return false
+        }
+        await run(this.opts.sshPath, [...this.base(sock), '-O', 'exit', '--', this.target.address], 2_000)
+        try { unlinkSync(sock) } catch { /* gone with its master */ }
+      }
+      this.sharedFailed = false
+      this.adoptedHung = false
+      this.adopted = false
+      this.writePinnedKeys(dir)
+      await this.spawnMaster(sock, deadline)
+      return true
+    } finally {
+      release()
+    }
+  }
+
+  /** `lock` in the shared directory, holding the pid; a dead holder's or an old one's is taken over. Bounded by DEADLINE and the connect time. */
+  private async lockShared(dir: string, deadline: number): Promise<() => void> {
+    const lock = join(dir, 'lock')
+    const limitMs = this.opts.connectTimeoutMs * 2 + 5_000
+    const end = Math.min(deadline, Date.now() + limitMs)
+    for (;;) {
+      try {
+        const fd = openSync(lock, 'wx', 0o600)
+        writeSync(fd, `${process.pid}\n`)
+        closeSync(fd)
+        return () => { try { unlinkSync(lock) } catch { /* taken over */ } }
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+      }
+      let stale = false
+      try {
+        const pid = Number(readFileSync(lock, 'utf8').trim())
+        stale = !(pid > 0 && alive(pid)) || Date.now() - statSync(lock).mtimeMs > limitMs
+      } catch { /* just released */ }
+      if (stale) { try { unlinkSync(lock) } catch { /* another took it */ } continue }
+      if (Date.now() >= end) throw new ConnectFailure(`could not reach ${this.where()}: another tsctl run is connecting to it (lock ${lock})`, true)
+      await sleep(25)
+    }
+  }
+
+  /** A Node's pinned keys as the known_hosts file of the master made in DIR (connectArgs). */
+  private writePinnedKeys(dir: string): void {
+    const keys = this.target.ssh?.hostKey
+    if (keys === undefined) return
+    const lines = (Array.isArray(keys) ? keys : [keys]).map((k) => `${PINNED_ALIAS} ${k.trim()}\n`)
+    writeFileSync(join(dir, 'known_hosts'), lines.join(''), {mode: 0o600})
+  }
+
+  /** Starts a master on SOCK (`ssh -M -N -f`); throws ConnectFailure with the reason when it cannot. */
+  private async spawnMaster(sock: string, deadline: number): Promise<void> {
     const args = [...this.base(sock), ...this.connectArgs(),
       '-o', 'ControlMaster=yes', '-o', `ControlPersist=${this.opts.controlPersistS}`, '-N', '-f', '--', this.target.address]
     const limit = Math.min(this.opts.connectTimeoutMs * 2 + 5_000, deadline - Date.now())
@@ -345,10 +470,18 @@ export class SshTransport implements Transport {
         }
       }
       child.stdout!.on('data', (d: Buffer) => { out.push(d); opts.onStdout?.(d) })
+      // An adopted master of an earlier run may hang on a peer that went
+      // away (until its keep-alives give up): a command that has not started
+      // within the connect timeout counts as not reached, as a new
+      // connection would, and the master is replaced.
+      let hung = false
+      const startTimer = this.adopted ? setTimeout(() => { hung = true; this.adoptedHung = true; child.kill('SIGTERM') }, this.opts.connectTimeoutMs) : undefined
       child.stderr!.on('data', (d: Buffer) => {
         err.push(d)
         if (!started && d.includes(1)) {
           started = true
+          clearTimeout(startTimer)
+          this.adopted = false
           this.stats.commands++
           startStream()
         }
@@ -359,7 +492,7 @@ export class SshTransport implements Transport {
         child.kill('SIGTERM')
         killer = setTimeout(() => child.kill('SIGKILL'), 2_000)
       }, Math.max(0, deadline - Date.now()))
-      child.on('error', (e) => { clearTimeout(timer); clearTimeout(killer); reject(e) })
+      child.on('error', (e) => { clearTimeout(timer); clearTimeout(killer); clearTimeout(startTimer); reject(e) })
       // After a timeout, do not wait for the pipes: something the killed ssh
       // started (a ProxyCommand, say) may still hold them open.
       child.on('exit', () => {
@@ -372,6 +505,8 @@ export class SshTransport implements Transport {
       child.on('close', (code, signal) => {
         clearTimeout(timer)
         clearTimeout(killer)
+        clearTimeout(startTimer)
+        if (hung && !started) return resolve({kind: 'unreached', why: `the SSH master of an earlier run did not answer within ${this.opts.connectTimeoutMs} ms`})
         if (localError) return reject(localError)
         const stderr = Buffer.concat(err).toString('utf8')
         const ends = [...stderr.matchAll(END)]

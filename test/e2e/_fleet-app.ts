@@ -5,7 +5,7 @@
 // without SSH (nsenter into the host's namespaces), so a test can sample
 // the hosts while a sync runs and can look at a host whose sshd is down.
 import {spawn, spawnSync} from 'node:child_process'
-import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -38,9 +38,13 @@ export interface Run {
   ms: number
 }
 
-/** The environment tsctl runs with in these tests: no colour, CI-style progress, the fleet's ssh settings. */
+/**
+ * The environment tsctl runs with in these tests: no colour, CI-style
+ * progress, the fleet's ssh settings, and no SSH masters shared across runs
+ * (a fleet's hosts go away with it; `sharedMasters` is for those that want them).
+ */
 export function tsctlEnv(fleet: Fleet, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {...process.env, CI: '1', TSCTL_SSH_CONFIG: '/dev/null', TSCTL_SSH_KNOWN_HOSTS: fleet.knownHosts, ...extra}
+  const env: NodeJS.ProcessEnv = {...process.env, CI: '1', TSCTL_SSH_CONFIG: '/dev/null', TSCTL_SSH_KNOWN_HOSTS: fleet.knownHosts, TSCTL_SSH_PERSIST: '0', ...extra}
   delete env.FORCE_COLOR
   delete env.TSCTL_DEBUG
   return env
@@ -264,5 +268,31 @@ export async function until<T>(fn: () => Promise<T | undefined | false>, ms: num
     if (v) return v
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
     await sleep(200)
+  }
+}
+
+/**
+ * A control directory of its own for runs that share SSH masters
+ * (`env` to pass to tsctlEnv's extra), and `close()`, which ends every
+ * master in it and removes it: masters of a fleet must not outlive it.
+ */
+export function sharedMasters(persistS = 60): {env: Record<string, string>; dir: string; masters: () => string[]; close: () => void} {
+  const dir = join('/tmp', `tsctl-sm-${process.pid}-${Date.now().toString(36)}`)
+  mkdirSync(dir, {mode: 0o700})
+  const masters = () => {
+    try {
+      return readdirSync(dir).filter((n) => n.startsWith('m-') && existsSync(join(dir, n, 'cm'))).map((n) => join(dir, n, 'cm'))
+    } catch {
+      return []
+    }
+  }
+  return {
+    env: {TSCTL_SSH_PERSIST: String(persistS), TSCTL_SSH_CONTROL_DIR: dir},
+    dir,
+    masters,
+    close() {
+      for (const sock of masters()) spawnSync('ssh', ['-F', '/dev/null', '-o', `ControlPath=${sock}`, '-O', 'exit', 'tsctl-shared-master'], {stdio: 'ignore', timeout: 5000})
+      rmSync(dir, {recursive: true, force: true})
+    },
   }
 }
