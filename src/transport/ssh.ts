@@ -195,6 +195,9 @@ export class SshTransport implements Transport {
       // One reconnect per exec is free: a master that was up may simply
       // have outlived ControlPersist; that is not a failure of the host.
       let freeReconnect = true
+      // An earlier run's master is adopted before the first attempt, so that
+      // finding it gone is the free reconnect too.
+      if (this.shared && !this.dir) this.adoptShared()
       for (let attempt = 0; ; attempt++) {
         let why: string
         try {

@@ -2,13 +2,14 @@
 // (refused otherwise), one subdirectory per transport, and the leftovers of
 // dead processes swept by the next run.
 import {spawnSync} from 'node:child_process'
-import {chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync} from 'node:fs'
+import {chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {UserError} from '../../../src/errors.js'
-import {newControlDir, sweepControlRoot} from '../../../src/transport/control-dir.js'
+import {newControlDir, sharedControlDir, sweepControlRoot} from '../../../src/transport/control-dir.js'
+import {sshOptionsFromEnv} from '../../../src/transport/index.js'
 
 const base = mkdtempSync(join(tmpdir(), 'tsctl-ctl-'))
 test.after(() => rmSync(base, {recursive: true, force: true}))
@@ -50,6 +51,30 @@ test('directories of dead processes are swept; live ones stay', () => {
   assert.not.ok(existsSync(join(root, `${dead}-abc`)))
   assert.ok(existsSync(join(root, `${process.pid}-mine`)))
   assert.ok(existsSync(join(root, '1-init')), 'pid 1 is alive')
+})
+
+test('a shared master gets m-<key> under the checked root; its empty directory is swept after 10 minutes, one with a socket never', () => {
+  const root = join(base, 'shared')
+  const a = sharedControlDir('0123456789abcdef', env(root))
+  assert.is(a, join(root, 'm-0123456789abcdef'))
+  assert.is(statSync(a).mode & 0o777, 0o700)
+  assert.is(sharedControlDir('0123456789abcdef', env(root)), a, 'the same key, the same directory')
+  assert.throws(() => sharedControlDir('../x', env(root)), /bad shared control key/)
+  const busy = sharedControlDir('fedcba9876543210', env(root))
+  writeFileSync(join(busy, 'cm'), '')
+  const recent = sharedControlDir('00000000000000aa', env(root))
+  const old = new Date(Date.now() - 11 * 60_000)
+  for (const d of [a, busy]) utimesSync(d, old, old)
+  assert.equal(sweepControlRoot(root).sort(), ['m-0123456789abcdef'])
+  assert.ok(existsSync(busy), 'a socket: its master may still run')
+  assert.ok(existsSync(recent), 'just made: a run may be about to start its master')
+})
+
+test('TSCTL_SSH_PERSIST: unset shares masters for 60 s, 0 turns it off, N sets the idle seconds, anything else is exit 2', () => {
+  assert.equal(sshOptionsFromEnv({}), {persist: true, controlPersistS: 60})
+  assert.equal(sshOptionsFromEnv({TSCTL_SSH_PERSIST: '0'}), {persist: false})
+  assert.equal(sshOptionsFromEnv({TSCTL_SSH_PERSIST: '300'}), {persist: true, controlPersistS: 300})
+  assert.throws(() => sshOptionsFromEnv({TSCTL_SSH_PERSIST: '1m'}), (e: unknown) => e instanceof UserError && /TSCTL_SSH_PERSIST/.test(e.message) && /0/.test(e.hint ?? ''))
 })
 
 test.run()
