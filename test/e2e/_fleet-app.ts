@@ -276,7 +276,7 @@ export async function until<T>(fn: () => Promise<T | undefined | false>, ms: num
  * (`env` to pass to tsctlEnv's extra), and `close()`, which ends every
  * master in it and removes it: masters of a fleet must not outlive it.
  */
-export function sharedMasters(persistS = 60): {env: Record<string, string>; dir: string; masters: () => string[]; close: () => void} {
+export function sharedMasters(persistS = 60): {env: Record<string, string>; dir: string; masters: () => string[]; pids: () => number[]; close: () => void} {
   const dir = join('/tmp', `tsctl-sm-${process.pid}-${Date.now().toString(36)}`)
   mkdirSync(dir, {mode: 0o700})
   const masters = () => {
@@ -286,10 +286,23 @@ export function sharedMasters(persistS = 60): {env: Record<string, string>; dir:
       return []
     }
   }
+  // the master processes (`ssh … -N`) whose control path is in the directory
+  const pids = () => {
+    const out: number[] = []
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue
+      try {
+        const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0')
+        if (argv[0]?.endsWith('ssh') && argv.includes('-N') && argv.some((a) => a.includes(dir))) out.push(Number(d))
+      } catch { /* exited */ }
+    }
+    return out.sort((a, b) => a - b)
+  }
   return {
     env: {TSCTL_SSH_PERSIST: String(persistS), TSCTL_SSH_CONTROL_DIR: dir},
     dir,
     masters,
+    pids,
     close() {
       for (const sock of masters()) spawnSync('ssh', ['-F', '/dev/null', '-o', `ControlPath=${sock}`, '-O', 'exit', 'tsctl-shared-master'], {stdio: 'ignore', timeout: 5000})
       rmSync(dir, {recursive: true, force: true})

@@ -7,7 +7,7 @@ import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import type {Fleet} from '../fleet/fleet.js'
 import {appFiles} from './_app.js'
-import {AppRepo, tearDownFleet, tsctlSpawn, cgroupLeftovers, e2eSkipReason, hostClients, hostPods, live, tsctl, tsctlEnv, until} from './_fleet-app.js'
+import {AppRepo, tearDownFleet, tsctlSpawn, cgroupLeftovers, e2eSkipReason, hostClients, hostPods, live, sharedMasters, tsctl, tsctlEnv, until} from './_fleet-app.js'
 import {fleetUp} from '../fleet/fleet.js'
 import {testUnless} from '../fixtures/skip.js'
 
@@ -80,6 +80,25 @@ maybe('a second sync of the same commit changes nothing and exits 0', async () =
   const after = await hostPods(hostClients(fleet))
   const ids = (x: typeof before) => Object.entries(x).flatMap(([n, l]) => (l ?? []).map((p) => `${n} ${p.uid} ${p.startedAt}`)).sort()
   assert.equal(ids(after), ids(before), 'same pods, not restarted')
+})
+
+maybe('with SSH masters shared (the default outside the suite), the next run logs in to no host', async () => {
+  const shared = sharedMasters()
+  try {
+    const senv = tsctlEnv(fleet, shared.env)
+    const a = await tsctl(['sync', '-o', 'json'], repo.dir, senv)
+    assert.is(a.code, 0, a.stderr)
+    assert.is(shared.masters().length, fleet.hosts.length, 'one shared master per host after the run')
+    const pids = shared.pids()
+    assert.is(pids.length, fleet.hosts.length)
+    const b = await tsctl(['sync', '-o', 'json'], repo.dir, senv)
+    assert.is(b.code, 0, b.stderr)
+    assert.equal(shared.pids(), pids, 'the second run used the same masters')
+    for (const h of fleet.hosts) assert.is(await fleet.connections(h.index), 1, `${h.name} sees one SSH connection`)
+  } finally {
+    shared.close()
+  }
+  await until(async () => shared.pids().length === 0, 5_000, 'the shared masters to end')
 })
 
 maybe('get pods -o wide: node, phase, ready, restarts, age', async () => {
