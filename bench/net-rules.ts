@@ -17,10 +17,9 @@
 import {spawnSync} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {parseCidr} from '../src/net/cidr.js'
-import type {NetworkConfig} from '../src/net/config.js'
 import {nodeNetworkFiles} from '../src/net/node-files.js'
 import type {NetEndpoints, NetNode, NetService} from '../src/net/types.js'
+import {netConfig} from '../test/unit/net/builders.js'
 import {makeNetns, netHost, netSkipReason, removeNetns, type NetHost} from '../test/host/_net.js'
 
 const skip = netSkipReason()
@@ -32,14 +31,7 @@ const SIZES = (process.env.BENCH_NET_ENDPOINTS ?? '10,100,1000').split(',').map(
 const N = Number(process.env.BENCH_N ?? 9)
 const REMOTE_NODES = 10
 
-const config: NetworkConfig = {
-  pods: parseCidr('198.19.0.0/16')!,
-  nodeMask: 24,
-  services: parseCidr('198.18.128.0/17')!,
-  nodePorts: {min: 30000, max: 32767},
-  backend: 'host-gw',
-  clusterDomain: 'cluster.local',
-}
+const config = netConfig()
 const self: NetNode = {name: 'bench-self', podCIDR: '198.19.0.0/24', address: '198.18.0.1'}
 const nodes: NetNode[] = [self, ...Array.from({length: REMOTE_NODES}, (_, i) => ({name: `bench-n${i + 1}`, podCIDR: `198.19.${i + 1}.0/24`, address: `198.18.0.${i + 2}`}))]
 const service: NetService = {

@@ -271,6 +271,19 @@ export async function until<T>(fn: () => Promise<T | undefined | false>, ms: num
   }
 }
 
+/** Pids of the SSH masters on this machine (`ssh … -N`) with an argument containing NEEDLE (a control path or directory). */
+export function sshMasterPids(needle: string): number[] {
+  const out: number[] = []
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue
+    try {
+      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0')
+      if (argv[0]?.endsWith('ssh') && argv.includes('-N') && argv.some((a) => a.includes(needle))) out.push(Number(d))
+    } catch { /* exited */ }
+  }
+  return out.sort((a, b) => a - b)
+}
+
 /**
  * A control directory of its own for runs that share SSH masters
  * (`env` to pass to tsctlEnv's extra), and `close()`, which ends every
@@ -286,18 +299,7 @@ export function sharedMasters(persistS = 60): {env: Record<string, string>; dir:
       return []
     }
   }
-  // the master processes (`ssh … -N`) whose control path is in the directory
-  const pids = () => {
-    const out: number[] = []
-    for (const d of readdirSync('/proc')) {
-      if (!/^\d+$/.test(d)) continue
-      try {
-        const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0')
-        if (argv[0]?.endsWith('ssh') && argv.includes('-N') && argv.some((a) => a.includes(dir))) out.push(Number(d))
-      } catch { /* exited */ }
-    }
-    return out.sort((a, b) => a - b)
-  }
+  const pids = () => sshMasterPids(dir)
   return {
     env: {TSCTL_SSH_PERSIST: String(persistS), TSCTL_SSH_CONTROL_DIR: dir},
     dir,

@@ -3,7 +3,7 @@
 // the master an earlier one left, two starting at once make one, and a
 // master that died, hangs on a partitioned host or belongs to other
 // settings is never used blindly. Runs in a control directory of its own.
-import {mkdirSync, readdirSync, readFileSync, rmSync} from 'node:fs'
+import {mkdirSync, readdirSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
@@ -11,6 +11,7 @@ import {HostError} from '../../src/errors.js'
 import {Limiter} from '../../src/transport/limiter.js'
 import {SshTransport, type SshTransportOptions} from '../../src/transport/ssh.js'
 import {type Fleet, fleetSkipReason, fleetUp, running} from '../fleet/fleet.js'
+import {sshMasterPids} from '../e2e/_fleet-app.js'
 
 const PREFIX = 'tssm'
 const skip = fleetSkipReason()
@@ -33,18 +34,7 @@ function sockets(): string[] {
   }
 }
 
-/** Pids of the ssh masters (`-N`) whose arguments name SOCK. */
-function masterPids(sock: string): number[] {
-  const pids: number[] = []
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue
-    try {
-      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0')
-      if (argv[0]?.endsWith('ssh') && argv.includes('-N') && argv.some((a) => a.includes(sock))) pids.push(Number(d))
-    } catch { /* exited */ }
-  }
-  return pids
-}
+const masterPids = sshMasterPids
 
 async function until(what: string, fn: () => boolean, ms = 5_000): Promise<void> {
   for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (fn()) return
